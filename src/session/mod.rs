@@ -1,0 +1,3 @@
+//! Room-wide state (`setMeetingSessionData`) and its throttle.
+
+pub mod throttle;
