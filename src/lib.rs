@@ -23,3 +23,12 @@ pub mod session;
 pub mod local;
 
 pub use payload::{Error, Recipient};
+
+mod daily_errors;
+pub mod events;
+pub mod js;
+pub mod messages;
+mod sync;
+pub mod sys;
+pub mod user_data;
+pub use sync::DailySync;

@@ -40,8 +40,13 @@ pub enum Error {
     Network(String),
     /// No answer in time.
     Timeout,
-    /// Any other error thrown by daily-js (the original is kept by the JS layer as `cause`).
-    Daily(String),
+    /// Any other error thrown by daily-js, with the original.
+    Daily {
+        /// The original error's message.
+        message: String,
+        /// The original thrown value.
+        cause: wasm_bindgen::JsValue,
+    },
 }
 
 impl Error {
@@ -59,7 +64,7 @@ impl Error {
             Error::Http { .. } => "http",
             Error::Network(_) => "network",
             Error::Timeout => "timeout",
-            Error::Daily(_) => "daily",
+            Error::Daily { .. } => "daily",
         }
     }
 }
@@ -80,7 +85,7 @@ impl fmt::Display for Error {
             Error::Http { status, error, info } => write!(f, "HTTP {status}: {error}: {info}"),
             Error::Network(m) => write!(f, "network error: {m}"),
             Error::Timeout => f.write_str("the request timed out"),
-            Error::Daily(m) => write!(f, "daily-js: {m}"),
+            Error::Daily { message, .. } => write!(f, "daily-js: {message}"),
         }
     }
 }

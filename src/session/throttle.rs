@@ -1,1 +1,784 @@
-//! placeholder
+//! The throttle behind `setMeetingSessionData`: a pure, clock-free state machine.
+//!
+//! Daily syncs meeting session data about once a second, while apps update it far more often.
+//! [`Throttle`] holds the changes and yields at most one combined [`Outgoing`] update per interval,
+//! following daily-js's own client-side batching rules. It knows no JS type (it is generic over the
+//! value) and no clock (time is milliseconds passed in by the caller), so a driver wires it to
+//! timers and the call object, and it is tested natively.
+//!
+//! Three pieces of state:
+//! - the *base*: the last known room state (the latest remote state, with our own sends applied
+//!   optimistically);
+//! - the *batch*: what is pending, either a squashed shallow-merge patch or a replace;
+//! - the *view*: the base with the batch applied, kept up to date at every call so that reads and
+//!   the size check are cheap.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::payload::{check_size, json_str_len, object_len, Error, SESSION_DATA_LIMIT};
+
+/// The default interval: Daily syncs session data about once a second.
+pub const DEFAULT_INTERVAL_MS: u64 = 1000;
+
+/// A value with its size, so the throttle can check the limit without knowing how to serialize.
+///
+/// `size` is the length of `JSON.stringify(value)` in UTF-16 units, measured once by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<V> {
+    /// The value.
+    pub value: V,
+    /// Its JSON length, in UTF-16 units.
+    pub size: usize,
+}
+
+/// How an update is applied by the call object: the second argument of `setMeetingSessionData`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The update is the whole state (`'replace'`).
+    Replace,
+    /// The update is merged into the state, key by key (`'shallow-merge'`).
+    ShallowMerge,
+}
+
+impl Strategy {
+    /// The name daily-js takes, so the driver need not spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Replace => "replace",
+            Strategy::ShallowMerge => "shallow-merge",
+        }
+    }
+}
+
+/// One combined update to hand to the call object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing<V> {
+    /// How to apply `data`.
+    pub strategy: Strategy,
+    /// The keys in order. For [`Strategy::Replace`] every key of the state, all `Some`; for
+    /// [`Strategy::ShallowMerge`] only the changed keys, `None` meaning delete (JS `undefined`).
+    pub data: Vec<(String, Option<V>)>,
+}
+
+/// An insertion-ordered map, ordered like a JS object's string keys: a new key goes last, an
+/// overwritten key keeps its place, a deleted key leaves no trace.
+///
+/// Why a `BTreeMap` by insertion number plus a `HashMap` index rather than a `Vec`: a merge must
+/// cost O(size of the patch), and a `Vec` pays O(state) for a lookup (without an index) or for an
+/// order-keeping delete (with one). Here a lookup is O(1) and a delete O(log n), with no tombstones.
+#[derive(Debug, Clone)]
+struct Ordered<T> {
+    order: BTreeMap<u64, (String, T)>,
+    index: HashMap<String, u64>,
+    next: u64,
+}
+
+impl<T> Ordered<T> {
+    fn new() -> Self {
+        Ordered { order: BTreeMap::new(), index: HashMap::new(), next: 0 }
+    }
+
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn get(&self, key: &str) -> Option<&T> {
+        let seq = self.index.get(key)?;
+        self.order.get(seq).map(|(_, value)| value)
+    }
+
+    /// Sets `key`, returning its previous value.
+    fn insert(&mut self, key: String, value: T) -> Option<T> {
+        if let Some(slot) = self.index.get(&key).and_then(|seq| self.order.get_mut(seq)) {
+            return Some(std::mem::replace(&mut slot.1, value));
+        }
+        let seq = self.next;
+        self.next += 1; // 2^64 insertions cannot happen
+        self.index.insert(key.clone(), seq);
+        self.order.insert(seq, (key, value));
+        None
+    }
+
+    fn remove(&mut self, key: &str) -> Option<T> {
+        let seq = self.index.remove(key)?;
+        self.order.remove(&seq).map(|(_, value)| value)
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&str, &T) -> bool) {
+        let index = &mut self.index;
+        self.order.retain(|_, (key, value)| {
+            let kept = keep(key, value);
+            if !kept {
+                index.remove(key.as_str());
+            }
+            kept
+        });
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &T)> + '_ {
+        self.order.values().map(|(key, value)| (key.as_str(), value))
+    }
+
+    fn into_entries(self) -> impl Iterator<Item = (String, T)> {
+        self.order.into_values()
+    }
+}
+
+/// The JSON length of an object from running sums, so no call walks the whole state to measure it.
+fn object_size(keys_len: usize, values_len: usize, count: usize) -> usize {
+    // Beyond any limit, and keeps `object_len`'s own sums from overflowing on absurd sizes.
+    const CAP: usize = usize::MAX / 4;
+    match count.checked_sub(1) {
+        None => object_len([]),
+        // `object_len` of one entry counts the braces, its key, colon and value; each other entry
+        // adds one colon and one comma, folded here into the key length.
+        Some(others) => object_len([(keys_len.saturating_add(others.saturating_mul(2)).min(CAP), values_len.min(CAP))]),
+    }
+}
+
+/// A session state: ordered entries with running sums of their keys' and values' JSON lengths.
+#[derive(Debug, Clone)]
+struct State<V> {
+    entries: Ordered<Entry<V>>,
+    keys_len: usize,
+    values_len: usize,
+}
+
+impl<V> State<V> {
+    fn new() -> Self {
+        State { entries: Ordered::new(), keys_len: 0, values_len: 0 }
+    }
+
+    /// A state from entries in order; a repeated key keeps its first place and its last value.
+    fn from_entries(entries: impl IntoIterator<Item = (String, Entry<V>)>) -> Self {
+        let mut state = State::new();
+        for (key, entry) in entries {
+            state.insert(key, entry);
+        }
+        state
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.entries.get(key).map(|entry| &entry.value)
+    }
+
+    fn insert(&mut self, key: String, entry: Entry<V>) {
+        let key_len = json_str_len(&key);
+        let size = entry.size;
+        match self.entries.insert(key, entry) {
+            Some(old) => self.values_len = self.values_len.saturating_sub(old.size),
+            None => self.keys_len = self.keys_len.saturating_add(key_len),
+        }
+        self.values_len = self.values_len.saturating_add(size);
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(old) = self.entries.remove(key) {
+            self.keys_len = self.keys_len.saturating_sub(json_str_len(key));
+            self.values_len = self.values_len.saturating_sub(old.size);
+        }
+    }
+
+    /// Applies one shallow-merge change: `None` deletes.
+    fn apply(&mut self, key: String, change: Option<Entry<V>>) {
+        match change {
+            Some(entry) => self.insert(key, entry),
+            None => self.remove(&key),
+        }
+    }
+
+    fn json_len(&self) -> usize {
+        object_size(self.keys_len, self.values_len, self.entries.len())
+    }
+}
+
+impl<V: PartialEq> State<V> {
+    /// Same keys with equal values, in any order (order does not change what Daily stores).
+    fn same_as(&self, other: &Self) -> bool {
+        self.entries.len() == other.entries.len() && self.entries.iter().all(|(k, e)| other.get(k) == Some(&e.value))
+    }
+
+    /// Whether a shallow-merge change would leave this state as it is.
+    fn unchanged_by(&self, key: &str, change: Option<&Entry<V>>) -> bool {
+        match change {
+            Some(entry) => self.get(key) == Some(&entry.value),
+            None => self.get(key).is_none(),
+        }
+    }
+}
+
+/// What is waiting to be sent.
+#[derive(Debug, Clone)]
+enum Batch<V> {
+    /// A squashed shallow-merge patch, holding only changes to the base (never empty).
+    Merge(Ordered<Option<Entry<V>>>),
+    /// A replace by the whole view.
+    Replace,
+}
+
+/// Holds session-data changes and yields one combined update per interval.
+///
+/// Rules (daily-js's client-side batching): at most one update from [`poll`](Self::poll) per
+/// interval, on the leading and the trailing edge; shallow merges squash, and a replace anywhere
+/// makes the batch a replace; nothing that leaves the base unchanged is sent; the local view is
+/// the base with pending changes applied, at once.
+#[derive(Debug, Clone)]
+pub struct Throttle<V> {
+    interval: u64,
+    limit: usize,
+    base: State<V>,
+    view: State<V>,
+    batch: Option<Batch<V>>,
+    last_sent: Option<u64>,
+}
+
+impl<V> Default for Throttle<V> {
+    /// Daily's cadence and limit: [`DEFAULT_INTERVAL_MS`] and [`SESSION_DATA_LIMIT`].
+    fn default() -> Self {
+        Throttle::new(DEFAULT_INTERVAL_MS, SESSION_DATA_LIMIT)
+    }
+}
+
+impl<V> Throttle<V> {
+    /// An empty throttle sending at most once per `interval_ms` and refusing a state whose JSON is
+    /// longer than `limit`. Checking that the interval is sane (at least 16 ms) is the caller's job.
+    pub fn new(interval_ms: u64, limit: usize) -> Self {
+        Throttle { interval: interval_ms, limit, base: State::new(), view: State::new(), batch: None, last_sent: None }
+    }
+
+    /// When [`poll`](Self::poll) must be called next, so the driver can set one timer; `None`
+    /// when nothing is pending. A deadline already past (such as 0) means "now".
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.batch.as_ref()?;
+        Some(self.last_sent.map_or(0, |sent| sent.saturating_add(self.interval)))
+    }
+
+    /// A key's value in the local view, so reads see the app's own changes at once.
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.view.get(key)
+    }
+
+    /// The local view in key order: the base with pending changes applied.
+    pub fn view(&self) -> impl Iterator<Item = (&str, &V)> + '_ {
+        self.view.entries.iter().map(|(key, entry)| (key, &entry.value))
+    }
+
+    /// The JSON length of the local view, the size Daily's limit applies to.
+    pub fn size(&self) -> usize {
+        self.view.json_len()
+    }
+
+    /// Whether changes wait to be sent, so the driver knows a flush has work to do.
+    pub fn has_pending(&self) -> bool {
+        self.batch.is_some()
+    }
+}
+
+impl<V: Clone + PartialEq> Throttle<V> {
+    /// Replaces the whole state (`'replace'`). O(size of the new state).
+    ///
+    /// Refused with [`Error::PayloadTooLarge`], changing nothing, when the state is over the limit.
+    pub fn set(&mut self, state: impl IntoIterator<Item = (String, Entry<V>)>) -> Result<(), Error> {
+        let state = State::from_entries(state);
+        check_size(state.json_len(), self.limit)?;
+        // A replace supersedes everything pending; one equal to the base has nothing to send.
+        self.batch = if state.same_as(&self.base) { None } else { Some(Batch::Replace) };
+        self.view = state;
+        Ok(())
+    }
+
+    /// Merges a patch into the state (`'shallow-merge'`), `None` deleting a key. O(size of the
+    /// patch), never O(state).
+    ///
+    /// Refused with [`Error::PayloadTooLarge`], changing nothing, when the result would be over the
+    /// limit. An empty patch, or one that leaves the base as it is, schedules nothing.
+    pub fn merge(&mut self, patch: impl IntoIterator<Item = (String, Option<Entry<V>>)>) -> Result<(), Error> {
+        let patch: Vec<_> = patch.into_iter().collect();
+        if patch.is_empty() {
+            return Ok(());
+        }
+        check_size(self.merged_len(&patch), self.limit)?;
+        if self.batch.is_none() {
+            self.batch = Some(Batch::Merge(Ordered::new()));
+        }
+        for (key, change) in patch {
+            // Under a replace the view is the whole update; otherwise the patch keeps only what
+            // differs from the base, later changes overwriting earlier ones in place (`{...a, ...b}`).
+            if let Some(Batch::Merge(batch)) = &mut self.batch {
+                if self.base.unchanged_by(&key, change.as_ref()) {
+                    batch.remove(&key);
+                } else {
+                    batch.insert(key.clone(), change.clone());
+                }
+            }
+            self.view.apply(key, change);
+        }
+        if matches!(&self.batch, Some(Batch::Merge(batch)) if batch.len() == 0) {
+            self.batch = None;
+        }
+        Ok(())
+    }
+
+    /// Takes the room's state from a `meeting-session-state-updated` event as the new base.
+    /// Pending local changes stay on top, as Daily will apply them when they are sent; those the
+    /// room already holds are dropped.
+    pub fn remote(&mut self, state: impl IntoIterator<Item = (String, Entry<V>)>) {
+        self.base = State::from_entries(state);
+        self.batch = match self.batch.take() {
+            None => {
+                self.view = self.base.clone();
+                None
+            }
+            Some(Batch::Replace) => (!self.view.same_as(&self.base)).then_some(Batch::Replace),
+            Some(Batch::Merge(mut batch)) => {
+                batch.retain(|key, change| !self.base.unchanged_by(key, change.as_ref()));
+                self.view = self.base.clone();
+                for (key, change) in batch.iter() {
+                    self.view.apply(key.to_owned(), change.clone());
+                }
+                (batch.len() > 0).then_some(Batch::Merge(batch))
+            }
+        };
+    }
+
+    /// What may be sent at `now` under the rate bound: the pending update when nothing was sent in
+    /// the last interval (leading edge) or the window since the last send has ended (trailing
+    /// edge). The update is applied to the base optimistically.
+    pub fn poll(&mut self, now: u64) -> Option<Outgoing<V>> {
+        match self.next_deadline() {
+            Some(deadline) if deadline <= now => self.send(now),
+            _ => None,
+        }
+    }
+
+    /// The pending update now, whatever the window (for an explicit flush, dispose or leave). It
+    /// counts as a send: the next [`poll`](Self::poll) waits a whole interval from `now`.
+    pub fn flush(&mut self, now: u64) -> Option<Outgoing<V>> {
+        self.send(now)
+    }
+
+    /// The view's JSON length once `patch` is applied, from the running sums: O(size of the patch).
+    fn merged_len(&self, patch: &[(String, Option<Entry<V>>)]) -> usize {
+        // The value size each key already touched by this patch would have (`None`: absent).
+        let mut touched: HashMap<&str, Option<usize>> = HashMap::new();
+        let (mut keys, mut values, mut count) = (self.view.keys_len, self.view.values_len, self.view.entries.len());
+        for (key, change) in patch {
+            let before = match touched.get(key.as_str()) {
+                Some(size) => *size,
+                None => self.view.entries.get(key).map(|entry| entry.size),
+            };
+            let after = change.as_ref().map(|entry| entry.size);
+            let key_len = json_str_len(key);
+            if let Some(size) = before {
+                keys = keys.saturating_sub(key_len);
+                values = values.saturating_sub(size);
+                count = count.saturating_sub(1);
+            }
+            if let Some(size) = after {
+                keys = keys.saturating_add(key_len);
+                values = values.saturating_add(size);
+                count = count.saturating_add(1);
+            }
+            touched.insert(key, after);
+        }
+        object_size(keys, values, count)
+    }
+
+    /// Takes the batch as an update, unless it changes nothing, and applies it to the base.
+    fn send(&mut self, now: u64) -> Option<Outgoing<V>> {
+        let outgoing = match self.batch.take()? {
+            Batch::Replace if self.view.same_as(&self.base) => None,
+            Batch::Replace => {
+                self.base = self.view.clone();
+                let data = self.view.entries.iter().map(|(key, entry)| (key.to_owned(), Some(entry.value.clone())));
+                Some(Outgoing { strategy: Strategy::Replace, data: data.collect() })
+            }
+            Batch::Merge(batch) => {
+                let mut data = Vec::with_capacity(batch.len());
+                for (key, change) in batch.into_entries() {
+                    // The batch holds only changes; checked again so nothing redundant can leave.
+                    if !self.base.unchanged_by(&key, change.as_ref()) {
+                        data.push((key.clone(), change.as_ref().map(|entry| entry.value.clone())));
+                        self.base.apply(key, change);
+                    }
+                }
+                (!data.is_empty()).then_some(Outgoing { strategy: Strategy::ShallowMerge, data })
+            }
+        };
+        if outgoing.is_some() {
+            self.last_sent = Some(now);
+        }
+        outgoing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Strategy; // ours, not proptest's
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::strategy::Strategy as _;
+    use std::collections::BTreeMap;
+
+    type Map = BTreeMap<String, u8>;
+
+    fn entry(value: u8) -> Entry<u8> {
+        Entry { value, size: value.to_string().len() }
+    }
+
+    fn state(pairs: &[(&str, u8)]) -> Vec<(String, Entry<u8>)> {
+        pairs.iter().map(|&(k, v)| (k.to_owned(), entry(v))).collect()
+    }
+
+    fn patch(pairs: &[(&str, Option<u8>)]) -> Vec<(String, Option<Entry<u8>>)> {
+        pairs.iter().map(|&(k, v)| (k.to_owned(), v.map(entry))).collect()
+    }
+
+    fn view(t: &Throttle<u8>) -> Vec<(String, u8)> {
+        t.view().map(|(k, v)| (k.to_owned(), *v)).collect()
+    }
+
+    fn pairs(pairs: &[(&str, u8)]) -> Vec<(String, u8)> {
+        pairs.iter().map(|&(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    fn json_len(map: &Map) -> usize {
+        serde_json::to_string(map).unwrap().encode_utf16().count()
+    }
+
+    fn apply(server: &mut Map, out: &Outgoing<u8>) {
+        if out.strategy == Strategy::Replace {
+            server.clear();
+        }
+        for (k, v) in &out.data {
+            match v {
+                Some(v) => server.insert(k.clone(), *v),
+                None => server.remove(k),
+            };
+        }
+    }
+
+    #[test]
+    fn leading_edge_sends_at_once_and_trailing_edge_at_the_window_end() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        assert_eq!(t.next_deadline(), None);
+        t.merge(patch(&[("a", Some(1))])).unwrap();
+        assert_eq!(t.next_deadline(), Some(0));
+        let out = t.poll(5).unwrap();
+        assert_eq!(out, Outgoing { strategy: Strategy::ShallowMerge, data: vec![("a".into(), Some(1))] });
+        assert_eq!(t.next_deadline(), None);
+        t.merge(patch(&[("a", Some(2))])).unwrap();
+        assert_eq!(t.next_deadline(), Some(1005));
+        assert_eq!(t.poll(1004), None);
+        assert_eq!(t.poll(1005).unwrap().data, vec![("a".into(), Some(2))]);
+        // A quiet interval later, a change is sendable at once again.
+        t.merge(patch(&[("a", Some(3))])).unwrap();
+        assert_eq!(t.poll(2005).unwrap().data, vec![("a".into(), Some(3))]);
+    }
+
+    #[test]
+    fn flush_ignores_the_window_and_counts_as_a_send() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        t.merge(patch(&[("a", Some(1))])).unwrap();
+        t.poll(0).unwrap();
+        t.merge(patch(&[("a", Some(2))])).unwrap();
+        assert_eq!(t.flush(10).unwrap().data, vec![("a".into(), Some(2))]);
+        assert_eq!(t.flush(11), None, "nothing is pending");
+        t.merge(patch(&[("a", Some(3))])).unwrap();
+        assert_eq!(t.next_deadline(), Some(1010));
+        assert_eq!(t.poll(1009), None);
+        assert!(t.poll(1010).is_some());
+    }
+
+    #[test]
+    fn merges_squash_later_wins() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        t.remote(state(&[("a", 1), ("b", 1)]));
+        t.merge(patch(&[("a", Some(2)), ("c", Some(1))])).unwrap();
+        t.merge(patch(&[("a", None), ("b", None)])).unwrap(); // a set then a delete is a delete
+        t.merge(patch(&[("b", Some(5)), ("c", Some(2))])).unwrap(); // a delete then a set is a set
+        let out = t.flush(0).unwrap();
+        assert_eq!(out.strategy, Strategy::ShallowMerge);
+        assert_eq!(out.data, vec![("a".into(), None), ("c".into(), Some(2)), ("b".into(), Some(5))]);
+        assert_eq!(view(&t), pairs(&[("c", 2), ("b", 5)]), "the view deleted b and set it again");
+    }
+
+    #[test]
+    fn a_replace_anywhere_makes_the_batch_a_replace() {
+        // replace then merge: a replace of the merged result
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        t.remote(state(&[("z", 9)]));
+        t.set(state(&[("a", 1), ("b", 2)])).unwrap();
+        t.merge(patch(&[("b", None), ("c", Some(3))])).unwrap();
+        let out = t.flush(0).unwrap();
+        assert_eq!(out.strategy, Strategy::Replace);
+        assert_eq!(out.data, vec![("a".into(), Some(1)), ("c".into(), Some(3))]);
+        // merge then replace: the replace
+        t.merge(patch(&[("x", Some(1))])).unwrap();
+        t.set(state(&[("y", 2)])).unwrap();
+        let out = t.flush(1).unwrap();
+        assert_eq!(out, Outgoing { strategy: Strategy::Replace, data: vec![("y".into(), Some(2))] });
+    }
+
+    #[test]
+    fn empty_and_unchanging_updates_schedule_nothing() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        t.remote(state(&[("a", 1)]));
+        t.merge(Vec::new()).unwrap();
+        assert!(!t.has_pending());
+        t.merge(patch(&[("a", Some(1)), ("gone", None)])).unwrap();
+        assert!(!t.has_pending(), "equal values and deletes of absent keys change nothing");
+        t.set(state(&[("a", 1)])).unwrap();
+        assert!(!t.has_pending(), "a replace equal to the base");
+        // A change undone before it is sent leaves nothing to send.
+        t.merge(patch(&[("a", Some(2))])).unwrap();
+        t.merge(patch(&[("a", Some(1))])).unwrap();
+        assert!(!t.has_pending());
+        t.set(state(&[("b", 1)])).unwrap();
+        t.merge(patch(&[("b", None), ("a", Some(1))])).unwrap();
+        assert!(t.has_pending());
+        assert_eq!(t.poll(0), None, "a replace back to the base is skipped");
+        assert!(!t.has_pending());
+        assert_eq!(t.next_deadline(), None);
+        // Only the changed entries of a merge are sent.
+        t.merge(patch(&[("a", Some(1)), ("b", Some(2))])).unwrap();
+        assert_eq!(t.poll(0).unwrap().data, vec![("b".into(), Some(2))]);
+    }
+
+    #[test]
+    fn merges_leave_concurrent_changes_to_other_keys_alone() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        let mut server = Map::new();
+        t.merge(patch(&[("mine", Some(1))])).unwrap();
+        apply(&mut server, &t.poll(0).unwrap());
+        t.merge(patch(&[("mine", Some(2))])).unwrap();
+        server.insert("theirs".into(), 7); // another participant, meanwhile
+        t.remote(server.iter().map(|(k, v)| (k.clone(), entry(*v))));
+        assert_eq!(t.get("mine"), Some(&2), "pending changes stay on top of the remote state");
+        assert_eq!(t.get("theirs"), Some(&7));
+        let out = t.poll(1000).unwrap();
+        assert_eq!(out.strategy, Strategy::ShallowMerge);
+        apply(&mut server, &out);
+        assert_eq!(server, Map::from([("mine".into(), 2), ("theirs".into(), 7)]));
+    }
+
+    #[test]
+    fn remote_state_drops_pending_changes_it_already_holds() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        t.merge(patch(&[("a", Some(1)), ("b", Some(2))])).unwrap();
+        t.remote(state(&[("a", 1)]));
+        assert_eq!(t.flush(0).unwrap().data, vec![("b".into(), Some(2))]);
+        t.set(state(&[("c", 3)])).unwrap();
+        t.remote(state(&[("c", 3)]));
+        assert!(!t.has_pending());
+        assert_eq!(view(&t), pairs(&[("c", 3)]));
+    }
+
+    #[test]
+    fn sends_apply_to_the_base_optimistically() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        t.set(state(&[("a", 1)])).unwrap();
+        assert!(t.flush(0).is_some());
+        t.set(state(&[("a", 1)])).unwrap();
+        assert!(!t.has_pending(), "the base already holds what was sent");
+        t.merge(patch(&[("a", None)])).unwrap();
+        assert!(t.flush(1).is_some());
+        t.merge(patch(&[("a", None)])).unwrap();
+        assert!(!t.has_pending());
+    }
+
+    #[test]
+    fn the_view_shows_pending_changes_at_once_in_insertion_order() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        t.remote(state(&[("b", 1), ("a", 1)]));
+        t.merge(patch(&[("c", Some(3)), ("b", Some(2))])).unwrap();
+        assert_eq!(view(&t), pairs(&[("b", 2), ("a", 1), ("c", 3)]));
+        t.merge(patch(&[("b", None)])).unwrap();
+        t.merge(patch(&[("b", Some(4))])).unwrap();
+        assert_eq!(view(&t), pairs(&[("a", 1), ("c", 3), ("b", 4)]), "a deleted key comes back last");
+        assert_eq!(t.get("b"), Some(&4));
+        assert_eq!(t.get("zz"), None);
+        assert_eq!(t.size(), r#"{"a":1,"c":3,"b":4}"#.len());
+    }
+
+    #[test]
+    fn the_limit_refuses_the_call_and_changes_nothing() {
+        let limit = r#"{"a":1,"b":2}"#.len();
+        let mut t = Throttle::new(1000, limit);
+        t.set(state(&[("a", 1), ("b", 2)])).unwrap();
+        assert_eq!(t.size(), limit);
+        match t.merge(patch(&[("c", Some(3))])) {
+            Err(Error::PayloadTooLarge { size, limit: l }) => assert_eq!((size, l), (limit + 6, limit)),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(t.set(state(&[("abcdef", 100)])), Err(Error::PayloadTooLarge { size: 14, .. })));
+        assert_eq!(view(&t), pairs(&[("a", 1), ("b", 2)]));
+        // Within one patch, a delete makes room for a set.
+        t.merge(patch(&[("a", None), ("c", Some(3)), ("c", Some(4))])).unwrap();
+        assert_eq!(view(&t), pairs(&[("b", 2), ("c", 4)]));
+        // Sizes are JSON lengths: escaped keys count their escapes, empty objects are "{}".
+        t.set(Vec::new()).unwrap();
+        assert_eq!(t.size(), 2);
+        let mut big = Throttle::new(1000, SESSION_DATA_LIMIT);
+        big.set(state(&[("é\"", 10)])).unwrap();
+        assert_eq!(big.size(), r#"{"é\"":10}"#.encode_utf16().count());
+        assert!(big.merge(vec![("x".into(), Some(Entry { value: 0, size: usize::MAX }))]).is_err());
+        assert!(big.set(vec![("x".into(), Entry { value: 0, size: usize::MAX })]).is_err());
+    }
+
+    #[test]
+    fn a_60_hz_stream_for_10_s_sends_at_most_11_updates() {
+        let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
+        let mut sent = Vec::new();
+        let fire = |t: &mut Throttle<u16>, sent: &mut Vec<(u64, Outgoing<u16>)>, until: u64| {
+            while let Some(deadline) = t.next_deadline().filter(|&d| d <= until) {
+                if let Some(out) = t.poll(deadline) {
+                    sent.push((deadline, out));
+                }
+            }
+        };
+        let mut last = 0;
+        for k in 0..600u16 {
+            let now = u64::from(k) * 1000 / 60;
+            fire(&mut t, &mut sent, now);
+            t.set(vec![("n".to_owned(), Entry { value: k, size: k.to_string().len() })]).unwrap();
+            if let Some(out) = t.poll(now) {
+                sent.push((now, out));
+            }
+            last = now;
+        }
+        fire(&mut t, &mut sent, u64::MAX);
+        assert!(sent.len() <= 11, "{} updates", sent.len());
+        let (at, out) = sent.last().unwrap();
+        assert!(*at <= last + 1000);
+        assert_eq!(out.data, vec![("n".to_owned(), Some(599))]);
+        assert!(sent.windows(2).all(|w| w[1].0 - w[0].0 >= 1000));
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set(Vec<(usize, u8)>),
+        Merge(Vec<(usize, Option<u8>)>),
+        Flush,
+        Echo,
+        Wait(u64),
+    }
+
+    const KEYS: [&str; 5] = ["a", "b", "c", "d", "é\"k"];
+    const INTERVAL: u64 = 100;
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        let key = 0..KEYS.len();
+        prop_oneof![
+            2 => prop::collection::vec((key.clone(), 0u8..4), 0..4).prop_map(Op::Set),
+            4 => prop::collection::vec((key, prop::option::of(0u8..4)), 0..4).prop_map(Op::Merge),
+            1 => Just(Op::Flush),
+            1 => Just(Op::Echo),
+            3 => (0u64..250).prop_map(Op::Wait),
+        ]
+    }
+
+    /// The room as it should end up, the room as the sends make it, and the throttle between.
+    struct Harness {
+        t: Throttle<u8>,
+        now: u64,
+        model: Map,
+        server: Map,
+        last_poll: Option<u64>,
+    }
+
+    impl Harness {
+        fn take(&mut self, out: Option<Outgoing<u8>>, by_poll: bool) -> Result<(), TestCaseError> {
+            let Some(out) = out else { return Ok(()) };
+            if by_poll {
+                if let Some(prev) = self.last_poll {
+                    prop_assert!(self.now >= prev + INTERVAL, "polls at {prev} and {}", self.now);
+                }
+                self.last_poll = Some(self.now);
+            }
+            let before = self.server.clone();
+            apply(&mut self.server, &out);
+            prop_assert_ne!(&before, &self.server, "{:?} changes nothing", out);
+            if out.strategy == Strategy::ShallowMerge {
+                for (k, v) in &out.data {
+                    prop_assert_ne!(before.get(k), v.as_ref(), "{} is unchanged", k);
+                }
+            }
+            Ok(())
+        }
+
+        /// The driver's timer: poll at every deadline up to `until`.
+        fn advance(&mut self, until: u64) -> Result<(), TestCaseError> {
+            while let Some(deadline) = self.t.next_deadline().filter(|&d| d <= until) {
+                self.now = self.now.max(deadline);
+                let out = self.t.poll(self.now);
+                self.take(out, true)?;
+            }
+            self.now = self.now.max(until);
+            Ok(())
+        }
+
+        fn check_view(&self) -> Result<(), TestCaseError> {
+            let view: Map = self.t.view().map(|(k, v)| (k.to_owned(), *v)).collect();
+            prop_assert_eq!(self.t.view().count(), view.len(), "no key twice");
+            prop_assert_eq!(&view, &self.model);
+            prop_assert_eq!(self.t.size(), json_len(&self.model));
+            Ok(())
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn throttled_updates_converge_within_the_rate_bound(
+            ops in prop::collection::vec(op(), 0..40),
+            limit in prop_oneof![Just(SESSION_DATA_LIMIT), 2usize..40],
+        ) {
+            let mut h = Harness { t: Throttle::new(INTERVAL, limit), now: 0, model: Map::new(), server: Map::new(), last_poll: None };
+            for op in ops {
+                match op {
+                    Op::Set(kv) => {
+                        let next: Map = kv.iter().map(|&(k, v)| (KEYS[k].to_owned(), v)).collect();
+                        let result = h.t.set(kv.iter().map(|&(k, v)| (KEYS[k].to_owned(), entry(v))));
+                        prop_assert_eq!(result.is_ok(), json_len(&next) <= limit);
+                        if result.is_ok() {
+                            h.model = next;
+                        }
+                        let out = h.t.poll(h.now);
+                        h.take(out, true)?;
+                    }
+                    Op::Merge(kv) => {
+                        let mut next = h.model.clone();
+                        for &(k, v) in &kv {
+                            match v {
+                                Some(v) => next.insert(KEYS[k].to_owned(), v),
+                                None => next.remove(KEYS[k]),
+                            };
+                        }
+                        let result = h.t.merge(kv.iter().map(|&(k, v)| (KEYS[k].to_owned(), v.map(entry))));
+                        prop_assert_eq!(result.is_ok(), kv.is_empty() || json_len(&next) <= limit);
+                        if result.is_ok() {
+                            h.model = next;
+                        }
+                        let out = h.t.poll(h.now);
+                        h.take(out, true)?;
+                    }
+                    Op::Flush => {
+                        let out = h.t.flush(h.now);
+                        h.take(out, false)?;
+                        prop_assert!(!h.t.has_pending());
+                    }
+                    // The room echoes its state back: we are the only writer, so it is the server's.
+                    Op::Echo => h.t.remote(h.server.iter().map(|(k, v)| (k.clone(), entry(*v)))),
+                    Op::Wait(ms) => h.advance(h.now + ms)?,
+                }
+                h.check_view()?;
+            }
+            h.advance(u64::MAX)?;
+            prop_assert_eq!(h.t.next_deadline(), None);
+            prop_assert_eq!(&h.server, &h.model);
+            h.check_view()?;
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! `DailySync`, the JS API's entry point: one per call object the app wants to sync over.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::error::{check_serializable, invalid};
+use crate::daily_errors::js_json_len;
+use crate::events::Subscription;
+use crate::messages::{self, get};
+use crate::payload::{Error, Recipient};
+use crate::session::driver::Driver;
+use crate::session::JsJson;
+use crate::sys::CallObject;
+use crate::user_data;
+
+#[wasm_bindgen(module = "/src/js/iterator.js")]
+extern "C" {
+    /// The async iterator handed to JS (see iterator.js).
+    #[derive(Debug, Clone)]
+    pub(crate) type EventIterator;
+
+    #[wasm_bindgen(constructor)]
+    fn new(kind: &str, close: &Function) -> EventIterator;
+
+    #[wasm_bindgen(method)]
+    pub(crate) fn push(this: &EventIterator, payload: &JsValue);
+
+    #[wasm_bindgen(method)]
+    fn end(this: &EventIterator);
+
+    #[wasm_bindgen(js_name = shapeParticipant)]
+    fn shape_participant(participant: &JsValue) -> JsValue;
+}
+
+/// What a `DailySync` owns: the call object, its live iterators and their subscriptions.
+#[derive(Debug)]
+pub(crate) struct SyncState {
+    pub(crate) call: CallObject,
+    disposed: Cell<bool>,
+    iterators: RefCell<Vec<(u32, EventIterator, Subscription)>>,
+    next_iterator: Cell<u32>,
+    /// One closure per DailySync, bound to an iterator id for each iterator, that ends it.
+    close_iterator: Closure<dyn Fn(u32)>,
+    session: Rc<Driver<JsJson>>,
+}
+
+impl SyncState {
+    fn check_live(&self) -> Result<(), Error> {
+        if self.disposed.get() {
+            Err(Error::Disposed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A new async iterator over `event`, fed by a subscription that lives until the iterator ends.
+    fn iterator(&self, event: &'static str) -> Result<EventIterator, Error> {
+        self.iterator_with(event, event, |sink| move |payload: &JsValue| sink.push(payload))
+    }
+
+    /// An async iterator whose items `feed` makes from each `event` payload; `kind` picks the
+    /// iterator's JS-side shaping (see iterator.js).
+    fn iterator_with<F: Fn(&JsValue) + 'static>(
+        &self,
+        event: &'static str,
+        kind: &str,
+        feed: impl FnOnce(EventIterator) -> F,
+    ) -> Result<EventIterator, Error> {
+        self.check_live()?;
+        let id = self.next_iterator.get().wrapping_add(1);
+        self.next_iterator.set(id);
+        let close: &Function = self.close_iterator.as_ref().unchecked_ref();
+        let bound: Function = close.bind1(&JsValue::NULL, &id.into()).unchecked_into();
+        let iterator = EventIterator::new(kind, &bound);
+        let subscription = Subscription::new(&self.call, event, feed(iterator.clone()))
+            .map_err(|thrown| crate::daily_errors::classify(thrown, || None))?;
+        self.iterators.borrow_mut().push((id, iterator.clone(), subscription));
+        Ok(iterator)
+    }
+
+    fn end_iterators(&self) {
+        // Taken out first: ending an iterator calls back into close_iterator.
+        let iterators = std::mem::take(&mut *self.iterators.borrow_mut());
+        for (_, iterator, subscription) in iterators {
+            drop(subscription);
+            iterator.end();
+        }
+    }
+}
+
+fn option_number(options: &JsValue, key: &str) -> Result<Option<f64>, Error> {
+    let value =
+        Reflect::get(options, &JsValue::from_str(key)).map_err(|_| invalid(format!("options.{key} cannot be read")))?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(n) if n.is_finite() => Ok(Some(n)),
+        _ => Err(invalid(format!("options.{key} must be a finite number of milliseconds"))),
+    }
+}
+
+/// The smallest session-data interval: one animation frame.
+pub(crate) const MIN_SESSION_INTERVAL_MS: f64 = 16.0;
+
+/// Reads `to` as daily-js takes it: `'*'` (or nothing), a session id, or a non-empty array of ids.
+pub(crate) fn recipient_from_js(to: &JsValue) -> Result<Recipient, Error> {
+    let recipient = if to.is_undefined() || to.is_null() {
+        Recipient::All
+    } else if let Some(id) = to.as_string() {
+        Recipient::from(id)
+    } else if Array::is_array(to) {
+        let ids: Array = to.clone().unchecked_into();
+        let ids = ids
+            .iter()
+            .map(|id| id.as_string().ok_or_else(|| Error::InvalidRecipient("every session id must be a string".into())))
+            .collect::<Result<Vec<_>, _>>()?;
+        Recipient::Many(ids)
+    } else {
+        return Err(Error::InvalidRecipient("expected '*', a session id or an array of session ids".into()));
+    };
+    recipient.validate()?;
+    Ok(recipient)
+}
+
+/// The own enumerable entries of a plain object (what daily-js accepts as session data).
+fn own_entries(data: &JsValue) -> Result<Vec<(String, JsValue)>, Error> {
+    let plain = data.is_object() && {
+        let prototype = js_sys::Object::get_prototype_of(data);
+        prototype.is_null() || prototype == js_sys::Object::get_prototype_of(&js_sys::Object::new())
+    };
+    if !plain {
+        return Err(Error::NotPlainObject);
+    }
+    let entries = js_sys::Object::entries(data.unchecked_ref());
+    Ok(entries
+        .iter()
+        .filter_map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            Some((pair.get(0).as_string()?, pair.get(1)))
+        })
+        .collect())
+}
+
+/// The local view as a fresh plain object.
+fn view_object(throttle: &crate::session::throttle::Throttle<JsJson>) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in throttle.view() {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value.value());
+    }
+    object.into()
+}
+
+/// Syncs app data over one daily-js call object (or a local one).
+#[wasm_bindgen(js_name = DailySync)]
+#[derive(Debug)]
+pub struct JsDailySync {
+    state: Rc<SyncState>,
+}
+
+#[wasm_bindgen(js_class = DailySync)]
+impl JsDailySync {
+    /// `new DailySync(call, { sessionDataIntervalMs })`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "DailyCallLike")] call: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DailySyncOptions | undefined")] options: JsValue,
+    ) -> Result<JsDailySync, JsValue> {
+        let call = CallObject::from_js(call).map_err(Error::NotCallObject)?;
+        let interval = if options.is_undefined() || options.is_null() {
+            None
+        } else if options.is_object() {
+            option_number(&options, "sessionDataIntervalMs")?
+        } else {
+            return Err(invalid("options must be an object").into());
+        };
+        let interval = interval.unwrap_or(1000.0);
+        if interval < MIN_SESSION_INTERVAL_MS {
+            return Err(invalid(format!("sessionDataIntervalMs must be at least {MIN_SESSION_INTERVAL_MS}")).into());
+        }
+        let session = Driver::new(call.clone(), interval as u64)?;
+        let state = Rc::new_cyclic(|weak: &Weak<SyncState>| {
+            let weak = weak.clone();
+            SyncState {
+                call,
+                disposed: Cell::new(false),
+                iterators: RefCell::new(Vec::new()),
+                next_iterator: Cell::new(0),
+                session,
+                close_iterator: Closure::new(move |id: u32| {
+                    if let Some(state) = weak.upgrade() {
+                        state.iterators.borrow_mut().retain(|(other, _, _)| *other != id);
+                    }
+                }),
+            }
+        });
+        Ok(JsDailySync { state })
+    }
+
+    /// Sends an ephemeral message to `'*'` (everyone else), one session id, or a list of them.
+    #[wasm_bindgen(js_name = sendAppMessage)]
+    pub fn send_app_message(
+        &self,
+        data: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "'*' | string | string[] | undefined")] to: JsValue,
+    ) -> Result<(), JsValue> {
+        self.state.check_live()?;
+        check_serializable(&data, "the message")?;
+        let to = recipient_from_js(&to)?;
+        messages::send_js(&self.state.call, &data, &to, || js_json_len(&data))?;
+        Ok(())
+    }
+
+    /// An async iterator of `{ data, fromId }`; `break` or `return()` unsubscribes.
+    #[wasm_bindgen(js_name = appMessages, unchecked_return_type = "AsyncIterableIterator<AppMessage>")]
+    pub fn app_messages(&self) -> Result<JsValue, JsValue> {
+        Ok(self.state.iterator("app-message")?.into())
+    }
+
+    /// Sets the local participant's userData (`undefined` removes it); allowed before join.
+    #[wasm_bindgen(js_name = setUserData, unchecked_return_type = "Promise<void>")]
+    pub fn set_user_data(&self, data: JsValue) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            state.check_live()?;
+            if !data.is_undefined() {
+                check_serializable(&data, "userData")?;
+            }
+            user_data::set_js(&state.call, &data).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Everyone in the call, the local participant included: `{ sessionId, userId, userName, local, owner, userData }`.
+    #[wasm_bindgen(unchecked_return_type = "Participant[]")]
+    pub fn participants(&self) -> Result<Array, JsValue> {
+        self.state.check_live()?;
+        let all = self.state.call.participants().map_err(|thrown| crate::daily_errors::classify(thrown, || None))?;
+        let list = Array::new();
+        if all.is_object() {
+            for participant in js_sys::Object::values(all.unchecked_ref()).iter() {
+                let shaped = shape_participant(&participant);
+                if !shaped.is_undefined() {
+                    list.push(&shaped);
+                }
+            }
+        }
+        Ok(list)
+    }
+
+    /// An async iterator of participants as they change; `break` or `return()` unsubscribes.
+    #[wasm_bindgen(js_name = participantUpdates, unchecked_return_type = "AsyncIterableIterator<Participant>")]
+    pub fn participant_updates(&self) -> Result<JsValue, JsValue> {
+        Ok(self.state.iterator("participant-updated")?.into())
+    }
+
+    /// Replaces the room-wide state, throttled: at most one write per interval, the last always sent.
+    #[wasm_bindgen(js_name = setSessionData)]
+    pub fn set_session_data(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] data: JsValue,
+    ) -> Result<(), JsValue> {
+        self.state.check_live()?;
+        let entries = own_entries(&data)?
+            .into_iter()
+            .filter_map(|(key, value)| JsJson::measure(value).transpose().map(|entry| entry.map(|e| (key, e))))
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.state.session.set(entries)?;
+        Ok(())
+    }
+
+    /// Shallow-merges `patch` into the room-wide state, throttled; a key set to `undefined` is deleted.
+    #[wasm_bindgen(js_name = mergeSessionData)]
+    pub fn merge_session_data(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] patch: JsValue,
+    ) -> Result<(), JsValue> {
+        self.state.check_live()?;
+        let entries = own_entries(&patch)?
+            .into_iter()
+            .map(|(key, value)| Ok((key, JsJson::measure(value)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.state.session.merge(entries)?;
+        Ok(())
+    }
+
+    /// Sends pending session data now, whatever the interval.
+    #[wasm_bindgen(js_name = flushSessionData)]
+    pub fn flush_session_data(&self) -> Result<(), JsValue> {
+        self.state.check_live()?;
+        self.state.session.flush()?;
+        Ok(())
+    }
+
+    /// The local view of the room-wide state: the room's state with pending local changes applied.
+    #[wasm_bindgen(js_name = sessionData, unchecked_return_type = "Record<string, unknown>")]
+    pub fn session_data(&self) -> Result<JsValue, JsValue> {
+        self.state.check_live()?;
+        Ok(self.state.session.with_view(view_object))
+    }
+
+    /// An async iterator of `{ data, topology }` each time the room's state arrives; `data` is the
+    /// local view (pending local changes applied). `break` or `return()` unsubscribes.
+    #[wasm_bindgen(js_name = sessionStates, unchecked_return_type = "AsyncIterableIterator<SessionState>")]
+    pub fn session_states(&self) -> Result<JsValue, JsValue> {
+        let session = Rc::downgrade(&self.state.session);
+        let iterator = self.state.iterator_with("meeting-session-state-updated", "identity", move |sink| {
+            move |event: &JsValue| {
+                let state = get(event, "meetingSessionState");
+                let Some(session) = session.upgrade() else { return };
+                if !get(&state, "data").is_object() {
+                    return; // garbage from a peer: skipped, the iterator goes on
+                }
+                let item = js_sys::Object::new();
+                let _ = Reflect::set(&item, &"data".into(), &session.with_view(view_object));
+                let topology = get(&state, "topology");
+                let _ = Reflect::set(
+                    &item,
+                    &"topology".into(),
+                    &if topology.is_string() { topology } else { "none".into() },
+                );
+                sink.push(&item);
+            }
+        })?;
+        Ok(iterator.into())
+    }
+
+    /// Sends pending session data, ends every iterator and removes every listener this DailySync
+    /// added. Calling it again does nothing.
+    pub fn dispose(&self) {
+        if self.state.disposed.replace(true) {
+            return;
+        }
+        self.state.end_iterators();
+        let _ = self.state.session.close();
+    }
+
+    /// Whether `dispose()` was called.
+    #[wasm_bindgen(getter)]
+    pub fn disposed(&self) -> bool {
+        self.state.disposed.get()
+    }
+}

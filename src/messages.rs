@@ -1,0 +1,141 @@
+//! Ephemeral app messages: `sendAppMessage` and the `app-message` event.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::{FusedStream, Stream};
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::daily_errors::classify;
+use crate::events::EventStream;
+use crate::payload::{json_len, Error, Recipient};
+use crate::sys::CallObject;
+
+/// The serializer every outgoing value goes through: JSON-compatible, so Rust maps become plain
+/// objects (not JS `Map`s, which JSON.stringify writes as `{}`).
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| Error::NotSerializable(e.to_string()))
+}
+
+/// The recipient as daily-js takes it: `'*'`, a session id, or an array of them.
+pub(crate) fn recipient_to_js(to: &Recipient) -> JsValue {
+    match to {
+        Recipient::All => JsValue::from_str("*"),
+        Recipient::One(id) => JsValue::from_str(id),
+        Recipient::Many(ids) => ids.iter().map(|id| JsValue::from_str(id)).collect::<js_sys::Array>().into(),
+    }
+}
+
+/// Sends an already-converted payload. daily-js measures and checks the size itself (it knows the
+/// room's actual limit), so the size is computed only when it refuses.
+pub(crate) fn send_js(
+    call: &CallObject,
+    data: &JsValue,
+    to: &Recipient,
+    size: impl FnOnce() -> Option<usize>,
+) -> Result<(), Error> {
+    to.validate()?;
+    call.send_app_message(data, &recipient_to_js(to)).map(drop).map_err(|thrown| classify(thrown, size))
+}
+
+/// Sends `data` as an app message to `to`.
+pub(crate) fn send<T: Serialize + ?Sized>(call: &CallObject, data: &T, to: &Recipient) -> Result<(), Error> {
+    let value = to_js(data)?;
+    send_js(call, &value, to, || json_len(data).ok())
+}
+
+/// An app message as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppMessage<T> {
+    /// The payload, decoded.
+    pub data: T,
+    /// The sender's session id.
+    pub from_id: String,
+}
+
+/// An incoming payload that did not decode as the expected type. The stream goes on after it.
+#[derive(Debug, Clone)]
+pub struct DecodeError {
+    /// What did not fit.
+    pub message: String,
+    /// The payload as it arrived.
+    pub raw: JsValue,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an incoming payload did not decode: {}", self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+pub(crate) fn get(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(value: JsValue, raw: &JsValue) -> Result<T, DecodeError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| DecodeError { message: e.to_string(), raw: raw.clone() })
+}
+
+fn decode_message<T: DeserializeOwned>(payload: JsValue) -> Result<AppMessage<T>, DecodeError> {
+    if !payload.is_object() {
+        return Err(DecodeError { message: "the app-message event is not an object".into(), raw: payload });
+    }
+    let Some(from_id) = get(&payload, "fromId").as_string() else {
+        return Err(DecodeError { message: "the app-message event has no string fromId".into(), raw: payload });
+    };
+    let data = decode(get(&payload, "data"), &payload)?;
+    Ok(AppMessage { data, from_id })
+}
+
+/// A typed `Stream` of app messages. Dropping it unsubscribes.
+///
+/// ```no_run
+/// # async fn demo(sync: daily_sync::DailySync) {
+/// use futures::StreamExt;
+/// #[derive(serde::Deserialize)]
+/// struct Reaction { emoji: String }
+/// let mut reactions = sync.app_messages::<Reaction>().unwrap();
+/// while let Some(Ok(message)) = reactions.next().await {
+///     println!("{} from {}", message.data.emoji, message.from_id);
+/// }
+/// # }
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct AppMessages<T> {
+    events: EventStream,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> AppMessages<T> {
+    pub(crate) fn new(call: &CallObject) -> Result<Self, Error> {
+        let events = EventStream::new(call, "app-message").map_err(|e| classify(e, || None))?;
+        Ok(AppMessages { events, _type: PhantomData })
+    }
+}
+
+impl<T: DeserializeOwned> Stream for AppMessages<T> {
+    type Item = Result<AppMessage<T>, DecodeError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.events).poll_next(cx).map(|payload| payload.map(decode_message))
+    }
+}
+
+impl<T: DeserializeOwned> FusedStream for AppMessages<T> {
+    fn is_terminated(&self) -> bool {
+        false
+    }
+}
+
+impl<T> fmt::Debug for AppMessages<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppMessages").field("events", &self.events).finish()
+    }
+}

@@ -1,0 +1,212 @@
+//! Drives a [`Throttle`] with real time: a gloo-timers timeout for the trailing edge, the call
+//! object's `setMeetingSessionData` for sends, and its `meeting-session-state-updated` and
+//! `joined-meeting` events for the room's state.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::prelude::*;
+
+use super::throttle::{Entry, Outgoing, Throttle};
+use crate::daily_errors::classify;
+use crate::events::Subscription;
+use crate::messages::get;
+use crate::payload::{Error, SESSION_DATA_LIMIT};
+use crate::sys::CallObject;
+
+/// A value the driver can hold: it knows its size and how to become a JS value when it is sent.
+pub trait SessionValue: Clone + PartialEq + 'static {
+    /// Reads one value of an incoming state; `None` for values with no JSON form (dropped, as
+    /// JSON.stringify would).
+    fn from_js(value: JsValue) -> Option<Entry<Self>>;
+    /// The value as the call object takes it.
+    fn to_js(&self) -> JsValue;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console)]
+    fn warn(message: &str);
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// The throttle, its timer and its subscriptions.
+pub(crate) struct Driver<V: SessionValue> {
+    call: CallObject,
+    throttle: RefCell<Throttle<V>>,
+    timer: RefCell<Option<(u64, Timeout)>>,
+    subscriptions: RefCell<Vec<Subscription>>,
+}
+
+impl<V: SessionValue> fmt::Debug for Driver<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver").field("pending", &self.throttle.borrow().has_pending()).finish()
+    }
+}
+
+impl<V: SessionValue> Driver<V> {
+    /// Starts following the room's session state on `call`.
+    pub(crate) fn new(call: CallObject, interval_ms: u64) -> Result<Rc<Self>, Error> {
+        let driver = Rc::new(Driver {
+            call: call.clone(),
+            throttle: RefCell::new(Throttle::new(interval_ms, SESSION_DATA_LIMIT)),
+            timer: RefCell::new(None),
+            subscriptions: RefCell::new(Vec::new()),
+        });
+        let on_state = Rc::downgrade(&driver);
+        let on_join = Rc::downgrade(&driver);
+        let subscribe = |event, callback: Box<dyn Fn(&JsValue)>| {
+            Subscription::new(&call, event, callback).map_err(|thrown| classify(thrown, || None))
+        };
+        let subscriptions = vec![
+            subscribe(
+                "meeting-session-state-updated",
+                Box::new(move |event| {
+                    if let Some(driver) = on_state.upgrade() {
+                        driver.remote(&get(&get(event, "meetingSessionState"), "data"));
+                    }
+                }),
+            )?,
+            subscribe(
+                "joined-meeting",
+                Box::new(move |_| {
+                    if let Some(driver) = on_join.upgrade() {
+                        driver.read_room_state();
+                    }
+                }),
+            )?,
+        ];
+        *driver.subscriptions.borrow_mut() = subscriptions;
+        if driver.joined() {
+            driver.read_room_state();
+        }
+        Ok(driver)
+    }
+
+    fn joined(&self) -> bool {
+        self.call
+            .meeting_state()
+            .ok()
+            .and_then(|state| state.as_string())
+            .is_some_and(|state| state == "joined-meeting")
+    }
+
+    fn read_room_state(&self) {
+        if let Ok(state) = self.call.meeting_session_state() {
+            self.remote(&get(&state, "data"));
+        }
+    }
+
+    /// Takes in the room's state; pending local changes stay on top of it.
+    fn remote(&self, data: &JsValue) {
+        if !data.is_object() {
+            return; // a garbage state from a peer is ignored, never fatal
+        }
+        let entries = js_sys::Object::entries(data.unchecked_ref());
+        let state = entries.iter().filter_map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            let key = pair.get(0).as_string()?;
+            Some((key, V::from_js(pair.get(1))?))
+        });
+        self.throttle.borrow_mut().remote(state);
+    }
+
+    /// Refuses changes before join, as daily-js does (which the throttle would otherwise hold).
+    fn check_joined(&self) -> Result<(), Error> {
+        if self.joined() {
+            Ok(())
+        } else {
+            Err(Error::NotJoined("setMeetingSessionData only supported after join.".into()))
+        }
+    }
+
+    /// Replaces the whole state.
+    pub(crate) fn set(self: &Rc<Self>, state: Vec<(String, Entry<V>)>) -> Result<(), Error> {
+        self.check_joined()?;
+        self.throttle.borrow_mut().set(state)?;
+        self.pump();
+        Ok(())
+    }
+
+    /// Shallow-merges a patch; `None` deletes a key.
+    pub(crate) fn merge(self: &Rc<Self>, patch: Vec<(String, Option<Entry<V>>)>) -> Result<(), Error> {
+        self.check_joined()?;
+        self.throttle.borrow_mut().merge(patch)?;
+        self.pump();
+        Ok(())
+    }
+
+    /// Sends what is pending now, whatever the window.
+    pub(crate) fn flush(&self) -> Result<(), Error> {
+        self.timer.borrow_mut().take();
+        let outgoing = self.throttle.borrow_mut().flush(now());
+        match outgoing {
+            Some(outgoing) => self.send(outgoing),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs the local view through `f`.
+    pub(crate) fn with_view<R>(&self, f: impl FnOnce(&Throttle<V>) -> R) -> R {
+        f(&self.throttle.borrow())
+    }
+
+    /// Stops following the room: pending changes are flushed first.
+    pub(crate) fn close(&self) -> Result<(), Error> {
+        let flushed = if self.joined() { self.flush() } else { Ok(()) };
+        self.timer.borrow_mut().take();
+        self.subscriptions.borrow_mut().clear();
+        flushed
+    }
+
+    /// Sends what the window allows now, and sets the timer for the trailing edge.
+    fn pump(self: &Rc<Self>) {
+        let now = now();
+        let outgoing = self.throttle.borrow_mut().poll(now);
+        if let Some(outgoing) = outgoing {
+            if let Err(error) = self.send(outgoing) {
+                warn(&format!("daily-sync: a session-data update could not be sent: {error}"));
+            }
+        }
+        let deadline = self.throttle.borrow().next_deadline();
+        let mut timer = self.timer.borrow_mut();
+        match deadline {
+            None => *timer = None,
+            Some(at) if timer.as_ref().is_some_and(|(set_for, _)| *set_for == at) => {}
+            Some(at) => {
+                let driver = Rc::downgrade(self);
+                let wait = at.saturating_sub(now).min(u32::MAX as u64) as u32;
+                *timer = Some((at, Timeout::new(wait, move || fire(&driver))));
+            }
+        }
+    }
+
+    fn send(&self, outgoing: Outgoing<V>) -> Result<(), Error> {
+        let data = js_sys::Object::new();
+        for (key, value) in &outgoing.data {
+            let value = value.as_ref().map_or(JsValue::UNDEFINED, SessionValue::to_js);
+            // Defining a property on a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&data, &JsValue::from_str(key), &value);
+        }
+        self.call
+            .set_meeting_session_data(&data, outgoing.strategy.as_str())
+            .map(drop)
+            .map_err(|thrown| classify(thrown, || None))
+    }
+}
+
+fn fire<V: SessionValue>(driver: &Weak<Driver<V>>) {
+    if let Some(driver) = driver.upgrade() {
+        driver.timer.borrow_mut().take();
+        if driver.joined() {
+            driver.pump();
+        } else if driver.throttle.borrow().has_pending() {
+            warn("daily-sync: the call left before pending session data could be sent; it was not sent");
+        }
+    }
+}

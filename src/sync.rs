@@ -1,0 +1,82 @@
+//! [`DailySync`], the Rust API's entry point: typed app messages, user data and session data over
+//! one call object.
+
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::messages::{self, AppMessages, DecodeError};
+use crate::payload::{Error, Recipient};
+use crate::session::SessionData;
+use crate::sys::CallObject;
+use crate::user_data::{self, Participant, ParticipantUpdates};
+
+/// Typed access to the three ways Daily moves app data, over one call object.
+///
+/// ```no_run
+/// # async fn demo(call: wasm_bindgen::JsValue) -> Result<(), daily_sync::Error> {
+/// use daily_sync::{DailySync, Recipient};
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Hand { raised: bool }
+/// let sync = DailySync::new(call)?;
+/// sync.set_user_data(&Hand { raised: true }).await?;
+/// sync.send_app_message(&serde_json::json!({ "emoji": "🎉" }), Recipient::All)?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DailySync {
+    call: CallObject,
+}
+
+impl DailySync {
+    /// Wraps a daily-js call object (or a local one); fails with `NotCallObject` for anything else.
+    pub fn new(call: JsValue) -> Result<Self, Error> {
+        Ok(DailySync { call: CallObject::from_js(call).map_err(Error::NotCallObject)? })
+    }
+
+    /// The call object this syncs over.
+    pub fn call(&self) -> &CallObject {
+        &self.call
+    }
+
+    /// Sends `data` as an ephemeral app message. The call object checks the size against the
+    /// room's actual limit; over it, the error is `PayloadTooLarge` with the size measured.
+    pub fn send_app_message<T: Serialize + ?Sized>(&self, data: &T, to: impl Into<Recipient>) -> Result<(), Error> {
+        messages::send(&self.call, data, &to.into())
+    }
+
+    /// A stream of app messages decoded as `T`; one that does not decode is an error item, and the
+    /// stream goes on. Dropping the stream unsubscribes.
+    pub fn app_messages<T: DeserializeOwned>(&self) -> Result<AppMessages<T>, Error> {
+        AppMessages::new(&self.call)
+    }
+
+    /// Sets the local participant's userData. Allowed before join (applied on join).
+    pub async fn set_user_data<U: Serialize + ?Sized>(&self, data: &U) -> Result<(), Error> {
+        user_data::set(&self.call, Some(data)).await
+    }
+
+    /// Removes the local participant's userData.
+    pub async fn clear_user_data(&self) -> Result<(), Error> {
+        user_data::set::<()>(&self.call, None).await
+    }
+
+    /// Everyone in the call, with userData decoded as `U` (what a late joiner sees). A participant
+    /// whose userData does not decode is an `Err` entry; the others are still there.
+    pub fn participants<U: DeserializeOwned>(&self) -> Result<Vec<Result<Participant<U>, DecodeError>>, Error> {
+        user_data::snapshot(&self.call)
+    }
+
+    /// A stream of participants as they change. Dropping it unsubscribes.
+    pub fn participant_updates<U: DeserializeOwned>(&self) -> Result<ParticipantUpdates<U>, Error> {
+        ParticipantUpdates::new(&self.call)
+    }
+
+    /// A throttled, typed handle on the room-wide state: at most one write per `interval_ms`
+    /// (16 or more), nothing lost.
+    pub fn session_data<S: Serialize + DeserializeOwned>(&self, interval_ms: u64) -> Result<SessionData<S>, Error> {
+        if interval_ms < 16 {
+            return Err(Error::InvalidArgument("the session-data interval must be at least 16 ms".into()));
+        }
+        SessionData::new(&self.call, interval_ms)
+    }
+}

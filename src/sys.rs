@@ -1,0 +1,61 @@
+//! Raw bindings to a daily-js call object (or anything shaped like one, such as the local room's).
+//! The library never imports daily-js: the app hands its call object in.
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A daily-js call object: `Daily.createCallObject()`, or `createLocalCallObject()`.
+    #[wasm_bindgen(typescript_type = "DailyCallLike")]
+    #[derive(Debug, Clone, PartialEq)]
+    pub type CallObject;
+
+    #[wasm_bindgen(method, catch, js_name = sendAppMessage)]
+    pub(crate) fn send_app_message(this: &CallObject, data: &JsValue, to: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = setUserData)]
+    pub(crate) fn set_user_data(this: &CallObject, data: &JsValue) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = setMeetingSessionData)]
+    pub(crate) fn set_meeting_session_data(
+        this: &CallObject,
+        data: &JsValue,
+        strategy: &str,
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = meetingSessionState)]
+    pub(crate) fn meeting_session_state(this: &CallObject) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn participants(this: &CallObject) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = meetingState)]
+    pub(crate) fn meeting_state(this: &CallObject) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn on(this: &CallObject, event: &str, listener: &Function) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn off(this: &CallObject, event: &str, listener: &Function) -> Result<JsValue, JsValue>;
+}
+
+/// The methods a value must have to be used as a call object.
+const REQUIRED_METHODS: [&str; 6] =
+    ["on", "off", "sendAppMessage", "setUserData", "setMeetingSessionData", "participants"];
+
+impl CallObject {
+    /// Checks that `value` has the call-object methods this library uses; names the first missing.
+    pub fn from_js(value: JsValue) -> Result<CallObject, String> {
+        if !value.is_object() {
+            return Err("expected a daily-js call object, got a non-object".into());
+        }
+        for name in REQUIRED_METHODS {
+            let method = js_sys::Reflect::get(&value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+            if !method.is_function() {
+                return Err(format!("expected a daily-js call object: it has no {name}() method"));
+            }
+        }
+        Ok(value.unchecked_into())
+    }
+}

@@ -1,0 +1,108 @@
+// Page-test harness for `node --test tests/page/`: a tiny static file server,
+// a headless Chromium launcher (playwright-core + the system Chromium) and a
+// page opener that collects console errors and uncaught page errors.
+//
+//   const server = await startServer({ root: REPO_ROOT });
+//   const browser = await launchBrowser();
+//   const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
+//   ... assert.deepEqual(errors, []);
+//   await browser.close(); await server.close();
+
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serve the files under `root` on 127.0.0.1 (GET/HEAD only, no caching).
+ * A directory serves its index.html; missing files and paths escaping `root`
+ * get 404 / 403.
+ * @param {{ root: string, port?: number }} options  port 0 = any free port
+ * @returns {Promise<{ url: string, close(): Promise<void> }>} url has no trailing slash
+ */
+export async function startServer({ root, port = 0 }) {
+  const base = resolve(root);
+  const server = createServer(async (req, res) => {
+    const send = (status, body, type = 'text/plain; charset=utf-8') => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
+    let file;
+    try {
+      const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      file = resolve(join(base, pathname));
+    } catch {
+      return send(400, 'bad request');
+    }
+    // `join` + `resolve` collapse any `..`; whatever lands outside root is refused.
+    if (file !== base && !file.startsWith(base + sep)) return send(403, 'forbidden');
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
+      const body = await readFile(file);
+      send(200, body, MIME[extname(file).toLowerCase()] ?? 'application/octet-stream');
+    } catch {
+      send(404, 'not found');
+    }
+  });
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', ok);
+  });
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close() {
+      server.closeAllConnections(); // drop the browser's keep-alive sockets
+      return new Promise((ok) => server.close(() => ok()));
+    },
+  };
+}
+
+/** Launch headless Chromium ($CHROMIUM or /usr/bin/chromium; never downloads one). */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * Open `url` in a fresh browser context. `errors` collects, as strings, every
+ * `console.error(...)` ("console: ...") and uncaught exception or unhandled
+ * rejection ("pageerror: ...") from the page, so a test can assert it stays empty.
+ * Close with `context.close()` (or just close the browser).
+ * @returns {Promise<{ context: import('playwright-core').BrowserContext,
+ *   page: import('playwright-core').Page, errors: string[] }>}
+ */
+export async function openPage(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.stack || err.message}`));
+  await page.goto(url);
+  return { context, page, errors };
+}
