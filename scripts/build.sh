@@ -14,11 +14,11 @@ build_one() { # name out-dir cargo-feature-flags...
   cargo_wasm build --release --lib --quiet "$@" || die "cargo build ($name) failed" "see the compiler output above"
   wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/release/daily_sync.wasm ||
     die "wasm-bindgen ($name) failed" "wasm-bindgen --target web --out-dir $out target/wasm32-unknown-unknown/release/daily_sync.wasm"
-  npx --no-install wasm-opt -Oz $WASM_FEATURES "$out/daily_sync_bg.wasm" -o "$out/daily_sync_bg.wasm" ||
+  npx --no-install wasm-opt -Oz --strip-debug --strip-producers $WASM_FEATURES "$out/daily_sync_bg.wasm" -o "$out/daily_sync_bg.wasm" ||
     die "wasm-opt ($name) failed" "npx wasm-opt -Oz $out/daily_sync_bg.wasm -o $out/daily_sync_bg.wasm"
   local wasm js
   wasm=$(gzip -9c "$out/daily_sync_bg.wasm" | wc -c)
-  js=$(cat "$out/daily_sync.js" "$out"/snippets/*/*.js 2>/dev/null | gzip -9c | wc -c)
+  js=$(find "$out/daily_sync.js" "$out/snippets" -name '*.js' -exec cat {} + | gzip -9c | wc -c)
   printf '%-5s build: wasm %6d B gzipped, JS glue %6d B gzipped, total %6d B (%s)\n' \
     "$name" "$wasm" "$js" $((wasm + js)) "$out"
   echo "{\"build\":\"$name\",\"wasm_gz\":$wasm,\"js_gz\":$js,\"total_gz\":$((wasm + js))}" > "$out/size.json"

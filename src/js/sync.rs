@@ -179,7 +179,7 @@ impl JsDailySync {
         };
         let interval = interval.unwrap_or(1000.0);
         if interval < MIN_SESSION_INTERVAL_MS {
-            return Err(invalid(format!("sessionDataIntervalMs must be at least {MIN_SESSION_INTERVAL_MS}")).into());
+            return Err(invalid("options.sessionDataIntervalMs must be at least 16").into());
         }
         let session = Driver::new(call.clone(), interval as u64)?;
         let state = Rc::new_cyclic(|weak: &Weak<SyncState>| {

@@ -1,1 +1,558 @@
-//! placeholder
+//! The local room's wire protocol: what one participant's [`Node`](super::room::Node) says to the
+//! others on the room's bus.
+//!
+//! Why a protocol of its own: the bus (a JS array in one page, a `BroadcastChannel` between tabs, a
+//! WebSocket relay) has no logic, so everything a Daily server would do is agreed between the
+//! participants through these messages. The format is shared with a native dev server, so it is
+//! versioned and kept stable: add optional fields, never change the meaning of one.
+//!
+//! # Format (version 1)
+//!
+//! Every message is one JSON object text with the routing fields at the top level, so that a relay
+//! can route (and forge a `leave`) without understanding the rest:
+//!
+//! | field  | type              | meaning                                                           |
+//! |--------|-------------------|-------------------------------------------------------------------|
+//! | `v`    | number            | protocol version, [`PROTOCOL_VERSION`]; other versions are dropped |
+//! | `room` | string            | the room; a message for another room is dropped                   |
+//! | `from` | string            | the sender's session id (for a server app message, its `fromId`)  |
+//! | `to`   | array of strings  | optional: only these session ids act on it; absent means everyone |
+//! | `type` | string            | the [`Kind`]                                                      |
+//! | `body` | any JSON          | depends on `type`; absent for `leave`                             |
+//!
+//! The kinds, one example each:
+//!
+//! - `hello`: a participant joins and asks everyone present to answer with a `presence`.
+//!   ```json
+//!   {"v":1,"room":"demo","from":"s-b","type":"hello","body":{"participant":{"user_name":"Bo","user_id":"s-b","owner":false,"joined_at":1000,"userData":{"hand":true},"rev":1}}}
+//!   ```
+//! - `presence`: a participant's info: the answer to a `hello` (with `to`), the heartbeat (every
+//!   `heartbeat_ms`) and a `userData` change. `rev` grows with each change of the info, so a stale
+//!   one arriving late is ignored. The session-state authority attaches the whole meeting session
+//!   state, `session`, whose `version` grows with each change it makes.
+//!   ```json
+//!   {"v":1,"room":"demo","from":"s-a","to":["s-b"],"type":"presence","body":{"participant":{"user_name":"Al","user_id":"s-a","owner":true,"joined_at":0,"rev":1},"session":{"version":3,"data":{"topic":"intro"}}}}
+//!   ```
+//! - `leave`: the sender leaves. It has no body, so a relay can forge it for a dropped connection
+//!   (see [`leave_message`]).
+//!   ```json
+//!   {"v":1,"room":"demo","from":"s-b","type":"leave"}
+//!   ```
+//! - `app`: an app message; the body is the data itself (see [`app_message`]).
+//!   ```json
+//!   {"v":1,"room":"demo","from":"s-a","to":["s-c"],"type":"app","body":{"emoji":"🎉"}}
+//!   ```
+//! - `session-update`: a `setMeetingSessionData` call, sent to the authority. `seq` grows with each
+//!   update of the sender; `deleted` lists keys a shallow merge removes (JS `undefined`, which JSON
+//!   cannot carry); `strategy` is `"replace"` or `"shallow-merge"`.
+//!   ```json
+//!   {"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}
+//!   ```
+//! - `nonfatal-error`: the authority refused the receiver's update (daily-js's `nonfatal-error`).
+//!   ```json
+//!   {"v":1,"room":"demo","from":"s-a","to":["s-c"],"type":"nonfatal-error","body":{"type":"meeting-session-data-error","error_msg":"Meeting session data is too large (102410 characters). Maximum size suppported is 102400."}}
+//!   ```
+//!
+//! Payloads (`userData`, app data, session values) travel as the JSON text the sender wrote
+//! ([`Json`]); sizes are that text's length in UTF-16 units, as daily-js measures them.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::payload::{json_str_len, object_len, Recipient};
+use crate::session::throttle::Strategy;
+
+/// The version in every message's `v`, so that an incompatible peer is dropped, not misread.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The longest wire text a node reads, in bytes: a full session state (102 400 UTF-16 units, at
+/// most 3 bytes each) plus its envelope fits; anything longer is dropped unread.
+pub const MAX_WIRE_LEN: usize = 512 * 1024;
+/// The most participants a node tracks (itself included), so that a flood of made-up session ids
+/// cannot grow its memory without bound.
+pub const MAX_PARTICIPANTS: usize = 1000;
+/// The longest session id (in bytes) a node accepts from a peer.
+pub const MAX_ID_LEN: usize = 256;
+/// The longest `user_name`, `user_id` or error text (in bytes) a node accepts from a peer.
+pub const MAX_NAME_LEN: usize = 1024;
+
+/// A JSON text, checked to be valid JSON, carried as written.
+///
+/// Why not `serde_json::Value`: the JS side writes it with `JSON.stringify` and reads it with
+/// `JSON.parse`, so parsing it into a tree in between would only cost time and change nothing.
+/// Two `Json` are equal when their texts are.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Json(Box<RawValue>);
+
+impl Json {
+    /// Checks `text` is one JSON value (surrounding whitespace is dropped).
+    pub fn parse(text: &str) -> Result<Json, serde_json::Error> {
+        serde_json::from_str(text).map(Json)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The text's length in UTF-16 units: `JSON.stringify(value).length` for compact text.
+    pub fn utf16_len(&self) -> usize {
+        self.as_str().encode_utf16().count()
+    }
+
+    /// Whether the text is a JSON object (what session data must be).
+    pub fn is_object(&self) -> bool {
+        self.as_str().starts_with('{')
+    }
+}
+
+impl PartialEq for Json {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Json {}
+
+impl fmt::Debug for Json {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Json {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The meeting session state: a JSON object whose values are kept as text, in insertion order
+/// (as a JS object orders string keys: a new key goes last, an overwritten one keeps its place).
+///
+/// Why its own type: the authority merges updates key by key and measures the result without
+/// re-serializing values, and the order must survive the wire so every replica is the same text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionData {
+    entries: Vec<(String, Json)>,
+}
+
+impl SessionData {
+    /// Parses the text of a JSON object; a duplicate key keeps its first place and its last
+    /// value, as `JSON.parse` does.
+    pub fn parse(text: &str) -> Result<SessionData, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Builds the state from entries, with the same rule for duplicate keys as [`parse`](Self::parse).
+    pub fn from_entries(entries: impl IntoIterator<Item = (String, Json)>) -> SessionData {
+        let mut data = SessionData::default();
+        let mut index = HashMap::new();
+        for (key, value) in entries {
+            data.put(&mut index, key, value);
+        }
+        data
+    }
+
+    /// The entries in order.
+    pub fn entries(&self) -> &[(String, Json)] {
+        &self.entries
+    }
+
+    /// The entries, taken out.
+    pub fn into_entries(self) -> Vec<(String, Json)> {
+        self.entries
+    }
+
+    /// One key's value.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Whether the object has no key.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The object's JSON text, written as `JSON.stringify` writes it (values as they are).
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(self.utf16_len());
+        out.push('{');
+        for (i, (key, value)) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_json_str(&mut out, key);
+            out.push(':');
+            out.push_str(value.as_str());
+        }
+        out.push('}');
+        out
+    }
+
+    /// The length of [`to_json`](Self::to_json) in UTF-16 units, the size Daily's limit applies to.
+    pub fn utf16_len(&self) -> usize {
+        object_len(self.entries.iter().map(|(k, v)| (json_str_len(k), v.utf16_len())))
+    }
+
+    /// A shallow merge (`{...self, ...patch}`): `Some` sets a key (an existing one keeps its
+    /// place), `None` deletes it. Nested objects are replaced, not merged.
+    pub fn merged(&self, patch: &[(String, Option<Json>)]) -> SessionData {
+        let mut index: HashMap<String, usize> =
+            self.entries.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+        let mut slots: Vec<Option<(String, Json)>> = self.entries.iter().cloned().map(Some).collect();
+        for (key, change) in patch {
+            match (index.get(key).copied(), change) {
+                (Some(i), Some(value)) => {
+                    if let Some(Some(slot)) = slots.get_mut(i) {
+                        slot.1 = value.clone();
+                    } else if let Some(slot) = slots.get_mut(i) {
+                        // Deleted earlier in this patch, set again: JS keeps the first place.
+                        *slot = Some((key.clone(), value.clone()));
+                    }
+                }
+                (Some(i), None) => {
+                    if let Some(slot) = slots.get_mut(i) {
+                        *slot = None;
+                    }
+                }
+                (None, Some(value)) => {
+                    index.insert(key.clone(), slots.len());
+                    slots.push(Some((key.clone(), value.clone())));
+                }
+                (None, None) => {}
+            }
+        }
+        SessionData { entries: slots.into_iter().flatten().collect() }
+    }
+
+    fn put(&mut self, index: &mut HashMap<String, usize>, key: String, value: Json) {
+        match index.get(&key).and_then(|&i| self.entries.get_mut(i)) {
+            Some(slot) => slot.1 = value,
+            None => {
+                index.insert(key.clone(), self.entries.len());
+                self.entries.push((key, value));
+            }
+        }
+    }
+}
+
+/// Writes a string as `JSON.stringify` does (the escapes [`json_str_len`] counts).
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl Serialize for SessionData {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (key, value) in &self.entries {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = SessionData;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SessionData, A::Error> {
+                let mut data = SessionData::default();
+                let mut index = HashMap::new();
+                while let Some((key, value)) = map.next_entry::<String, Json>()? {
+                    data.put(&mut index, key, value);
+                }
+                Ok(data)
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// What a message is, its `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A participant joins and asks for everyone's `presence`.
+    Hello,
+    /// A participant's info (answer, heartbeat, `userData` change), with the session state when
+    /// the sender is the authority.
+    Presence,
+    /// The sender leaves (or its relay connection dropped).
+    Leave,
+    /// An app message.
+    App,
+    /// A `setMeetingSessionData` call, for the authority.
+    SessionUpdate,
+    /// An error for the receiver's own earlier request.
+    NonfatalError,
+    /// A kind this version does not know: a relay routes it, a node drops it.
+    #[serde(other)]
+    Other,
+}
+
+/// One wire message: the routing fields and a body, whose type depends on `kind`.
+///
+/// Nodes read `Wire<Json>` and then the body by kind; a relay reads a [`Header`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "B: Deserialize<'de>"))]
+pub struct Wire<B> {
+    /// The protocol version.
+    pub v: u32,
+    /// The room.
+    pub room: String,
+    /// The sender's session id.
+    pub from: String,
+    /// The receivers' session ids; `None` for everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<String>>,
+    /// What the message is.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// The body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<B>,
+}
+
+/// The routing fields of a message, what a relay needs (the body is skipped, not kept).
+pub type Header = Wire<IgnoredAny>;
+
+impl<B> Wire<B> {
+    /// Whether the participant `session_id` should act on this message.
+    pub fn is_for(&self, session_id: &str) -> bool {
+        self.to.as_ref().map_or(true, |to| to.iter().any(|id| id == session_id))
+    }
+}
+
+impl<B: Serialize> Wire<B> {
+    /// The message's JSON text.
+    pub fn encode(&self) -> String {
+        // Cannot fail: every key is a string and every value is plain data or checked JSON.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A participant's info as peers learn it (the session id is the message's `from`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantInfo {
+    /// The display name.
+    pub user_name: String,
+    /// The user id (the session id unless the app set one).
+    pub user_id: String,
+    /// Whether the participant is a meeting owner.
+    pub owner: bool,
+    /// When it joined, in ms on the caller's clock; the earliest is the session authority.
+    pub joined_at: u64,
+    /// Its `userData`, absent when unset.
+    #[serde(rename = "userData", default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<Json>,
+    /// Grows with each change of the info, so that a late, stale copy is ignored.
+    pub rev: u64,
+}
+
+/// The body of `hello` and `presence`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceBody {
+    /// The sender's info.
+    pub participant: ParticipantInfo,
+    /// The meeting session state, attached by the authority only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionSnapshot>,
+}
+
+/// The whole meeting session state as the authority broadcasts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSnapshot {
+    /// Grows with each change the authority makes, so that a late, stale copy is ignored.
+    pub version: u64,
+    /// The state.
+    pub data: SessionData,
+}
+
+/// The body of `session-update`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUpdateBody {
+    /// Grows with each update of the sender, so the authority can drop one overtaken on the way.
+    pub seq: u64,
+    /// Replace or shallow-merge.
+    #[serde(with = "strategy_name")]
+    pub strategy: Strategy,
+    /// The keys set.
+    pub data: SessionData,
+    /// The keys a shallow merge deletes (ignored by a replace).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<String>,
+}
+
+/// The body of `nonfatal-error`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NonfatalBody {
+    /// daily-js's error type, such as `meeting-session-data-error`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The explanation.
+    pub error_msg: String,
+}
+
+/// The strategy on the wire, by daily-js's names.
+mod strategy_name {
+    use super::Strategy;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(strategy: &Strategy, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(strategy.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Strategy, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "replace" => Ok(Strategy::Replace),
+            "shallow-merge" => Ok(Strategy::ShallowMerge),
+            other => Err(D::Error::unknown_variant(other, &["replace", "shallow-merge"])),
+        }
+    }
+}
+
+/// Builds a message; `to` is `None` for everyone.
+pub fn encode<B: Serialize>(room: &str, from: &str, to: Option<Vec<String>>, kind: Kind, body: Option<&B>) -> String {
+    Wire { v: PROTOCOL_VERSION, room: room.to_owned(), from: from.to_owned(), to, kind, body }.encode()
+}
+
+/// The `to` field for a recipient: absent for `'*'`, the list of ids otherwise.
+pub fn recipient_ids(to: &Recipient) -> Option<Vec<String>> {
+    match to {
+        Recipient::All => None,
+        Recipient::One(id) => Some(vec![id.clone()]),
+        Recipient::Many(ids) => Some(ids.clone()),
+    }
+}
+
+/// An app message as a server sends it (`fromId` chosen by the caller, such as `"server"`), for
+/// the dev server to inject into a room: to `'*'` or to given session ids.
+pub fn app_message(room: &str, from_id: &str, data: &Json, to: &Recipient) -> String {
+    encode(room, from_id, recipient_ids(to), Kind::App, Some(data))
+}
+
+/// The `leave` of `session_id`, for a relay to send on behalf of a connection that dropped.
+pub fn leave_message(room: &str, session_id: &str) -> String {
+    encode::<Json>(room, session_id, None, Kind::Leave, None)
+}
+
+/// Reads only a message's routing fields, for a relay; `None` when the text is not a message of
+/// this protocol version (or is longer than [`MAX_WIRE_LEN`]).
+pub fn parse_header(text: &str) -> Option<Header> {
+    if text.len() > MAX_WIRE_LEN {
+        return None;
+    }
+    serde_json::from_str::<Header>(text).ok().filter(|h| h.v == PROTOCOL_VERSION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Json {
+        Json::parse(text).unwrap()
+    }
+
+    #[test]
+    fn json_is_kept_as_written_and_measured_in_utf16() {
+        let j = json(r#" {"a":"é😀"} "#);
+        assert_eq!(j.as_str(), r#"{"a":"é😀"}"#);
+        assert_eq!(j.utf16_len(), 11);
+        assert!(j.is_object());
+        assert!(!json("[1]").is_object());
+        assert!(Json::parse("{").is_err());
+        assert!(Json::parse("").is_err());
+    }
+
+    #[test]
+    fn session_data_keeps_insertion_order_and_js_duplicate_rule() {
+        let d = SessionData::parse(r#"{"b":1,"a":{"x":[1]},"b":2,"q\"":"\n"}"#).unwrap();
+        assert_eq!(d.to_json(), r#"{"b":2,"a":{"x":[1]},"q\"":"\n"}"#);
+        assert_eq!(d.utf16_len(), d.to_json().encode_utf16().count());
+        assert!(SessionData::parse("[1]").is_err());
+        assert!(SessionData::parse("null").is_err());
+        let round: SessionData = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(round, d);
+        let weird = SessionData::from_entries([("\u{1}é".to_owned(), json("1"))]);
+        assert_eq!(weird.to_json(), "{\"\\u0001é\":1}");
+        assert_eq!(weird.utf16_len(), weird.to_json().encode_utf16().count());
+    }
+
+    #[test]
+    fn shallow_merge_replaces_top_level_keys_and_deletes() {
+        let d = SessionData::parse(r#"{"a":1,"n":{"x":1,"y":2},"z":0}"#).unwrap();
+        let patch = [
+            ("n".to_owned(), Some(json(r#"{"x":9}"#))),
+            ("a".to_owned(), None),
+            ("new".to_owned(), Some(json("true"))),
+            ("a".to_owned(), Some(json("3"))),
+        ];
+        assert_eq!(d.merged(&patch).to_json(), r#"{"a":3,"n":{"x":9},"z":0,"new":true}"#);
+        assert_eq!(d.merged(&[("z".to_owned(), None)]).to_json(), r#"{"a":1,"n":{"x":1,"y":2}}"#);
+        assert_eq!(d.merged(&[]), d);
+    }
+
+    #[test]
+    fn relay_helpers_build_and_read_messages() {
+        let leave = leave_message("demo", "s-b");
+        assert_eq!(leave, r#"{"v":1,"room":"demo","from":"s-b","type":"leave"}"#);
+        let h = parse_header(&leave).unwrap();
+        assert_eq!((h.room.as_str(), h.from.as_str(), h.kind, h.to), ("demo", "s-b", Kind::Leave, None));
+
+        let app = app_message("demo", "server", &json(r#"{"n":1}"#), &Recipient::One("s-c".into()));
+        assert_eq!(app, r#"{"v":1,"room":"demo","from":"server","to":["s-c"],"type":"app","body":{"n":1}}"#);
+        let h = parse_header(&app).unwrap();
+        assert!(h.is_for("s-c") && !h.is_for("s-a"));
+        let all = app_message("demo", "server", &json("1"), &Recipient::All);
+        assert!(parse_header(&all).unwrap().is_for("anyone"));
+
+        // A relay routes kinds it does not know, and skips bodies it does not read.
+        let future = r#"{"body":{"x":[1,2]},"type":"shiny","from":"s","room":"r","v":1}"#;
+        assert_eq!(parse_header(future).unwrap().kind, Kind::Other);
+        for bad in ["", "[]", "{}", r#"{"v":2,"room":"r","from":"s","type":"leave"}"#, r#"{"v":1,"room":"r"}"#] {
+            assert!(parse_header(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bodies_round_trip_with_their_documented_names() {
+        let body = SessionUpdateBody {
+            seq: 2,
+            strategy: Strategy::ShallowMerge,
+            data: SessionData::parse(r#"{"topic":"q&a"}"#).unwrap(),
+            deleted: vec!["poll".into()],
+        };
+        let text = encode("demo", "s-c", Some(vec!["s-a".into()]), Kind::SessionUpdate, Some(&body));
+        assert_eq!(
+            text,
+            r#"{"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}"#
+        );
+        let wire: Wire<Json> = serde_json::from_str(&text).unwrap();
+        let back: SessionUpdateBody = serde_json::from_str(wire.body.unwrap().as_str()).unwrap();
+        assert_eq!(back, body);
+        assert!(serde_json::from_str::<SessionUpdateBody>(r#"{"seq":1,"strategy":"upsert","data":{}}"#).is_err());
+    }
+}

@@ -13,7 +13,7 @@
 //! - the *view*: the base with the batch applied, kept up to date at every call so that reads and
 //!   the size check are cheap.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::payload::{check_size, json_str_len, object_len, Error, SESSION_DATA_LIMIT};
 
@@ -63,19 +63,18 @@ pub struct Outgoing<V> {
 /// An insertion-ordered map, ordered like a JS object's string keys: a new key goes last, an
 /// overwritten key keeps its place, a deleted key leaves no trace.
 ///
-/// Why a `BTreeMap` by insertion number plus a `HashMap` index rather than a `Vec`: a merge must
-/// cost O(size of the patch), and a `Vec` pays O(state) for a lookup (without an index) or for an
-/// order-keeping delete (with one). Here a lookup is O(1) and a delete O(log n), with no tombstones.
+/// Slots in insertion order plus a `HashMap` index: a lookup is O(1), a delete leaves a hole that
+/// is compacted away once holes outnumber entries (amortized O(1)). One hash map and one vector
+/// keep the wasm small; a `BTreeMap` for the order would cost about 20 KB of code.
 #[derive(Debug, Clone)]
 struct Ordered<T> {
-    order: BTreeMap<u64, (String, T)>,
-    index: HashMap<String, u64>,
-    next: u64,
+    slots: Vec<Option<(String, T)>>,
+    index: HashMap<String, usize>,
 }
 
 impl<T> Ordered<T> {
     fn new() -> Self {
-        Ordered { order: BTreeMap::new(), index: HashMap::new(), next: 0 }
+        Ordered { slots: Vec::new(), index: HashMap::new() }
     }
 
     fn len(&self) -> usize {
@@ -83,44 +82,56 @@ impl<T> Ordered<T> {
     }
 
     fn get(&self, key: &str) -> Option<&T> {
-        let seq = self.index.get(key)?;
-        self.order.get(seq).map(|(_, value)| value)
+        let slot = self.slots.get(*self.index.get(key)?)?;
+        slot.as_ref().map(|(_, value)| value)
     }
 
     /// Sets `key`, returning its previous value.
     fn insert(&mut self, key: String, value: T) -> Option<T> {
-        if let Some(slot) = self.index.get(&key).and_then(|seq| self.order.get_mut(seq)) {
+        if let Some(Some(slot)) = self.index.get(&key).and_then(|&at| self.slots.get_mut(at)) {
             return Some(std::mem::replace(&mut slot.1, value));
         }
-        let seq = self.next;
-        self.next += 1; // 2^64 insertions cannot happen
-        self.index.insert(key.clone(), seq);
-        self.order.insert(seq, (key, value));
+        self.index.insert(key.clone(), self.slots.len());
+        self.slots.push(Some((key, value)));
         None
     }
 
     fn remove(&mut self, key: &str) -> Option<T> {
-        let seq = self.index.remove(key)?;
-        self.order.remove(&seq).map(|(_, value)| value)
+        let at = self.index.remove(key)?;
+        let removed = self.slots.get_mut(at)?.take().map(|(_, value)| value);
+        if self.slots.len() > 2 * self.index.len() + 8 {
+            self.compact();
+        }
+        removed
+    }
+
+    fn compact(&mut self) {
+        self.slots.retain(Option::is_some);
+        for (at, (key, _)) in self.slots.iter().flatten().enumerate() {
+            if let Some(index) = self.index.get_mut(key.as_str()) {
+                *index = at;
+            }
+        }
     }
 
     fn retain(&mut self, mut keep: impl FnMut(&str, &T) -> bool) {
-        let index = &mut self.index;
-        self.order.retain(|_, (key, value)| {
-            let kept = keep(key, value);
-            if !kept {
-                index.remove(key.as_str());
+        for slot in &mut self.slots {
+            if let Some((key, value)) = slot {
+                if !keep(key, value) {
+                    self.index.remove(key.as_str());
+                    *slot = None;
+                }
             }
-            kept
-        });
+        }
+        self.compact();
     }
 
     fn iter(&self) -> impl Iterator<Item = (&str, &T)> + '_ {
-        self.order.values().map(|(key, value)| (key.as_str(), value))
+        self.slots.iter().flatten().map(|(key, value)| (key.as_str(), value))
     }
 
     fn into_entries(self) -> impl Iterator<Item = (String, T)> {
-        self.order.into_values()
+        self.slots.into_iter().flatten()
     }
 }
 

@@ -1,0 +1,248 @@
+//! The Rust API in a real browser, over a fake call object with daily-js's method names, errors
+//! and size checks (tests/js/fake_call.js).
+#![cfg(target_arch = "wasm32")]
+
+use std::collections::BTreeMap;
+
+use daily_sync::{DailySync, Error, Recipient};
+use futures::StreamExt;
+use gloo_timers::future::TimeoutFuture;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/js/fake_call.js")]
+extern "C" {
+    #[derive(Clone)]
+    type FakeCall;
+    #[wasm_bindgen(constructor)]
+    fn new() -> FakeCall;
+    #[wasm_bindgen(method)]
+    fn join(this: &FakeCall);
+    #[wasm_bindgen(method)]
+    fn leave(this: &FakeCall);
+    #[wasm_bindgen(method)]
+    fn emit(this: &FakeCall, name: &str, payload: &JsValue);
+    #[wasm_bindgen(method, js_name = listenerCount)]
+    fn listener_count(this: &FakeCall, name: &str) -> u32;
+    #[wasm_bindgen(method, js_name = sentCount)]
+    fn sent_count(this: &FakeCall) -> u32;
+    #[wasm_bindgen(method, js_name = lastSent)]
+    fn last_sent(this: &FakeCall) -> JsValue;
+    #[wasm_bindgen(method, js_name = sessionCallCount)]
+    fn session_call_count(this: &FakeCall) -> u32;
+    #[wasm_bindgen(method, js_name = lastSessionCall)]
+    fn last_session_call(this: &FakeCall) -> JsValue;
+    #[wasm_bindgen(method, js_name = echoSession)]
+    fn echo_session(this: &FakeCall);
+    #[wasm_bindgen(method, getter)]
+    fn session(this: &FakeCall) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = userData)]
+    fn user_data(this: &FakeCall) -> JsValue;
+}
+
+fn sync_over(call: &FakeCall) -> DailySync {
+    DailySync::new(call.clone().into()).expect("a call object")
+}
+
+fn json(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value).map(String::from).unwrap_or_default()
+}
+
+fn app_message(data: JsValue, from: &str) -> JsValue {
+    let event = js_sys::Object::new();
+    js_sys::Reflect::set(&event, &"data".into(), &data).unwrap();
+    js_sys::Reflect::set(&event, &"fromId".into(), &from.into()).unwrap();
+    event.into()
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Reaction {
+    emoji: String,
+}
+
+#[wasm_bindgen_test]
+fn anything_but_a_call_object_is_refused() {
+    for value in [JsValue::NULL, JsValue::from(3), js_sys::Object::new().into()] {
+        assert_eq!(DailySync::new(value).unwrap_err().kind(), "not-call-object");
+    }
+}
+
+#[wasm_bindgen_test]
+fn sending_maps_daily_errors_and_sends_maps_as_plain_objects() {
+    let call = FakeCall::new();
+    let sync = sync_over(&call);
+    let reaction = Reaction { emoji: "🎉".into() };
+    assert!(matches!(sync.send_app_message(&reaction, Recipient::All), Err(Error::NotJoined(_))));
+    call.join();
+    let mut map = BTreeMap::new();
+    map.insert("k", 1);
+    sync.send_app_message(&map, "abc").unwrap();
+    assert_eq!(json(&call.last_sent()), r#"{"data":{"k":1},"to":"abc"}"#, "a Rust map arrives as a plain object");
+    sync.send_app_message(&reaction, Recipient::many(["a", "b"]).unwrap()).unwrap();
+    assert_eq!(json(&call.last_sent()), r#"{"data":{"emoji":"🎉"},"to":["a","b"]}"#);
+    let big = "x".repeat(5000);
+    match sync.send_app_message(&big, Recipient::All) {
+        Err(Error::PayloadTooLarge { size, limit }) => assert_eq!((size, limit), (5002, 4096)),
+        other => panic!("expected payload-too-large, got {other:?}"),
+    }
+    assert_eq!(sync.send_app_message(&1, Recipient::Many(vec![])).unwrap_err().kind(), "invalid-recipient");
+    assert_eq!(call.sent_count(), 2, "refused sends reach nothing");
+}
+
+#[wasm_bindgen_test]
+async fn app_messages_decode_report_garbage_and_go_on() {
+    let call = FakeCall::new();
+    let sync = sync_over(&call);
+    let mut reactions = sync.app_messages::<Reaction>().unwrap();
+    call.emit("app-message", &JsValue::from(42));
+    call.emit("app-message", &app_message(JsValue::from("not a reaction"), "p1"));
+    let good = js_sys::JSON::parse(r#"{"emoji":"👍"}"#).unwrap();
+    call.emit("app-message", &app_message(good, "p2"));
+    assert!(reactions.next().await.unwrap().is_err(), "a non-object event is an error item");
+    assert!(reactions.next().await.unwrap().is_err(), "data of the wrong type is an error item");
+    let message = reactions.next().await.unwrap().unwrap();
+    assert_eq!((message.data.emoji.as_str(), message.from_id.as_str()), ("👍", "p2"));
+}
+
+#[wasm_bindgen_test]
+fn streams_share_one_listener_and_dropping_the_last_removes_it() {
+    let call = FakeCall::new();
+    let sync = sync_over(&call);
+    let before = call.listener_count("app-message");
+    let first = sync.app_messages::<Reaction>().unwrap();
+    let second = sync.app_messages::<JsonValue>().unwrap();
+    let other_sync = sync_over(&call);
+    let third = other_sync.app_messages::<Reaction>().unwrap();
+    assert_eq!(call.listener_count("app-message"), before + 1, "one JS listener however many streams");
+    drop(first);
+    drop(third);
+    assert_eq!(call.listener_count("app-message"), before + 1);
+    drop(second);
+    assert_eq!(call.listener_count("app-message"), before, "the last stream removes the listener");
+    for _ in 0..1000 {
+        drop(sync.participant_updates::<Reaction>().unwrap());
+    }
+    assert_eq!(call.listener_count("participant-updated"), 0);
+}
+
+type JsonValue = serde_json::Value;
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Clone)]
+struct Hand {
+    raised: bool,
+}
+
+#[wasm_bindgen_test]
+async fn user_data_is_typed_both_ways() {
+    let call = FakeCall::new();
+    let sync = sync_over(&call);
+    sync.set_user_data(&Hand { raised: true }).await.unwrap();
+    assert_eq!(json(&call.user_data()), r#"{"raised":true}"#, "allowed before join");
+    let me = sync.participants::<Hand>().unwrap();
+    assert_eq!(me.len(), 1);
+    let me = me.into_iter().next().unwrap().unwrap();
+    assert_eq!((me.local, me.user_data), (true, Some(Hand { raised: true })));
+    match sync.set_user_data(&"y".repeat(4100)).await {
+        Err(Error::PayloadTooLarge { size, limit }) => assert_eq!((size, limit), (4102, 4096)),
+        other => panic!("expected payload-too-large, got {other:?}"),
+    }
+    let mut updates = sync.participant_updates::<Hand>().unwrap();
+    let event =
+        js_sys::JSON::parse(r#"{"participant":{"session_id":"p9","user_name":"Ada","userData":{"raised":false}}}"#)
+            .unwrap();
+    call.emit("participant-updated", &JsValue::UNDEFINED);
+    call.emit("participant-updated", &event);
+    assert!(updates.next().await.unwrap().is_err());
+    let ada = updates.next().await.unwrap().unwrap();
+    assert_eq!(
+        (ada.session_id.as_str(), ada.user_name.as_str(), ada.user_data),
+        ("p9", "Ada", Some(Hand { raised: false }))
+    );
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Default)]
+struct Poll {
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    yes: u32,
+}
+
+#[wasm_bindgen_test]
+async fn session_data_is_throttled_and_nothing_is_lost() {
+    let call = FakeCall::new();
+    let sync = sync_over(&call);
+    let poll = sync.session_data::<Poll>(100).unwrap();
+    assert!(matches!(poll.merge(&serde_json::json!({"yes": 1})), Err(Error::NotJoined(_))));
+    call.join();
+    poll.set(&Poll { question: "Lunch?".into(), yes: 0 }).unwrap();
+    assert_eq!(call.session_call_count(), 1, "the leading edge sends at once");
+    for yes in 1..=30 {
+        poll.merge(&serde_json::json!({ "yes": yes })).unwrap();
+        assert_eq!(poll.get().unwrap().yes, yes, "the local view shows pending changes at once");
+        TimeoutFuture::new(16).await;
+    }
+    TimeoutFuture::new(250).await;
+    let calls = call.session_call_count();
+    assert!(calls <= 8, "about 500 ms at one write per 100 ms: {calls} writes");
+    assert_eq!(json(&call.session()), r#"{"question":"Lunch?","yes":30}"#, "the last state arrives");
+    let last = call.last_session_call();
+    assert_eq!(json(&js_sys::Reflect::get(&last, &"strategy".into()).unwrap()), r#""shallow-merge""#);
+}
+
+#[wasm_bindgen_test]
+async fn session_data_refuses_a_merged_state_over_the_limit_and_keeps_the_old_one() {
+    let call = FakeCall::new();
+    call.join();
+    let sync = sync_over(&call);
+    let state = sync.session_data::<BTreeMap<String, String>>(1000).unwrap();
+    state.merge(&serde_json::json!({ "a": "x".repeat(60_000) })).unwrap();
+    match state.merge(&serde_json::json!({ "b": "y".repeat(60_000) })) {
+        Err(Error::PayloadTooLarge { limit, size }) => assert_eq!((limit, size > 102_400), (102_400, true)),
+        other => panic!("expected payload-too-large, got {other:?}"),
+    }
+    assert_eq!(state.get().unwrap().len(), 1, "nothing changed");
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_handle_flushes_and_a_left_call_keeps_nothing() {
+    let call = FakeCall::new();
+    call.join();
+    let sync = sync_over(&call);
+    let state = sync.session_data::<BTreeMap<String, u32>>(1000).unwrap();
+    state.merge(&serde_json::json!({ "a": 1 })).unwrap();
+    state.merge(&serde_json::json!({ "b": 2 })).unwrap();
+    assert_eq!(call.session_call_count(), 1, "the second change waits for the window");
+    drop(state);
+    assert_eq!(call.session_call_count(), 2, "drop flushed");
+    assert_eq!(json(&call.session()), r#"{"a":1,"b":2}"#);
+    assert_eq!(call.listener_count("meeting-session-state-updated"), 0, "drop unsubscribed");
+
+    // Pending changes cannot be sent once the call has left: they are discarded (with a warning).
+    let state = sync.session_data::<BTreeMap<String, u32>>(100).unwrap();
+    state.merge(&serde_json::json!({ "c": 3 })).unwrap();
+    state.merge(&serde_json::json!({ "d": 4 })).unwrap();
+    call.leave();
+    TimeoutFuture::new(150).await;
+    assert!(!json(&call.session()).contains("\"d\""), "the change pending at leave was not sent");
+}
+
+#[wasm_bindgen_test]
+async fn incoming_states_combine_with_pending_changes() {
+    let call = FakeCall::new();
+    call.join();
+    let sync = sync_over(&call);
+    let state = sync.session_data::<BTreeMap<String, u32>>(1000).unwrap();
+    let mut states = state.states().unwrap();
+    state.merge(&serde_json::json!({ "mine": 1 })).unwrap(); // sent at once
+    state.merge(&serde_json::json!({ "mine": 2 })).unwrap(); // pending
+    let theirs =
+        js_sys::JSON::parse(r#"{"meetingSessionState":{"data":{"mine":1,"theirs":7},"topology":"none"}}"#).unwrap();
+    call.emit("meeting-session-state-updated", &theirs);
+    let seen = states.next().await.unwrap().unwrap();
+    assert_eq!(seen.get("theirs"), Some(&7));
+    assert_eq!(seen.get("mine"), Some(&2), "the pending change stays on top");
+}
