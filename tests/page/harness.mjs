@@ -30,33 +30,37 @@ const MIME = {
  * Serve the files under `root` on 127.0.0.1 (GET/HEAD only, no caching).
  * A directory serves its index.html; missing files and paths escaping `root`
  * get 404 / 403.
- * @param {{ root: string, port?: number }} options  port 0 = any free port
+ * With `site`, a folder whose files are served at `/` first (the demo's www/), `root`'s after.
+ * @param {{ root: string, site?: string, port?: number }} options  port 0 = any free port
  * @returns {Promise<{ url: string, close(): Promise<void> }>} url has no trailing slash
  */
-export async function startServer({ root, port = 0 }) {
-  const base = resolve(root);
+export async function startServer({ root, site, port = 0 }) {
+  const bases = [site, root].filter(Boolean).map((dir) => resolve(dir));
   const server = createServer(async (req, res) => {
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
-    let file;
+    let pathname;
     try {
-      const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-      file = resolve(join(base, pathname));
+      pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     } catch {
       return send(400, 'bad request');
     }
-    // `join` + `resolve` collapse any `..`; whatever lands outside root is refused.
-    if (file !== base && !file.startsWith(base + sep)) return send(403, 'forbidden');
-    try {
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
-      send(200, body, MIME[extname(file).toLowerCase()] ?? 'application/octet-stream');
-    } catch {
-      send(404, 'not found');
+    for (const base of bases) {
+      let file = resolve(join(base, pathname));
+      // `join` + `resolve` collapse any `..`; whatever lands outside the folder is refused.
+      if (file !== base && !file.startsWith(base + sep)) return send(403, 'forbidden');
+      try {
+        if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
+        const body = await readFile(file);
+        return send(200, body, MIME[extname(file).toLowerCase()] ?? 'application/octet-stream');
+      } catch {
+        // not in this folder: try the next
+      }
     }
+    send(404, 'not found');
   });
   await new Promise((ok, fail) => {
     server.once('error', fail);
