@@ -555,4 +555,27 @@ mod tests {
         assert_eq!(back, body);
         assert!(serde_json::from_str::<SessionUpdateBody>(r#"{"seq":1,"strategy":"upsert","data":{}}"#).is_err());
     }
+
+    #[test]
+    fn the_documented_examples_round_trip() {
+        fn round_trip<B: Serialize + serde::de::DeserializeOwned>(text: &str) {
+            let wire: Wire<Json> = serde_json::from_str(text).unwrap();
+            let body: Option<B> = wire.body.as_ref().map(|b| serde_json::from_str(b.as_str()).unwrap());
+            assert_eq!(encode(&wire.room, &wire.from, wire.to.clone(), wire.kind, body.as_ref()), text);
+        }
+        round_trip::<PresenceBody>(
+            r#"{"v":1,"room":"demo","from":"s-b","type":"hello","body":{"participant":{"user_name":"Bo","user_id":"s-b","owner":false,"joined_at":1000,"userData":{"hand":true},"rev":1}}}"#,
+        );
+        round_trip::<PresenceBody>(
+            r#"{"v":1,"room":"demo","from":"s-a","to":["s-b"],"type":"presence","body":{"participant":{"user_name":"Al","user_id":"s-a","owner":true,"joined_at":0,"rev":1},"session":{"version":3,"data":{"topic":"intro"}}}}"#,
+        );
+        round_trip::<Json>(r#"{"v":1,"room":"demo","from":"s-b","type":"leave"}"#);
+        round_trip::<Json>(r#"{"v":1,"room":"demo","from":"s-a","to":["s-c"],"type":"app","body":{"emoji":"🎉"}}"#);
+        round_trip::<SessionUpdateBody>(
+            r#"{"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}"#,
+        );
+        round_trip::<NonfatalBody>(
+            r#"{"v":1,"room":"demo","from":"s-a","to":["s-c"],"type":"nonfatal-error","body":{"type":"meeting-session-data-error","error_msg":"Meeting session data is too large (102410 characters). Maximum size suppported is 102400."}}"#,
+        );
+    }
 }
