@@ -4,4 +4,6 @@ mod error;
 mod sync;
 mod types;
 
+#[cfg(feature = "local-room")]
+pub(crate) use sync::recipient_from_js;
 pub use sync::JsDailySync as DailySync;

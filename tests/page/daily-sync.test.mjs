@@ -269,6 +269,41 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
     assertAllKind(errors, 'not-plain-object');
   });
 
+  test('data whose getter throws gives an Error with a kind, from every method', async () => {
+    // "Every error the JS API throws (or rejects with) is an Error with a string kind."
+    const errors = await page.evaluate(async () => {
+      const { DailySync, Daily, createStandInCallObject } = window.lib;
+      const { thrown, rejection } = window.h;
+      const call = createStandInCallObject(Daily);
+      const sync = new DailySync(call);
+      const hostile = () => ({
+        get a() {
+          throw new Error('a getter threw');
+        },
+      });
+      const errors = {
+        sendAppMessage: thrown(() => sync.sendAppMessage(hostile())),
+        setUserData: await rejection(() => sync.setUserData(hostile())),
+        setSessionData: thrown(() => sync.setSessionData(hostile())),
+        mergeSessionData: thrown(() => sync.mergeSessionData(hostile())),
+      };
+      sync.dispose();
+      await call.destroy();
+      return errors;
+    });
+    for (const [method, error] of Object.entries(errors)) {
+      assert.ok(error, `${method}: expected an error`);
+      assert.equal(error.isError, true, `${method}: an Error`);
+      assert.equal(error.isRuntimeError, false, `${method}: not a RuntimeError`);
+    }
+    const kindTypes = Object.fromEntries(Object.entries(errors).map(([method, e]) => [method, typeof e.kind]));
+    assert.deepEqual(
+      kindTypes,
+      { sendAppMessage: 'string', setUserData: 'string', setSessionData: 'string', mergeSessionData: 'string' },
+      'every method reports it with a string kind',
+    );
+  });
+
   test('session data before join throws not-joined and changes nothing', async () => {
     const r = await page.evaluate(async () => {
       const { DailySync, Daily, createStandInCallObject } = window.lib;
@@ -923,6 +958,41 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
     assert.deepEqual(r.after, r.baseline, "a's listeners are all removed");
   });
 
+  test('[Symbol.dispose]() (what `using` calls) disposes: flushes, ends iterators, return() does not throw', async () => {
+    // The generated .d.ts declares [Symbol.dispose](), so `using sync = new DailySync(call)` is
+    // how a TypeScript app would scope one; leaving the block must be as safe as dispose().
+    const r = await page.evaluate(async () => {
+      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
+      const { rejection, sleep, listenerCounts } = window.h;
+      const calls = await createJoinedCallObjects(Daily, 2);
+      const baseline = listenerCounts(calls[0]);
+      const a = new DailySync(calls[0], { sessionDataIntervalMs: 5000 });
+      const b = new DailySync(calls[1]);
+      const iterator = a.appMessages();
+      const pending = iterator.next();
+      a.mergeSessionData({ x: 1 }); // leading edge
+      a.mergeSessionData({ y: 2 }); // pending for 5 s
+      a[Symbol.dispose]();
+      const result = {
+        after: listenerCounts(calls[0]),
+        baseline,
+        next: await Promise.race([pending, sleep(500).then(() => 'still pending')]),
+        returned: await rejection(() => iterator.return()),
+        flushed: await waitUntil(() => b.sessionData().y === 2, 'b gets y', 1000).then(() => true, () => false),
+      };
+      b.dispose();
+      await Promise.all(calls.map((call) => call.destroy()));
+      return result;
+    });
+    assert.deepEqual(r.after, r.baseline, 'every listener removed');
+    // All three at once, so a failure shows every difference from dispose().
+    assert.deepEqual(
+      { pendingNext: r.next, returnThrew: r.returned?.message ?? null, flushed: r.flushed },
+      { pendingNext: { value: undefined, done: true }, returnThrew: null, flushed: true },
+      "an open iterator's pending next() resolves done, return() does not throw, pending data is flushed",
+    );
+  });
+
   test('after leave(): sendAppMessage and session data throw not-joined', async () => {
     const r = await page.evaluate(async () => {
       const { DailySync, Daily, createJoinedCallObjects } = window.lib;
@@ -940,6 +1010,109 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
       return result;
     });
     assertAllKind(r, 'not-joined');
+  });
+
+  test('session data pending at leave(): after a re-join, sessionData() agrees with the room', async () => {
+    // daily-sync warns "the call left before pending session data could be sent; it was not sent".
+    // Whether it is then sent after the re-join or dropped, the local view must not go on showing
+    // a change the room never got.
+    const r = await page.evaluate(async () => {
+      const { DailySync, Daily, createJoinedCallObjects, joinStandIn, waitUntil } = window.lib;
+      const calls = await createJoinedCallObjects(Daily, 2);
+      const a = new DailySync(calls[0], { sessionDataIntervalMs: 300 });
+      const b = new DailySync(calls[1]);
+      a.mergeSessionData({ x: 1 }); // leading edge: sent
+      a.mergeSessionData({ y: 2 }); // pending when a leaves
+      await waitUntil(() => b.sessionData().x === 1, 'b has x');
+      await calls[0].leave();
+      await window.h.sleep(400); // the trailing edge finds the call left
+      await joinStandIn(calls[0]);
+      await window.h.sleep(800); // past two more intervals
+      const result = { a: a.sessionData(), room: calls[1].meetingSessionState().data, b: b.sessionData() };
+      a.dispose();
+      b.dispose();
+      await Promise.all(calls.map((call) => call.destroy()));
+      return result;
+    });
+    assert.deepEqual(r.b, r.room, "b's view is the room");
+    assert.deepEqual(r.a, r.room, "a's sessionData() is the room's state");
+  });
+
+  test('a DailySync made on an already joined call object has the room state at once', async () => {
+    const r = await page.evaluate(async () => {
+      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
+      const calls = await createJoinedCallObjects(Daily, 2);
+      const a = new DailySync(calls[0], { sessionDataIntervalMs: 100 });
+      a.setSessionData({ topic: 'hello', n: 1 });
+      await waitUntil(() => calls[1].meetingSessionState().data.topic === 'hello', 'the room has the state');
+      const b = new DailySync(calls[1]);
+      const result = { view: b.sessionData() };
+      a.dispose();
+      b.dispose();
+      await Promise.all(calls.map((call) => call.destroy()));
+      return result;
+    });
+    assert.deepEqual(r.view, { topic: 'hello', n: 1 });
+  });
+
+  test('a "__proto__" key in the room state stays an own key of sessionData(), never its prototype', async () => {
+    // JSON.parse (how Daily's data arrives) makes "__proto__" an ordinary own key, and daily-js's
+    // meetingSessionState().data has it as one. A peer must not be able to set the prototype of
+    // the objects sessionData() and sessionStates() hand out.
+    const r = await page.evaluate(async () => {
+      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
+      const calls = await createJoinedCallObjects(Daily, 2);
+      const a = new DailySync(calls[0], { sessionDataIntervalMs: 100 });
+      const states = window.h.collect(a.sessionStates());
+      calls[1].setMeetingSessionData(JSON.parse('{"__proto__": {"isAdmin": true}, "x": 1}'));
+      await waitUntil(() => a.sessionData().x === 1, 'a has the state');
+      await waitUntil(() => states.items.length > 0, 'a sessionStates() item');
+      const view = a.sessionData();
+      const item = states.items.at(-1).data;
+      const result = {
+        roomKeys: Object.keys(calls[0].meetingSessionState().data),
+        viewKeys: Object.keys(view),
+        viewIsAdmin: view.isAdmin,
+        viewPrototypeIsObject: Object.getPrototypeOf(view) === Object.prototype,
+        itemKeys: Object.keys(item),
+        itemIsAdmin: item.isAdmin,
+      };
+      a.dispose();
+      await Promise.all(calls.map((call) => call.destroy()));
+      return result;
+    });
+    assert.deepEqual(r.roomKeys, ['__proto__', 'x'], "daily-js's own view of the room");
+    assert.equal(r.viewIsAdmin, undefined, 'sessionData() inherits nothing from the room data');
+    assert.ok(r.viewPrototypeIsObject, "sessionData()'s prototype is Object.prototype");
+    assert.deepEqual(r.viewKeys, ['__proto__', 'x'], 'sessionData() has the same own keys as the room');
+    assert.equal(r.itemIsAdmin, undefined, 'a sessionStates() item inherits nothing from the room data');
+    assert.deepEqual(r.itemKeys, ['__proto__', 'x']);
+  });
+
+  test('a merge with a "__proto__" key (from JSON.parse) is sent, the other keys with it', async () => {
+    // daily-js takes JSON.parse('{"__proto__": ..., "y": 2}') as a plain object and stores both keys.
+    const r = await page.evaluate(async () => {
+      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
+      const calls = await createJoinedCallObjects(Daily, 2);
+      const [a, b] = calls.map((call) => new DailySync(call, { sessionDataIntervalMs: 100 }));
+      a.mergeSessionData({ x: 1 }); // the leading edge, so the next merge goes through the timer
+      a.mergeSessionData(JSON.parse('{"__proto__": {"nested": true}, "y": 2}'));
+      const arrived = await waitUntil(() => calls[1].meetingSessionState().data.y === 2, 'b has y', 1500).then(
+        () => true,
+        () => false,
+      );
+      const result = {
+        arrived,
+        aView: JSON.stringify(a.sessionData()),
+        room: JSON.stringify(calls[1].meetingSessionState().data),
+      };
+      a.dispose();
+      b.dispose();
+      await Promise.all(calls.map((call) => call.destroy()));
+      return result;
+    });
+    assert.ok(r.arrived, `y:2 never reached the room (room: ${r.room}; a's sessionData(): ${r.aView})`);
+    assert.equal(r.room, '{"x":1,"__proto__":{"nested":true},"y":2}');
   });
 
   test('a change made while earlier writes are in flight is not lost to their late echoes', async () => {

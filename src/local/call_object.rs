@@ -1,0 +1,532 @@
+//! `createLocalCallObject`: a call object with daily-js's surface over a local room. The room model
+//! ([`Node`]) runs here in Rust; a thin JS class (local_call.js) gives it daily-js's method names,
+//! EventEmitter and payload objects, so DailySync and apps run on it unchanged.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::protocol::Json;
+use super::room::{Event, Identity, Node, NodeConfig, Output, Participant};
+use super::sim::Link;
+use super::transport::{Inbox, Transport};
+use crate::js::recipient_from_js;
+use crate::payload::Error;
+use crate::session::throttle::Strategy;
+
+#[wasm_bindgen(module = "/src/local/local_call.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = LocalCallObject)]
+    type LocalCallObjectJs;
+
+    #[wasm_bindgen(constructor, js_class = LocalCallObject)]
+    fn new(bridge: LocalRoomBridge, options: &JsValue) -> LocalCallObjectJs;
+}
+
+/// How the participants of a local room reach each other.
+#[derive(Debug, Clone, PartialEq)]
+enum TransportKind {
+    /// In one page, optionally with injected latency, jitter and loss.
+    Memory { link: Link, seed: u64 },
+    /// Tabs of one browser, and this page.
+    Broadcast,
+    /// Through the dev server.
+    WebSocket(String),
+}
+
+/// The room settings from `createLocalCallObject`'s options.
+#[derive(Debug, Clone)]
+struct Settings {
+    config: NodeConfig,
+    transport: TransportKind,
+    user_name: String,
+    user_id: Option<String>,
+    owner: bool,
+}
+
+fn read(options: &JsValue, key: &str) -> JsValue {
+    if options.is_object() {
+        Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn read_string(options: &JsValue, key: &str) -> Result<Option<String>, Error> {
+    let value = read(options, key);
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| Error::InvalidArgument(format!("options.{key} must be a string")))
+}
+
+fn read_ms(options: &JsValue, key: &str) -> Result<Option<u64>, Error> {
+    let value = read(options, key);
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Some(ms as u64)),
+        _ => Err(Error::InvalidArgument(format!("options.{key} must be a number of milliseconds, 0 or more"))),
+    }
+}
+
+impl Settings {
+    fn from_js(options: &JsValue) -> Result<Settings, Error> {
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(Error::InvalidArgument("options must be an object".into()));
+        }
+        let room = read_string(options, "room")?.unwrap_or_else(|| "local".to_owned());
+        if room.is_empty() {
+            return Err(Error::InvalidArgument("options.room must not be empty".into()));
+        }
+        let mut config = NodeConfig::new(room);
+        if let Some(ms) = read_ms(options, "sessionDataSyncMs")? {
+            config.session_sync_ms = ms.max(1);
+        }
+        if let Some(ms) = read_ms(options, "userDataDelayMs")? {
+            config.user_data_delay_ms = ms;
+        }
+        if let Some(ms) = read_ms(options, "heartbeatMs")? {
+            config.heartbeat_ms = ms.max(1);
+        }
+        if let Some(ms) = read_ms(options, "peerTimeoutMs")? {
+            config.peer_timeout_ms = ms.max(1);
+        }
+        if let Some(limit) = read_ms(options, "appMessageLimit")? {
+            config.app_message_limit = limit as usize;
+        }
+        let network = read(options, "network");
+        let transport = match read_string(options, "transport")?.as_deref() {
+            Some("memory") => TransportKind::Memory {
+                link: Link {
+                    latency_ms: read_ms(&network, "latencyMs")?.unwrap_or(0),
+                    jitter_ms: read_ms(&network, "jitterMs")?.unwrap_or(0),
+                    drop_rate: read(&network, "dropRate").as_f64().filter(|p| (0.0..=1.0).contains(p)).unwrap_or(0.0),
+                },
+                seed: read_ms(&network, "seed")?.unwrap_or(1),
+            },
+            Some("websocket") => TransportKind::WebSocket(
+                read_string(options, "url")?
+                    .ok_or_else(|| Error::InvalidArgument("the websocket transport needs options.url".into()))?,
+            ),
+            Some("broadcast") => TransportKind::Broadcast,
+            None if js_sys::Reflect::has(&js_sys::global(), &"BroadcastChannel".into()).unwrap_or(false) => {
+                TransportKind::Broadcast
+            }
+            None => TransportKind::Memory { link: Link::INSTANT, seed: 1 },
+            Some(other) => {
+                return Err(Error::InvalidArgument(format!(
+                    "options.transport must be 'memory', 'broadcast' or 'websocket', not '{other}'"
+                )))
+            }
+        };
+        config.join_window_ms = match (&transport, read_ms(options, "joinWindowMs")?) {
+            (_, Some(ms)) => ms,
+            (TransportKind::Memory { link, .. }, None) => 4 * (link.latency_ms + link.jitter_ms) + 20,
+            (_, None) => config.join_window_ms,
+        };
+        Ok(Settings {
+            config,
+            transport,
+            user_name: read_string(options, "userName")?.unwrap_or_default(),
+            user_id: read_string(options, "userId")?,
+            owner: read(options, "owner").as_bool().unwrap_or(false),
+        })
+    }
+}
+
+/// A fresh session id: 128 random bits in UUID form.
+fn session_id() -> String {
+    let mut hex = String::with_capacity(36);
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            hex.push('-');
+        }
+        let digit = (js_sys::Math::random() * 16.0) as u32;
+        hex.push(char::from_digit(digit.min(15), 16).unwrap_or('0'));
+    }
+    hex
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// One participant's room: its node (while joined), its bus and its timer.
+struct Room {
+    settings: Settings,
+    node: Option<Node>,
+    transport: Option<Transport>,
+    timer: Option<(u64, Timeout)>,
+    /// userData set before join, applied on join (as daily-js does).
+    user_data: Option<Json>,
+    /// The JS object's dispatch: `(eventName, payloadJson)`.
+    emit: Option<Function>,
+    /// Events made while the room was borrowed, emitted once it is not.
+    events: Vec<Event>,
+    /// Leaves the room when the page goes away.
+    on_page_hide: Option<Closure<dyn FnMut()>>,
+}
+
+/// The Rust half of a local call object, driven by local_call.js. Not for direct use.
+#[wasm_bindgen]
+#[derive(Clone)]
+pub struct LocalRoomBridge {
+    room: Rc<RefCell<Room>>,
+}
+
+impl std::fmt::Debug for LocalRoomBridge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalRoomBridge").finish_non_exhaustive()
+    }
+}
+
+fn throw(error: super::room::RoomError) -> JsValue {
+    js_sys::Error::new(&error.message).into()
+}
+
+impl LocalRoomBridge {
+    /// Runs `f` on the node (if joined), sends and collects what it made, then emits events with
+    /// nothing borrowed (an app's handler may call back in).
+    fn drive(&self, f: impl FnOnce(&mut Node, u64) -> Vec<Output>) {
+        {
+            let mut room = self.room.borrow_mut();
+            let Some(node) = room.node.as_mut() else { return };
+            let outputs = f(node, now());
+            room.absorb(outputs);
+        }
+        self.schedule();
+        self.flush_events();
+    }
+
+    fn flush_events(&self) {
+        let (emit, events) = {
+            let mut room = self.room.borrow_mut();
+            (room.emit.clone(), std::mem::take(&mut room.events))
+        };
+        let Some(emit) = emit else { return };
+        for event in events {
+            let (name, payload) = event_json(&event);
+            // A throwing app listener is caught by the JS side; nothing is lost here.
+            let _ = emit.call2(&JsValue::NULL, &JsValue::from_str(name), &JsValue::from_str(&payload));
+        }
+    }
+
+    fn schedule(&self) {
+        let mut room = self.room.borrow_mut();
+        let deadline = room.node.as_ref().and_then(Node::next_deadline);
+        match deadline {
+            None => room.timer = None,
+            Some(at) if room.timer.as_ref().is_some_and(|(set, _)| *set == at) => {}
+            Some(at) => {
+                let weak = Rc::downgrade(&self.room);
+                let wait = at.saturating_sub(now()).min(u32::MAX as u64) as u32;
+                room.timer = Some((
+                    at,
+                    Timeout::new(wait, move || {
+                        if let Some(room) = weak.upgrade() {
+                            room.borrow_mut().timer = None;
+                            LocalRoomBridge { room }.drive(Node::tick);
+                        }
+                    }),
+                ));
+            }
+        }
+    }
+
+    fn inbox(room: Weak<RefCell<Room>>) -> Inbox {
+        Rc::new(move |text: String| {
+            if let Some(room) = room.upgrade() {
+                LocalRoomBridge { room }.drive(|node, now| node.receive(now, &text));
+            }
+        })
+    }
+}
+
+impl Room {
+    fn absorb(&mut self, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Send(text) => {
+                    if let Some(transport) = &self.transport {
+                        transport.send(text);
+                    }
+                }
+                Output::Emit(event) => self.events.push(event),
+            }
+        }
+    }
+}
+
+fn participant_json(p: &Participant) -> String {
+    serde_json::to_string(p).unwrap_or_else(|_| "null".into())
+}
+
+fn string_json(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// An event as daily-js names it, with its payload as JSON text (local_call.js parses it).
+fn event_json(event: &Event) -> (&'static str, String) {
+    match event {
+        Event::JoinedMeeting { participants, .. } => {
+            let entries: Vec<String> =
+                participants.iter().map(|(key, p)| format!("{}:{}", string_json(key), participant_json(p))).collect();
+            ("joined-meeting", format!(r#"{{"action":"joined-meeting","participants":{{{}}}}}"#, entries.join(",")))
+        }
+        Event::ParticipantJoined(p) => participant_event("participant-joined", p),
+        Event::ParticipantUpdated(p) => participant_event("participant-updated", p),
+        Event::ParticipantLeft(p) => participant_event("participant-left", p),
+        Event::AppMessage { data, from_id } => (
+            "app-message",
+            format!(r#"{{"action":"app-message","data":{},"fromId":{}}}"#, data.as_str(), string_json(from_id)),
+        ),
+        Event::SessionStateUpdated(data) => (
+            "meeting-session-state-updated",
+            format!(
+                r#"{{"action":"meeting-session-state-updated","meetingSessionState":{{"data":{},"topology":"none"}}}}"#,
+                data.to_json()
+            ),
+        ),
+        Event::NonfatalError { kind, error_msg } => (
+            "nonfatal-error",
+            format!(
+                r#"{{"action":"nonfatal-error","type":{},"errorMsg":{}}}"#,
+                string_json(kind),
+                string_json(error_msg)
+            ),
+        ),
+        Event::LeftMeeting => ("left-meeting", r#"{"action":"left-meeting"}"#.to_owned()),
+    }
+}
+
+fn participant_event(name: &'static str, p: &Participant) -> (&'static str, String) {
+    (name, format!(r#"{{"action":"{name}","participant":{}}}"#, participant_json(p)))
+}
+
+#[wasm_bindgen]
+impl LocalRoomBridge {
+    /// Sets the JS object's dispatch function.
+    #[wasm_bindgen(js_name = setEmitter)]
+    pub fn set_emitter(&self, emit: Function) {
+        self.room.borrow_mut().emit = Some(emit);
+    }
+
+    /// Joins the room with a fresh session id; `joined-meeting` follows.
+    pub fn join(&self, user_name: Option<String>, user_data: Option<String>) -> Result<(), JsValue> {
+        {
+            let mut room = self.room.borrow_mut();
+            if room.node.as_ref().is_some_and(|node| node.meeting_state().as_str() != "left-meeting") {
+                return Err(js_sys::Error::new("Already joined or joining a meeting.").into());
+            }
+            if let Some(data) = user_data {
+                room.user_data = Some(Json::parse(&data).map_err(|_| js_sys::Error::new("userData must be JSON"))?);
+            }
+            let settings = room.settings.clone();
+            let id = session_id();
+            let identity = Identity {
+                user_id: settings.user_id.clone().unwrap_or_else(|| id.clone()),
+                session_id: id,
+                user_name: user_name.unwrap_or(settings.user_name),
+                owner: settings.owner,
+            };
+            let mut node = Node::new(settings.config.clone(), identity);
+            if let Some(data) = room.user_data.clone() {
+                // Within the limit: setUserData checked it before storing it.
+                let _ = node.set_user_data(now(), Some(data.as_str()));
+            }
+            let inbox = LocalRoomBridge::inbox(Rc::downgrade(&self.room));
+            room.transport = Some(match &settings.transport {
+                TransportKind::Memory { link, seed } => Transport::memory(&settings.config.room, *link, *seed, inbox),
+                TransportKind::Broadcast => Transport::broadcast(&settings.config.room, inbox)?,
+                TransportKind::WebSocket(url) => Transport::websocket(url, inbox)?,
+            });
+            room.node = Some(node);
+            if room.on_page_hide.is_none() {
+                let weak = Rc::downgrade(&self.room);
+                let on_page_hide = Closure::<dyn FnMut()>::new(move || {
+                    if let Some(room) = weak.upgrade() {
+                        LocalRoomBridge { room }.leave();
+                    }
+                });
+                if let Some(window) = web_sys::window() {
+                    let _ = window.add_event_listener_with_callback("pagehide", on_page_hide.as_ref().unchecked_ref());
+                }
+                room.on_page_hide = Some(on_page_hide);
+            }
+        }
+        self.drive(Node::join);
+        Ok(())
+    }
+
+    /// Leaves the room: `left-meeting` locally, `participant-left` at the others.
+    pub fn leave(&self) {
+        self.drive(Node::leave);
+        let mut room = self.room.borrow_mut();
+        room.transport = None;
+        room.timer = None;
+        if let (Some(handler), Some(window)) = (room.on_page_hide.take(), web_sys::window()) {
+            let _ = window.remove_event_listener_with_callback("pagehide", handler.as_ref().unchecked_ref());
+        }
+    }
+
+    /// `meetingState()`: "new", "joining-meeting", "joined-meeting" or "left-meeting".
+    #[wasm_bindgen(js_name = meetingState)]
+    pub fn meeting_state(&self) -> String {
+        self.room.borrow().node.as_ref().map_or("new", |node| node.meeting_state().as_str()).to_owned()
+    }
+
+    /// The participants as JSON text, keyed by session id and `local`.
+    #[wasm_bindgen(js_name = participantsJson)]
+    pub fn participants_json(&self) -> String {
+        let room = self.room.borrow();
+        match &room.node {
+            Some(node) if node.meeting_state().as_str() != "left-meeting" => {
+                event_json(&Event::JoinedMeeting {
+                    participants: node.participants(),
+                    session_state: Default::default(),
+                })
+                .1
+            }
+            _ => r#"{"participants":{}}"#.to_owned(),
+        }
+    }
+
+    /// The meeting session state's data as JSON text.
+    #[wasm_bindgen(js_name = sessionStateJson)]
+    pub fn session_state_json(&self) -> String {
+        self.room.borrow().node.as_ref().map_or_else(|| "{}".to_owned(), |node| node.meeting_session_state().to_json())
+    }
+
+    /// Sends an app message (JSON text) to `to`; throws daily-js's errors.
+    #[wasm_bindgen(js_name = sendAppMessage)]
+    pub fn send_app_message(&self, data: &str, to: JsValue) -> Result<(), JsValue> {
+        let to = recipient_from_js(&to)?;
+        let mut result = Ok(());
+        self.drive(|node, _| {
+            node.send_app_message(data, &to).unwrap_or_else(|e| {
+                result = Err(throw(e));
+                Vec::new()
+            })
+        });
+        if self.room.borrow().node.is_none() {
+            return Err(js_sys::Error::new("sendAppMessage() only supported after join.").into());
+        }
+        result
+    }
+
+    /// Sets userData (JSON text, or undefined to remove it); before join it is kept for the join.
+    #[wasm_bindgen(js_name = setUserData)]
+    pub fn set_user_data(&self, data: Option<String>) -> Result<(), JsValue> {
+        let json =
+            data.as_deref().map(Json::parse).transpose().map_err(|_| js_sys::Error::new("userData must be JSON"))?;
+        let joined = self.room.borrow().node.is_some();
+        if !joined {
+            self.room.borrow_mut().user_data = json;
+            return Ok(());
+        }
+        let mut result = Ok(());
+        self.drive(|node, now| {
+            node.set_user_data(now, data.as_deref()).unwrap_or_else(|e| {
+                result = Err(throw(e));
+                Vec::new()
+            })
+        });
+        result
+    }
+
+    /// Sets session data from `[key, jsonText | undefined]` pairs (undefined deletes, in a merge).
+    #[wasm_bindgen(js_name = setSessionEntries)]
+    pub fn set_session_entries(&self, entries: Array, merge: bool) -> Result<(), JsValue> {
+        if self.room.borrow().node.is_none() {
+            return Err(js_sys::Error::new("setMeetingSessionData only supported after join.").into());
+        }
+        let mut parsed = Vec::with_capacity(entries.length() as usize);
+        for pair in entries.iter() {
+            let key = Reflect::get_u32(&pair, 0).ok().and_then(|k| k.as_string()).unwrap_or_default();
+            let value = Reflect::get_u32(&pair, 1).ok().and_then(|v| v.as_string());
+            let value = value.map(|text| Json::parse(&text)).transpose().map_err(|_| js_sys::Error::new("not JSON"))?;
+            parsed.push((key, value));
+        }
+        let strategy = if merge { Strategy::ShallowMerge } else { Strategy::Replace };
+        let mut result = Ok(());
+        self.drive(|node, now| {
+            node.set_session_entries(now, parsed, strategy).unwrap_or_else(|e| {
+                result = Err(throw(e));
+                Vec::new()
+            })
+        });
+        result
+    }
+
+    /// The room's app message limit.
+    #[wasm_bindgen(js_name = appMessageLimit)]
+    pub fn app_message_limit(&self) -> usize {
+        self.room.borrow().settings.config.app_message_limit
+    }
+}
+
+/// `createLocalCallObject(options)`: a call object with daily-js's surface, in a local room that
+/// needs no Daily account. Participants of the same `room` (default "local") in this page and in
+/// other tabs of this browser are in one room.
+#[wasm_bindgen(js_name = createLocalCallObject, unchecked_return_type = "LocalCallObject")]
+pub fn create_local_call_object(
+    #[wasm_bindgen(unchecked_param_type = "LocalCallObjectOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let settings = Settings::from_js(&options)?;
+    let bridge = LocalRoomBridge {
+        room: Rc::new(RefCell::new(Room {
+            settings,
+            node: None,
+            transport: None,
+            timer: None,
+            user_data: None,
+            emit: None,
+            events: Vec::new(),
+            on_page_hide: None,
+        })),
+    };
+    Ok(LocalCallObjectJs::new(bridge, &options).into())
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const LOCAL_TYPES: &'static str = r#"
+/** Options of `createLocalCallObject(options)`. */
+export interface LocalCallObjectOptions {
+  /** The room's name (default "local"): call objects with the same name are in one room. */
+  room?: string;
+  /** The local participant's name (join({ userName }) overrides it). */
+  userName?: string;
+  userId?: string;
+  owner?: boolean;
+  /** 'broadcast' (default where BroadcastChannel exists: this page and other tabs), 'memory'
+   *  (this page only, with optional injected network conditions) or 'websocket' (the dev server). */
+  transport?: 'broadcast' | 'memory' | 'websocket';
+  /** The dev server's room socket, with transport 'websocket'. */
+  url?: string;
+  /** The least time between two session state broadcasts (default 1000). */
+  sessionDataSyncMs?: number;
+  /** How long a userData change waits before it propagates (default 0). */
+  userDataDelayMs?: number;
+  joinWindowMs?: number;
+  heartbeatMs?: number;
+  peerTimeoutMs?: number;
+  appMessageLimit?: number;
+  /** With transport 'memory': injected latency, jitter and loss, from a seeded generator. */
+  network?: { latencyMs?: number; jitterMs?: number; dropRate?: number; seed?: number };
+}
+
+/** A call object for a local room, with the daily-js call-object surface DailySync uses. */
+export interface LocalCallObject extends DailyCallLike {
+  join(options?: { userName?: string; userData?: unknown }): Promise<Record<string, any>>;
+  leave(): Promise<void>;
+  destroy(): Promise<void>;
+  meetingState(): 'new' | 'joining-meeting' | 'joined-meeting' | 'left-meeting';
+  emit(event: string, payload: unknown): boolean;
+  listenerCount(event: string): number;
+}
+"#;

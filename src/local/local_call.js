@@ -1,0 +1,181 @@
+// The JS face of a local room participant: daily-js's call-object methods, EventEmitter and
+// payload objects over the Rust room (LocalRoomBridge). Errors are daily-js's, word for word.
+
+const SESSION_LIMIT = 102400;
+const USER_DATA_LIMIT = 4096;
+
+function isPlainObject(value) {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype;
+}
+
+/** Turns the room's participant (joined_at in ms) into daily-js's shape (joined_at a Date). */
+function participant(p) {
+  if (p && typeof p.joined_at === 'number') p.joined_at = new Date(p.joined_at);
+  return p;
+}
+
+export class LocalCallObject {
+  constructor(bridge, options) {
+    this._bridge = bridge;
+    this._listeners = new Map();
+    this._destroyed = false;
+    this._joining = null;
+    this._leaving = null;
+    this._options = options ?? {};
+    bridge.setEmitter((name, text) => this._dispatch(name, text));
+  }
+
+  // --- EventEmitter, as daily-js's call object has it ---
+  on(name, listener) {
+    if (!this._listeners.has(name)) this._listeners.set(name, []);
+    this._listeners.get(name).push(listener);
+    return this;
+  }
+  once(name, listener) {
+    const wrapped = (event) => {
+      this.off(name, wrapped);
+      listener(event);
+    };
+    return this.on(name, wrapped);
+  }
+  off(name, listener) {
+    const list = this._listeners.get(name);
+    if (list) {
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this._listeners.delete(name);
+    }
+    return this;
+  }
+  emit(name, payload) {
+    const list = this._listeners.get(name);
+    if (!list) return false;
+    for (const listener of [...list]) {
+      try {
+        listener(payload);
+      } catch (error) {
+        // One app listener that throws must not keep the others from the event.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
+    return true;
+  }
+  listenerCount(name) {
+    return this._listeners.get(name)?.length ?? 0;
+  }
+
+  _dispatch(name, text) {
+    const payload = JSON.parse(text);
+    if (payload.participant) participant(payload.participant);
+    if (payload.participants) Object.values(payload.participants).forEach(participant);
+    if (name === 'joined-meeting' && this._joining) {
+      this._joining.resolve(payload.participants);
+      this._joining = null;
+    }
+    if (name === 'left-meeting' && this._leaving) {
+      this._leaving.resolve();
+      this._leaving = null;
+    }
+    this.emit(name, payload);
+  }
+
+  // --- the call ---
+  join(options = {}) {
+    if (this._destroyed) return Promise.reject(new Error('Use after destroy'));
+    if (this._joining) return this._joining.promise;
+    let userData;
+    if (options.userData !== undefined) userData = JSON.stringify(options.userData);
+    const pending = {};
+    pending.promise = new Promise((resolve, reject) => Object.assign(pending, { resolve, reject }));
+    this._joining = pending;
+    try {
+      this._bridge.join(options.userName ?? this._options.userName, userData);
+    } catch (error) {
+      this._joining = null;
+      return Promise.reject(error);
+    }
+    this.emit('joining-meeting', { action: 'joining-meeting' });
+    return pending.promise;
+  }
+  leave() {
+    const state = this._bridge.meetingState();
+    if (state !== 'joined-meeting' && state !== 'joining-meeting') return Promise.resolve();
+    const pending = {};
+    pending.promise = new Promise((resolve) => (pending.resolve = resolve));
+    this._leaving = pending;
+    this._bridge.leave();
+    return pending.promise;
+  }
+  async destroy() {
+    await this.leave();
+    this._destroyed = true;
+  }
+  isDestroyed() {
+    return this._destroyed;
+  }
+  meetingState() {
+    return this._bridge.meetingState();
+  }
+  participants() {
+    const all = JSON.parse(this._bridge.participantsJson()).participants;
+    Object.values(all).forEach(participant);
+    return all;
+  }
+  meetingSessionState() {
+    if (this.meetingState() !== 'joined-meeting') throw new Error('meetingSessionState only supported after join.');
+    return { data: JSON.parse(this._bridge.sessionStateJson()), topology: 'none' };
+  }
+
+  // --- the three ways to move app data ---
+  sendAppMessage(data, to = '*') {
+    if (this.meetingState() !== 'joined-meeting') throw new Error('sendAppMessage() only supported after join.');
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError("Cannot read properties of undefined (reading 'length')");
+    this._bridge.sendAppMessage(text, to);
+    return this;
+  }
+  async setUserData(data) {
+    let text;
+    if (data !== undefined) {
+      try {
+        text = typeof data === 'string' ? JSON.stringify(data) : JSON.stringify(data);
+        JSON.parse(text);
+      } catch (error) {
+        throw Error(`userData must be serializable to JSON: ${error}`);
+      }
+      const size = typeof data === 'string' ? data.length : text.length;
+      if (size > USER_DATA_LIMIT) {
+        throw Error(`userData is too large (${size} characters). Maximum size suppported is ${USER_DATA_LIMIT}.`);
+      }
+    }
+    this._bridge.setUserData(text);
+    return { userData: data };
+  }
+  setMeetingSessionData(data, mergeStrategy = 'replace') {
+    if (this.meetingState() !== 'joined-meeting') throw new Error('setMeetingSessionData only supported after join.');
+    if (mergeStrategy !== 'replace' && mergeStrategy !== 'shallow-merge') {
+      throw Error('Unrecognized mergeStrategy provided. Options are: [replace,shallow-merge]');
+    }
+    if (!isPlainObject(data)) throw Error('Meeting session data must be a plain (map-like) object');
+    let size;
+    const entries = [];
+    try {
+      size = JSON.stringify(data).length;
+      for (const key of Object.keys(data)) {
+        const value = data[key];
+        const text = value === undefined ? undefined : JSON.stringify(value);
+        if (text !== undefined || mergeStrategy === 'shallow-merge') entries.push([key, text]);
+      }
+    } catch (error) {
+      throw Error(`Meeting session data must be serializable to JSON: ${error}`);
+    }
+    if (size > SESSION_LIMIT) {
+      throw Error(`Meeting session data is too large (${size} characters). Maximum size suppported is ${SESSION_LIMIT}.`);
+    }
+    this._bridge.setSessionEntries(entries, mergeStrategy === 'shallow-merge');
+  }
+}
