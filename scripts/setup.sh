@@ -51,7 +51,13 @@ if ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
   cp package-lock.json "$stamp"
 fi
 
-# 5. rustfmt and clippy for the native toolchain.
+# 5. std's source, for the size-optimized wasm build (build.sh falls back without it).
+if [ "$(cat target/.wasm-route)" = rustup ] && ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  say "installing rust-src (rustup component add), for the size-optimized build"
+  timeout 120 rustup component add rust-src >/dev/null 2>&1 || say "rust-src did not install; the build will be larger"
+fi
+
+# 6. rustfmt and clippy for the native toolchain.
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   say "installing rustfmt and clippy (rustup component add)"
   timeout 180 rustup component add rustfmt clippy >/dev/null 2>&1 || die "rustfmt/clippy missing" "rustup component add rustfmt clippy"

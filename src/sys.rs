@@ -53,7 +53,7 @@ impl CallObject {
         for name in REQUIRED_METHODS {
             let method = js_sys::Reflect::get(&value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
             if !method.is_function() {
-                return Err(format!("expected a daily-js call object: it has no {name}() method"));
+                return Err(["expected a daily-js call object: it has no ", name, "() method"].concat());
             }
         }
         Ok(value.unchecked_into())

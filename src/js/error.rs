@@ -13,7 +13,7 @@ fn set(target: &JsValue, key: &str, value: JsValue) {
 
 impl From<Error> for JsValue {
     fn from(error: Error) -> JsValue {
-        let js: JsValue = js_sys::Error::new(&error.to_string()).into();
+        let js: JsValue = js_sys::Error::new(&error.message()).into();
         set(&js, "kind", error.kind().into());
         match error {
             Error::PayloadTooLarge { size, limit } => {
@@ -51,5 +51,5 @@ pub(crate) fn check_serializable(data: &JsValue, what: &str) -> Result<(), Error
     } else {
         return Ok(());
     };
-    Err(Error::NotSerializable(format!("{what} {why}, which has no JSON form")))
+    Err(Error::NotSerializable([what, " ", why, ", which has no JSON form"].concat()))
 }

@@ -14,9 +14,8 @@ use crate::payload::{Error, Recipient};
 use crate::session::driver::Driver;
 use crate::session::JsJson;
 use crate::sys::CallObject;
-use crate::user_data;
 
-#[wasm_bindgen(module = "/src/js/iterator.js")]
+#[wasm_bindgen(module = "/src/js/glue.js")]
 extern "C" {
     /// The async iterator handed to JS (see iterator.js).
     #[derive(Debug, Clone)]
@@ -33,6 +32,8 @@ extern "C" {
 
     #[wasm_bindgen(js_name = shapeParticipant)]
     fn shape_participant(participant: &JsValue) -> JsValue;
+
+    fn settle(promise: &js_sys::Promise, map_error: &Function) -> js_sys::Promise;
 }
 
 /// What a `DailySync` owns: the call object, its live iterators and their subscriptions.
@@ -44,6 +45,8 @@ pub(crate) struct SyncState {
     next_iterator: Cell<u32>,
     /// One closure per DailySync, bound to an iterator id for each iterator, that ends it.
     close_iterator: Closure<dyn Fn(u32)>,
+    /// Turns a daily-js rejection into this library's Error.
+    map_rejection: Closure<dyn Fn(JsValue) -> JsValue>,
     session: Rc<Driver<JsJson>>,
 }
 
@@ -92,14 +95,14 @@ impl SyncState {
 }
 
 fn option_number(options: &JsValue, key: &str) -> Result<Option<f64>, Error> {
-    let value =
-        Reflect::get(options, &JsValue::from_str(key)).map_err(|_| invalid(format!("options.{key} cannot be read")))?;
+    let value = Reflect::get(options, &JsValue::from_str(key))
+        .map_err(|_| invalid(["options.", key, " cannot be read"].concat()))?;
     if value.is_undefined() {
         return Ok(None);
     }
     match value.as_f64() {
         Some(n) if n.is_finite() => Ok(Some(n)),
-        _ => Err(invalid(format!("options.{key} must be a finite number of milliseconds"))),
+        _ => Err(invalid(["options.", key, " must be a finite number of milliseconds"].concat())),
     }
 }
 
@@ -190,6 +193,7 @@ impl JsDailySync {
                 iterators: RefCell::new(Vec::new()),
                 next_iterator: Cell::new(0),
                 session,
+                map_rejection: Closure::new(|thrown: JsValue| crate::daily_errors::classify(thrown, || None).into()),
                 close_iterator: Closure::new(move |id: u32| {
                     if let Some(state) = weak.upgrade() {
                         state.iterators.borrow_mut().retain(|(other, _, _)| *other != id);
@@ -223,15 +227,18 @@ impl JsDailySync {
     /// Sets the local participant's userData (`undefined` removes it); allowed before join.
     #[wasm_bindgen(js_name = setUserData, unchecked_return_type = "Promise<void>")]
     pub fn set_user_data(&self, data: JsValue) -> js_sys::Promise {
-        let state = self.state.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            state.check_live()?;
+        let started = (|| {
+            self.state.check_live()?;
             if !data.is_undefined() {
                 check_serializable(&data, "userData")?;
             }
-            user_data::set_js(&state.call, &data).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+            // daily-js's own errors say how large the data was, so no measuring here.
+            self.state.call.set_user_data(&data).map_err(|thrown| crate::daily_errors::classify(thrown, || None))
+        })();
+        match started {
+            Ok(promise) => settle(&promise, self.state.map_rejection.as_ref().unchecked_ref()),
+            Err(error) => js_sys::Promise::reject(&error.into()),
+        }
     }
 
     /// Everyone in the call, the local participant included: `{ sessionId, userId, userName, local, owner, userData }`.

@@ -69,24 +69,50 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message, built without `core::fmt` (which would add kilobytes to every app's wasm).
+    pub fn message(&self) -> String {
+        let text = |parts: &[&str]| parts.concat();
+        match self {
+            Error::PayloadTooLarge { size, limit } => text(&[
+                "payload too large: ",
+                &decimal(*size as u64),
+                " characters, the limit is ",
+                &decimal(*limit as u64),
+            ]),
+            Error::NotJoined(m) => text(&["not joined: ", m]),
+            Error::NotSerializable(m) => text(&["not serializable to JSON: ", m]),
+            Error::InvalidRecipient(m) => text(&["invalid recipient: ", m]),
+            Error::NotPlainObject => "session data must be a plain object (not an array, a Map or null)".into(),
+            Error::NotCallObject(m) => text(&["not a daily-js call object: ", m]),
+            Error::InvalidArgument(m) => text(&["invalid argument: ", m]),
+            Error::Disposed => "this DailySync was disposed".into(),
+            Error::Http { status, error, info } => {
+                text(&["HTTP ", &decimal(u64::from(*status)), ": ", error, ": ", info])
+            }
+            Error::Network(m) => text(&["network error: ", m]),
+            Error::Timeout => "the request timed out".into(),
+            Error::Daily { message, .. } => text(&["daily-js: ", message]),
+        }
+    }
+}
+
+/// A number in decimal, without `core::fmt`.
+pub(crate) fn decimal(mut n: u64) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::PayloadTooLarge { size, limit } => {
-                write!(f, "payload too large: {size} characters, the limit is {limit}")
-            }
-            Error::NotJoined(m) => write!(f, "not joined: {m}"),
-            Error::NotSerializable(m) => write!(f, "not serializable to JSON: {m}"),
-            Error::InvalidRecipient(m) => write!(f, "invalid recipient: {m}"),
-            Error::NotPlainObject => f.write_str("session data must be a plain object (not an array, a Map or null)"),
-            Error::NotCallObject(m) => write!(f, "not a daily-js call object: {m}"),
-            Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
-            Error::Disposed => f.write_str("this DailySync was disposed"),
-            Error::Http { status, error, info } => write!(f, "HTTP {status}: {error}: {info}"),
-            Error::Network(m) => write!(f, "network error: {m}"),
-            Error::Timeout => f.write_str("the request timed out"),
-            Error::Daily { message, .. } => write!(f, "daily-js: {message}"),
-        }
+        f.write_str(&self.message())
     }
 }
 

@@ -113,7 +113,7 @@ impl<V: SessionValue> Driver<V> {
             let key = pair.get(0).as_string()?;
             Some((key, V::from_js(pair.get(1))?))
         });
-        self.throttle.borrow_mut().remote(state);
+        self.throttle.borrow_mut().remote(state, now());
     }
 
     /// Refuses changes before join, as daily-js does (which the throttle would otherwise hold).
@@ -170,7 +170,7 @@ impl<V: SessionValue> Driver<V> {
         let outgoing = self.throttle.borrow_mut().poll(now);
         if let Some(outgoing) = outgoing {
             if let Err(error) = self.send(outgoing) {
-                warn(&format!("daily-sync: a session-data update could not be sent: {error}"));
+                warn(&["daily-sync: a session-data update could not be sent: ", &error.message()].concat());
             }
         }
         let deadline = self.throttle.borrow().next_deadline();

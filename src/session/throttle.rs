@@ -13,8 +13,6 @@
 //! - the *view*: the base with the batch applied, kept up to date at every call so that reads and
 //!   the size check are cheap.
 
-use std::collections::HashMap;
-
 use crate::payload::{check_size, json_str_len, object_len, Error, SESSION_DATA_LIMIT};
 
 /// The default interval: Daily syncs session data about once a second.
@@ -63,41 +61,52 @@ pub struct Outgoing<V> {
 /// An insertion-ordered map, ordered like a JS object's string keys: a new key goes last, an
 /// overwritten key keeps its place, a deleted key leaves no trace.
 ///
-/// Slots in insertion order plus a `HashMap` index: a lookup is O(1), a delete leaves a hole that
-/// is compacted away once holes outnumber entries (amortized O(1)). One hash map and one vector
-/// keep the wasm small; a `BTreeMap` for the order would cost about 20 KB of code.
+/// Slots in insertion order plus an index sorted by key: a lookup is a binary search, a delete
+/// leaves a hole that is compacted away once holes outnumber entries (amortized O(1)). Sorted
+/// vectors rather than a hash map or a `BTreeMap` keep the wasm small (each costs 6 to 20 KB).
 #[derive(Debug, Clone)]
 struct Ordered<T> {
     slots: Vec<Option<(String, T)>>,
-    index: HashMap<String, usize>,
+    /// (key, slot) sorted by key.
+    index: Vec<(String, usize)>,
 }
 
 impl<T> Ordered<T> {
     fn new() -> Self {
-        Ordered { slots: Vec::new(), index: HashMap::new() }
+        Ordered { slots: Vec::new(), index: Vec::new() }
     }
 
     fn len(&self) -> usize {
         self.index.len()
     }
 
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.index.binary_search_by(|(other, _)| other.as_str().cmp(key))
+    }
+
     fn get(&self, key: &str) -> Option<&T> {
-        let slot = self.slots.get(*self.index.get(key)?)?;
-        slot.as_ref().map(|(_, value)| value)
+        let at = self.index.get(self.find(key).ok()?)?.1;
+        self.slots.get(at)?.as_ref().map(|(_, value)| value)
     }
 
     /// Sets `key`, returning its previous value.
     fn insert(&mut self, key: String, value: T) -> Option<T> {
-        if let Some(Some(slot)) = self.index.get(&key).and_then(|&at| self.slots.get_mut(at)) {
-            return Some(std::mem::replace(&mut slot.1, value));
+        match self.find(&key) {
+            Ok(found) => {
+                let at = self.index.get(found)?.1;
+                let slot = self.slots.get_mut(at)?.as_mut()?;
+                Some(std::mem::replace(&mut slot.1, value))
+            }
+            Err(place) => {
+                self.index.insert(place, (key.clone(), self.slots.len()));
+                self.slots.push(Some((key, value)));
+                None
+            }
         }
-        self.index.insert(key.clone(), self.slots.len());
-        self.slots.push(Some((key, value)));
-        None
     }
 
     fn remove(&mut self, key: &str) -> Option<T> {
-        let at = self.index.remove(key)?;
+        let (_, at) = self.index.remove(self.find(key).ok()?);
         let removed = self.slots.get_mut(at)?.take().map(|(_, value)| value);
         if self.slots.len() > 2 * self.index.len() + 8 {
             self.compact();
@@ -107,9 +116,13 @@ impl<T> Ordered<T> {
 
     fn compact(&mut self) {
         self.slots.retain(Option::is_some);
-        for (at, (key, _)) in self.slots.iter().flatten().enumerate() {
-            if let Some(index) = self.index.get_mut(key.as_str()) {
-                *index = at;
+        for at in 0..self.slots.len() {
+            let found = match &self.slots[at] {
+                Some((key, _)) => self.find(key).ok(),
+                None => None,
+            };
+            if let Some(entry) = found.and_then(|found| self.index.get_mut(found)) {
+                entry.1 = at;
             }
         }
     }
@@ -118,11 +131,12 @@ impl<T> Ordered<T> {
         for slot in &mut self.slots {
             if let Some((key, value)) = slot {
                 if !keep(key, value) {
-                    self.index.remove(key.as_str());
                     *slot = None;
                 }
             }
         }
+        let slots = &self.slots;
+        self.index.retain(|(_, at)| matches!(slots.get(*at), Some(Some(_))));
         self.compact();
     }
 
@@ -218,6 +232,34 @@ impl<V: PartialEq> State<V> {
     }
 }
 
+/// An update sent but not yet seen in a room state: the room's next states may still predate it
+/// (a late echo), so it stays applied on top of them until one reflects it, or until it is
+/// older than [`Throttle::IN_FLIGHT_MS`] (a room state that never reflects it was overwritten
+/// by someone else).
+#[derive(Debug, Clone)]
+struct InFlight<V> {
+    sent_at: u64,
+    strategy: Strategy,
+    changes: Vec<(String, Option<Entry<V>>)>,
+}
+
+impl<V: Clone + PartialEq> InFlight<V> {
+    fn reflected_by(&self, room: &State<V>) -> bool {
+        let same = |(key, change): &(String, Option<Entry<V>>)| room.get(key) == change.as_ref().map(|e| &e.value);
+        let whole = self.strategy == Strategy::ShallowMerge || room.entries.len() == self.changes.len();
+        whole && self.changes.iter().all(same)
+    }
+
+    fn apply_to(&self, state: &mut State<V>) {
+        if self.strategy == Strategy::Replace {
+            *state = State::new();
+        }
+        for (key, change) in &self.changes {
+            state.apply(key.clone(), change.clone());
+        }
+    }
+}
+
 /// What is waiting to be sent.
 #[derive(Debug, Clone)]
 enum Batch<V> {
@@ -241,6 +283,7 @@ pub struct Throttle<V> {
     view: State<V>,
     batch: Option<Batch<V>>,
     last_sent: Option<u64>,
+    in_flight: Vec<InFlight<V>>,
 }
 
 impl<V> Default for Throttle<V> {
@@ -254,8 +297,20 @@ impl<V> Throttle<V> {
     /// An empty throttle sending at most once per `interval_ms` and refusing a state whose JSON is
     /// longer than `limit`. Checking that the interval is sane (at least 16 ms) is the caller's job.
     pub fn new(interval_ms: u64, limit: usize) -> Self {
-        Throttle { interval: interval_ms, limit, base: State::new(), view: State::new(), batch: None, last_sent: None }
+        Throttle {
+            interval: interval_ms,
+            limit,
+            base: State::new(),
+            view: State::new(),
+            batch: None,
+            last_sent: None,
+            in_flight: Vec::new(),
+        }
     }
+
+    /// How long a sent update is kept on top of room states that do not reflect it yet; longer
+    /// than a room takes to echo an update (about a sync interval, plus latency).
+    pub const IN_FLIGHT_MS: u64 = 5000;
 
     /// When [`poll`](Self::poll) must be called next, so the driver can set one timer; `None`
     /// when nothing is pending. A deadline already past (such as 0) means "now".
@@ -330,11 +385,24 @@ impl<V: Clone + PartialEq> Throttle<V> {
         Ok(())
     }
 
-    /// Takes the room's state from a `meeting-session-state-updated` event as the new base.
-    /// Pending local changes stay on top, as Daily will apply them when they are sent; those the
-    /// room already holds are dropped.
-    pub fn remote(&mut self, state: impl IntoIterator<Item = (String, Entry<V>)>) {
-        self.base = State::from_entries(state);
+    /// Takes the room's state from a `meeting-session-state-updated` event at `now` as the new
+    /// base. Updates sent but not yet reflected stay applied on top (the state may be a late echo
+    /// from before them); pending local changes stay on top of that, as Daily will apply them
+    /// when they are sent; those the room already holds are dropped.
+    pub fn remote(&mut self, state: impl IntoIterator<Item = (String, Entry<V>)>, now: u64) {
+        let room = State::from_entries(state);
+        // Room states arrive in order, so updates are confirmed in the order they were sent: a later
+        // one may match an older state by coincidence. One never matched (the room skipped the
+        // state, or someone overwrote it) is replayed on top until the window passes, which gives
+        // the same content as long as no one else wrote.
+        let confirmed = self.in_flight.iter().take_while(|sent| sent.reflected_by(&room)).count();
+        self.in_flight.drain(..confirmed);
+        self.in_flight.retain(|sent| now.saturating_sub(sent.sent_at) < Self::IN_FLIGHT_MS);
+        let mut base = room;
+        for sent in &self.in_flight {
+            sent.apply_to(&mut base);
+        }
+        self.base = base;
         self.batch = match self.batch.take() {
             None => {
                 self.view = self.base.clone();
@@ -371,11 +439,12 @@ impl<V: Clone + PartialEq> Throttle<V> {
     /// The view's JSON length once `patch` is applied, from the running sums: O(size of the patch).
     fn merged_len(&self, patch: &[(String, Option<Entry<V>>)]) -> usize {
         // The value size each key already touched by this patch would have (`None`: absent).
-        let mut touched: HashMap<&str, Option<usize>> = HashMap::new();
+        // A patch rarely repeats a key, so a list searched linearly is enough.
+        let mut touched: Vec<(&str, Option<usize>)> = Vec::new();
         let (mut keys, mut values, mut count) = (self.view.keys_len, self.view.values_len, self.view.entries.len());
         for (key, change) in patch {
-            let before = match touched.get(key.as_str()) {
-                Some(size) => *size,
+            let before = match touched.iter().rev().find(|(k, _)| *k == key.as_str()) {
+                Some((_, size)) => *size,
                 None => self.view.entries.get(key).map(|entry| entry.size),
             };
             let after = change.as_ref().map(|entry| entry.size);
@@ -390,36 +459,38 @@ impl<V: Clone + PartialEq> Throttle<V> {
                 values = values.saturating_add(size);
                 count = count.saturating_add(1);
             }
-            touched.insert(key, after);
+            touched.push((key, after));
         }
         object_size(keys, values, count)
     }
 
     /// Takes the batch as an update, unless it changes nothing, and applies it to the base.
     fn send(&mut self, now: u64) -> Option<Outgoing<V>> {
-        let outgoing = match self.batch.take()? {
+        let sent = match self.batch.take()? {
             Batch::Replace if self.view.same_as(&self.base) => None,
             Batch::Replace => {
                 self.base = self.view.clone();
-                let data = self.view.entries.iter().map(|(key, entry)| (key.to_owned(), Some(entry.value.clone())));
-                Some(Outgoing { strategy: Strategy::Replace, data: data.collect() })
+                let changes = self.view.entries.iter().map(|(key, entry)| (key.to_owned(), Some(entry.clone())));
+                Some(InFlight { sent_at: now, strategy: Strategy::Replace, changes: changes.collect() })
             }
             Batch::Merge(batch) => {
-                let mut data = Vec::with_capacity(batch.len());
+                let mut changes = Vec::with_capacity(batch.len());
                 for (key, change) in batch.into_entries() {
                     // The batch holds only changes; checked again so nothing redundant can leave.
                     if !self.base.unchanged_by(&key, change.as_ref()) {
-                        data.push((key.clone(), change.as_ref().map(|entry| entry.value.clone())));
-                        self.base.apply(key, change);
+                        self.base.apply(key.clone(), change.clone());
+                        changes.push((key, change));
                     }
                 }
-                (!data.is_empty()).then_some(Outgoing { strategy: Strategy::ShallowMerge, data })
+                (!changes.is_empty()).then_some(InFlight { sent_at: now, strategy: Strategy::ShallowMerge, changes })
             }
-        };
-        if outgoing.is_some() {
-            self.last_sent = Some(now);
-        }
-        outgoing
+        }?;
+        self.last_sent = Some(now);
+        self.in_flight.retain(|earlier| now.saturating_sub(earlier.sent_at) < Self::IN_FLIGHT_MS);
+        let data = sent.changes.iter().map(|(key, change)| (key.clone(), change.as_ref().map(|e| e.value.clone())));
+        let outgoing = Outgoing { strategy: sent.strategy, data: data.collect() };
+        self.in_flight.push(sent);
+        Some(outgoing)
     }
 }
 
@@ -504,7 +575,7 @@ mod tests {
     #[test]
     fn merges_squash_later_wins() {
         let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
-        t.remote(state(&[("a", 1), ("b", 1)]));
+        t.remote(state(&[("a", 1), ("b", 1)]), 0);
         t.merge(patch(&[("a", Some(2)), ("c", Some(1))])).unwrap();
         t.merge(patch(&[("a", None), ("b", None)])).unwrap(); // a set then a delete is a delete
         t.merge(patch(&[("b", Some(5)), ("c", Some(2))])).unwrap(); // a delete then a set is a set
@@ -518,7 +589,7 @@ mod tests {
     fn a_replace_anywhere_makes_the_batch_a_replace() {
         // replace then merge: a replace of the merged result
         let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
-        t.remote(state(&[("z", 9)]));
+        t.remote(state(&[("z", 9)]), 0);
         t.set(state(&[("a", 1), ("b", 2)])).unwrap();
         t.merge(patch(&[("b", None), ("c", Some(3))])).unwrap();
         let out = t.flush(0).unwrap();
@@ -534,7 +605,7 @@ mod tests {
     #[test]
     fn empty_and_unchanging_updates_schedule_nothing() {
         let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
-        t.remote(state(&[("a", 1)]));
+        t.remote(state(&[("a", 1)]), 0);
         t.merge(Vec::new()).unwrap();
         assert!(!t.has_pending());
         t.merge(patch(&[("a", Some(1)), ("gone", None)])).unwrap();
@@ -564,7 +635,7 @@ mod tests {
         apply(&mut server, &t.poll(0).unwrap());
         t.merge(patch(&[("mine", Some(2))])).unwrap();
         server.insert("theirs".into(), 7); // another participant, meanwhile
-        t.remote(server.iter().map(|(k, v)| (k.clone(), entry(*v))));
+        t.remote(server.iter().map(|(k, v)| (k.clone(), entry(*v))), 0);
         assert_eq!(t.get("mine"), Some(&2), "pending changes stay on top of the remote state");
         assert_eq!(t.get("theirs"), Some(&7));
         let out = t.poll(1000).unwrap();
@@ -577,12 +648,33 @@ mod tests {
     fn remote_state_drops_pending_changes_it_already_holds() {
         let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
         t.merge(patch(&[("a", Some(1)), ("b", Some(2))])).unwrap();
-        t.remote(state(&[("a", 1)]));
+        t.remote(state(&[("a", 1)]), 0);
         assert_eq!(t.flush(0).unwrap().data, vec![("b".into(), Some(2))]);
         t.set(state(&[("c", 3)])).unwrap();
-        t.remote(state(&[("c", 3)]));
+        // b:2 is still in flight at first; a room state without it once the window has passed
+        // means someone else replaced it.
+        t.remote(state(&[("c", 3)]), Throttle::<u8>::IN_FLIGHT_MS);
         assert!(!t.has_pending());
         assert_eq!(view(&t), pairs(&[("c", 3)]));
+    }
+
+    #[test]
+    fn a_late_echo_does_not_swallow_a_write() {
+        let mut t = Throttle::new(100, SESSION_DATA_LIMIT);
+        t.merge(patch(&[("x", Some(1))])).unwrap();
+        assert!(t.poll(0).is_some());
+        t.merge(patch(&[("x", Some(2))])).unwrap();
+        assert!(t.flush(1).is_some());
+        t.remote(state(&[("x", 1)]), 2); // the room's echo of the first write, after the second
+        assert_eq!(t.get("x"), Some(&2), "the second write is still on its way");
+        t.merge(patch(&[("x", Some(1))])).unwrap();
+        let out = t.poll(101).expect("x:1 differs from what the room will hold");
+        assert_eq!(out.data, vec![("x".into(), Some(1))]);
+        t.remote(state(&[("x", 2)]), 150);
+        assert_eq!(t.get("x"), Some(&1), "the third write is still on its way");
+        t.remote(state(&[("x", 1)]), 250);
+        assert_eq!(t.get("x"), Some(&1));
+        assert!(!t.has_pending());
     }
 
     #[test]
@@ -601,7 +693,7 @@ mod tests {
     #[test]
     fn the_view_shows_pending_changes_at_once_in_insertion_order() {
         let mut t = Throttle::new(1000, SESSION_DATA_LIMIT);
-        t.remote(state(&[("b", 1), ("a", 1)]));
+        t.remote(state(&[("b", 1), ("a", 1)]), 0);
         t.merge(patch(&[("c", Some(3)), ("b", Some(2))])).unwrap();
         assert_eq!(view(&t), pairs(&[("b", 2), ("a", 1), ("c", 3)]));
         t.merge(patch(&[("b", None)])).unwrap();
@@ -672,6 +764,9 @@ mod tests {
         Merge(Vec<(usize, Option<u8>)>),
         Flush,
         Echo,
+        /// The oldest room state not yet echoed arrives now: echoes come in order, but may lag
+        /// behind the sends.
+        LateEcho,
         Wait(u64),
     }
 
@@ -685,6 +780,7 @@ mod tests {
             4 => prop::collection::vec((key, prop::option::of(0u8..4)), 0..4).prop_map(Op::Merge),
             1 => Just(Op::Flush),
             1 => Just(Op::Echo),
+            2 => Just(Op::LateEcho),
             3 => (0u64..250).prop_map(Op::Wait),
         ]
     }
@@ -696,6 +792,10 @@ mod tests {
         model: Map,
         server: Map,
         last_poll: Option<u64>,
+        /// The server's states after each send, with the time of the send, and how many of them
+        /// the throttle has been shown.
+        history: Vec<(u64, Map)>,
+        echoed: usize,
     }
 
     impl Harness {
@@ -709,6 +809,7 @@ mod tests {
             }
             let before = self.server.clone();
             apply(&mut self.server, &out);
+            self.history.push((self.now, self.server.clone()));
             prop_assert_ne!(&before, &self.server, "{:?} changes nothing", out);
             if out.strategy == Strategy::ShallowMerge {
                 for (k, v) in &out.data {
@@ -746,7 +847,7 @@ mod tests {
             ops in prop::collection::vec(op(), 0..40),
             limit in prop_oneof![Just(SESSION_DATA_LIMIT), 2usize..40],
         ) {
-            let mut h = Harness { t: Throttle::new(INTERVAL, limit), now: 0, model: Map::new(), server: Map::new(), last_poll: None };
+            let mut h = Harness { t: Throttle::new(INTERVAL, limit), now: 0, model: Map::new(), server: Map::new(), last_poll: None, history: Vec::new(), echoed: 0 };
             for op in ops {
                 match op {
                     Op::Set(kv) => {
@@ -781,7 +882,21 @@ mod tests {
                         prop_assert!(!h.t.has_pending());
                     }
                     // The room echoes its state back: we are the only writer, so it is the server's.
-                    Op::Echo => h.t.remote(h.server.iter().map(|(k, v)| (k.clone(), entry(*v)))),
+                    Op::Echo => {
+                        h.echoed = h.history.len();
+                        h.t.remote(h.server.iter().map(|(k, v)| (k.clone(), entry(*v))), h.now);
+                    }
+                    Op::LateEcho => {
+                        // Rooms echo within seconds: a state older than the in-flight window is
+                        // never delivered.
+                        while let Some((at, old)) = h.history.get(h.echoed).cloned() {
+                            h.echoed += 1;
+                            if h.now - at < Throttle::<u8>::IN_FLIGHT_MS {
+                                h.t.remote(old.iter().map(|(k, v)| (k.clone(), entry(*v))), h.now);
+                                break;
+                            }
+                        }
+                    }
                     Op::Wait(ms) => h.advance(h.now + ms)?,
                 }
                 h.check_view()?;

@@ -1,6 +1,6 @@
-// The JS face of a subscription: an async iterator fed by the Rust fan-out. A plain array with a
+// The JS side of the JS API. An async iterator fed by the Rust fan-out: a plain array with a
 // moving head is the queue (one promise per item, none while items wait), and ending the iterator
-// (break, return(), dispose) tells Rust to drop the subscription.
+// (break, return(), dispose) tells Rust to drop the subscription. And small helpers for promises.
 
 /** Reads only the fields apps use from a daily-js participant (which also holds Dates and tracks). */
 export function shapeParticipant(p) {
@@ -85,4 +85,14 @@ export class EventIterator {
   [Symbol.asyncIterator]() {
     return this;
   }
+}
+
+/** Resolves with nothing once `promise` does; rejects with `mapError(reason)` (our Error) if it rejects. */
+export function settle(promise, mapError) {
+  return Promise.resolve(promise).then(
+    () => undefined,
+    (reason) => {
+      throw mapError(reason);
+    },
+  );
 }

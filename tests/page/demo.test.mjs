@@ -1,0 +1,341 @@
+// The demo (www/): a live Q&A on the local room, driven like people would. Two pages and a late
+// third in ONE browser context, so the local room's BroadcastChannel links them. Saves a screenshot
+// of each page into test-results/. Run: node --test tests/page/demo.test.mjs
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { startServer, launchBrowser, openPage } from './harness.mjs';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SITE = fileURLToPath(new URL('../../www', import.meta.url));
+const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const WAIT = { timeout: 15000 };
+const XSS = '<img src=x onerror=alert(1)>';
+const ROOM = `qa-${process.pid}-${Date.now().toString(36)}`;
+
+const DESKTOP = { width: 1280, height: 860 };
+const TABLET = { width: 820, height: 1000 };
+const PHONE = { width: 360, height: 780 };
+
+let server;
+let browser;
+let context;
+/** label -> page; and what went wrong anywhere. */
+const pages = {};
+const errors = [];
+const dialogs = [];
+
+/** Collects dialogs, and records every cue toast the page ever shows (toasts expire). */
+async function watch(label, page) {
+  page.on('dialog', (dialog) => {
+    dialogs.push(`${label}: ${dialog.type()} ${dialog.message()}`);
+    dialog.dismiss().catch(() => {});
+  });
+  await page.evaluate(() => {
+    window.cuesSeen = [];
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) if (node.classList?.contains('cue')) window.cuesSeen.push(node.querySelector('.toast-text').textContent);
+      }
+    }).observe(document.getElementById('toasts'), { childList: true });
+  });
+}
+
+const cuesSeen = (page) => page.evaluate(() => window.cuesSeen);
+
+/** A new page of the shared context, its errors collected like openPage() does. */
+async function addPage(label, viewport) {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`${label} console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`${label} pageerror: ${err.stack || err.message}`));
+  await page.goto(`${server.url}/`);
+  await watch(label, page);
+  pages[label] = page;
+  return page;
+}
+
+/** Fills the join form and joins with the keyboard (Enter), then waits for the call screen. */
+async function join(page, name) {
+  await page.locator('#join-button:not([disabled])').waitFor(WAIT);
+  await page.fill('#name', name);
+  await page.fill('#room', ROOM);
+  await page.press('#room', 'Enter');
+  await page.locator('#conn-status[data-state="connected"]').waitFor(WAIT);
+}
+
+/** Waits until `fn(arg)` is true in the page; on time out, says what was awaited. */
+async function until(page, what, fn, arg) {
+  try {
+    await page.waitForFunction(fn, arg, WAIT);
+  } catch (error) {
+    throw new Error(`timed out waiting for: ${what}\n${error.message}`);
+  }
+}
+
+const text = (page, selector) => page.$eval(selector, (node) => node.textContent);
+
+function personHasHand(name) {
+  return [...document.querySelectorAll('#people-list .person')].some(
+    (li) => li.querySelector('.person-name').textContent === name && li.dataset.hand === 'true',
+  );
+}
+
+function chatTexts() {
+  return [...document.querySelectorAll('#chat-log .chat-msg')].map((li) => ({
+    name: li.querySelector('.chat-name').textContent,
+    text: li.querySelector('.chat-text').textContent,
+  }));
+}
+
+function hasChat([name, text]) {
+  return [...document.querySelectorAll('#chat-log .chat-msg')].some(
+    (li) => li.querySelector('.chat-name').textContent === name && li.querySelector('.chat-text').textContent === text,
+  );
+}
+
+/** The poll's tallies on the page are `expected` (counts by option). */
+function pollIs(expected) {
+  const counts = [...document.querySelectorAll('#poll-options .poll-count')].map((n) => Number.parseInt(n.textContent, 10));
+  return JSON.stringify(counts) === JSON.stringify(expected);
+}
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  server = await startServer({ root: ROOT, site: SITE });
+  browser = await launchBrowser();
+  const opened = await openPage(browser, `${server.url}/`);
+  context = opened.context;
+  await opened.page.setViewportSize(DESKTOP);
+  // openPage collects the first page's errors in its own list: read it with the others.
+  pages.ana = opened.page;
+  pages.ana.errors = opened.errors;
+  await watch('ana', opened.page);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the Live Q&A demo on a local room', () => {
+  test('the join screen loads the package and can be used at phone width', async () => {
+    const { ana } = pages;
+    await ana.locator('#join-button:not([disabled])').waitFor(WAIT);
+    assert.equal(await text(ana, '#join-button'), 'Join');
+    assert.equal(await ana.inputValue('#room'), 'demo', 'the room defaults to "demo"');
+    // Joining without a name is refused with a visible message, not sent.
+    await ana.fill('#name', '');
+    await ana.click('#join-button');
+    await ana.locator('#join-status[data-state="error"]').waitFor(WAIT);
+    assert.match(await text(ana, '#join-status'), /name/i);
+    assert.equal(await ana.evaluate(() => document.activeElement.id), 'name', 'focus goes to the field to fix');
+    await ana.setViewportSize(PHONE);
+    await ana.screenshot({ path: `${SHOTS}demo-join-phone.png`, fullPage: true });
+    await ana.setViewportSize(DESKTOP);
+  });
+
+  test('two participants join; the first becomes host', async () => {
+    await join(pages.ana, 'Ana');
+    await until(pages.ana, 'Ana is host', () => document.getElementById('host-label').textContent === 'You are the host');
+    assert.equal(await text(pages.ana, '#hands-summary'), 'No one has a hand up');
+    assert.equal(await text(pages.ana, '#chat-empty'), 'No messages yet');
+    assert.equal(await pages.ana.isVisible('#chat-empty'), true);
+
+    const ben = await addPage('ben', PHONE);
+    await join(ben, 'Ben');
+    for (const page of [pages.ana, ben]) {
+      await until(page, 'two people listed', () => document.querySelectorAll('#people-list .person').length === 2);
+    }
+    await until(ben, 'Ben sees Ana as host', () => document.getElementById('host-label').textContent === 'Host: Ana');
+    assert.equal(await ben.isVisible('#poll-form'), false, 'only the host may start a poll');
+    assert.equal(await ben.isVisible('.stage-btn'), false, 'only the host may bring people on stage');
+  });
+
+  test('a raised hand is seen by the other', async () => {
+    const { ana, ben } = pages;
+    await ben.click('#hand-button');
+    assert.equal(await ben.getAttribute('#hand-button', 'aria-pressed'), 'true');
+    await until(ana, "Ben's hand on Ana's page", personHasHand, 'Ben');
+    assert.match(await text(ana, '#hands-summary'), /1 hand up: Ben/);
+  });
+
+  test('the host brings Ben on stage; the cue reaches only Ben', async () => {
+    const { ana, ben } = pages;
+    assert.equal(await text(ana, '#stage-kicker'), 'The stage is empty');
+    await ana.getByRole('button', { name: 'Bring Ben on stage' }).click();
+    await until(ana, 'stage shows Ben on Ana', () => document.getElementById('stage-name').textContent === 'Ben');
+    await until(ben, 'stage shows Ben on Ben', () => document.getElementById('stage-name').textContent === 'Ben');
+    assert.equal(await text(ben, '#stage-kicker'), 'You are on stage');
+    await ben.locator('#toasts .toast.cue').waitFor(WAIT);
+    assert.match(await text(ben, '#toasts .toast.cue'), /You are on stage: unmute when ready/);
+    assert.deepEqual(await cuesSeen(ana), [], 'no cue on the host');
+  });
+
+  test('the host starts a poll and a vote is tallied', async () => {
+    const { ana, ben } = pages;
+    await ana.fill('#poll-q', 'What should we cover next?');
+    await ana.fill('#poll-o1', 'Session data');
+    await ana.fill('#poll-o2', 'App messages');
+    await ana.fill('#poll-o3', 'User data');
+    await ana.press('#poll-o3', 'Enter');
+    await until(ben, 'the poll on Ben', () => document.getElementById('poll-question').textContent === 'What should we cover next?');
+    await ben.click('#poll-options .poll-choice[data-option="1"]');
+    for (const page of [ana, ben]) {
+      await until(page, 'one vote for option 2', pollIs, [0, 1, 0]);
+    }
+  });
+
+  test('a late joiner starts in the right scene: hand, stage, host and poll', async () => {
+    const cy = await addPage('cy', TABLET);
+    await join(cy, 'Cy');
+    // The first render after join already shows the stage (no empty stage first).
+    assert.equal(await text(cy, '#stage-name'), 'Ben', 'the late joiner sees Ben on stage at once');
+    await until(cy, "Ben's hand on Cy's page", personHasHand, 'Ben');
+    await until(cy, 'Cy sees Ana as host', () => document.getElementById('host-label').textContent === 'Host: Ana');
+    await until(cy, 'the tally on Cy', pollIs, [0, 1, 0]);
+    for (const page of Object.values(pages)) {
+      await until(page, 'three people listed', () => document.querySelectorAll('#people-list .person').length === 3);
+    }
+  });
+
+  test('the host moves the stage to Cy: every page follows, the cue reaches only Cy', async () => {
+    const { ana, ben, cy } = pages;
+    await ana.getByRole('button', { name: 'Bring Cy on stage' }).click();
+    for (const page of [ana, ben, cy]) {
+      await until(page, 'stage shows Cy', () => document.getElementById('stage-name').textContent === 'Cy');
+    }
+    await cy.locator('#toasts .toast.cue').waitFor(WAIT);
+    assert.equal(await text(ben, '#stage-kicker'), 'On stage');
+    assert.equal(await text(cy, '#stage-kicker'), 'You are on stage');
+  });
+
+  test('votes from every page are tallied on every page (one key per voter)', async () => {
+    const { ana, ben, cy } = pages;
+    // Two votes in the same throttle window, from different pages: neither overwrites the other.
+    await Promise.all([cy.click('#poll-options .poll-choice[data-option="0"]'), ana.click('#poll-options .poll-choice[data-option="1"]')]);
+    for (const page of [ana, ben, cy]) {
+      await until(page, 'tally [1, 2, 0]', pollIs, [1, 2, 0]);
+    }
+    // Ben changes his vote: still one vote each.
+    await ben.click('#poll-options .poll-choice[data-option="2"]');
+    for (const page of [ana, ben, cy]) {
+      await until(page, 'tally [1, 1, 1]', pollIs, [1, 1, 1]);
+    }
+    assert.equal(await ben.getAttribute('#poll-options .poll-choice[data-option="2"]', 'aria-pressed'), 'true');
+  });
+
+  test('chat reaches the others and shows once for the sender', async () => {
+    const { ana, ben, cy } = pages;
+    await ana.fill('#chat-input', 'Hello from Ana');
+    await ana.press('#chat-input', 'Enter');
+    await until(ben, 'the chat on Ben', hasChat, ['Ana', 'Hello from Ana']);
+    await until(cy, 'the chat on Cy', hasChat, ['Ana', 'Hello from Ana']);
+    assert.deepEqual(await ana.evaluate(chatTexts), [{ name: 'You', text: 'Hello from Ana' }]);
+    assert.equal(await ana.inputValue('#chat-input'), '', 'the input is cleared after sending');
+    assert.equal(await ana.isVisible('#chat-empty'), false);
+  });
+
+  test('a chat message with HTML shows as text and runs nothing', async () => {
+    const { ana, ben, cy } = pages;
+    await ben.fill('#chat-input', XSS);
+    await ben.press('#chat-input', 'Enter');
+    await until(ana, 'the HTML as text on Ana', hasChat, ['Ben', XSS]);
+    await until(cy, 'the HTML as text on Cy', hasChat, ['Ben', XSS]);
+    // A later message has arrived everywhere: an onerror would have run by then.
+    await cy.fill('#chat-input', 'after');
+    await cy.press('#chat-input', 'Enter');
+    await until(ana, '"after" on Ana', hasChat, ['Cy', 'after']);
+    await until(ben, '"after" on Ben', hasChat, ['Cy', 'after']);
+    for (const page of [ana, ben, cy]) {
+      assert.equal(await page.evaluate(() => document.querySelectorAll('#chat-log img').length), 0);
+      assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0);
+    }
+    assert.equal(await ben.evaluate(() => document.querySelectorAll('#chat-log .chat-msg.mine').length), 1);
+    assert.deepEqual(dialogs, [], 'no dialog opened');
+  });
+
+  test('a reaction floats up on the other pages', async () => {
+    const { ana, ben, cy } = pages;
+    await cy.getByRole('button', { name: 'React: celebrate' }).click();
+    for (const page of [ana, ben]) {
+      await until(
+        page,
+        'a 🎉 from Cy',
+        () =>
+          [...document.querySelectorAll('#reaction-layer .reaction-float')].some(
+            (n) => n.querySelector('.reaction-emoji').textContent === '🎉' && n.querySelector('.reaction-name').textContent === 'Cy',
+          ),
+      );
+    }
+  });
+
+  test('a notification from a backend shows a dismissable banner on every page', async () => {
+    // A backend in the same room (here a call object in a fourth page) sends the notification.
+    const backend = await addPage('backend', DESKTOP);
+    await backend.evaluate(async (room) => {
+      const { default: init, createLocalCallObject } = await import('/pkg/daily_sync.js');
+      await init();
+      const call = createLocalCallObject({ room, userName: 'Backend' });
+      await call.join();
+      call.sendAppMessage({ type: 'notification', text: 'The Q&A ends in 5 minutes' }, '*');
+      await call.leave();
+    }, ROOM);
+    for (const page of [pages.ana, pages.ben, pages.cy]) {
+      await until(page, 'the banner', () => document.querySelector('#banners .banner.notification .banner-text')?.textContent === 'The Q&A ends in 5 minutes');
+    }
+    await pages.cy.getByRole('button', { name: 'Dismiss notification' }).click();
+    assert.equal(await pages.cy.$$eval('#banners .banner', (b) => b.length), 0);
+    await backend.close();
+    delete pages.backend;
+    for (const page of [pages.ana, pages.ben, pages.cy]) {
+      await until(page, 'the backend gone', () => document.querySelectorAll('#people-list .person').length === 3);
+    }
+  });
+
+  test('a send error shows the error message', async () => {
+    const { ana } = pages;
+    await ana.fill('#chat-input', 'x'.repeat(4096));
+    await ana.press('#chat-input', 'Enter');
+    await ana.locator('#chat-error:not([hidden])').waitFor(WAIT);
+    assert.match(await text(ana, '#chat-error'), /^Could not send: .*(large|limit|4096)/i);
+    assert.equal((await ana.inputValue('#chat-input')).length, 4096, 'the text is kept to fix');
+    await ana.fill('#chat-input', '');
+  });
+
+  test('each cue reached only the participant brought up; screenshots; no page errors', async () => {
+    const { ana, ben, cy } = pages;
+    const cue = 'You are on stage: unmute when ready';
+    assert.deepEqual(await cuesSeen(ana), [], 'no cue on the host');
+    assert.deepEqual(await cuesSeen(ben), [cue], 'one cue on Ben, for his turn');
+    assert.deepEqual(await cuesSeen(cy), [cue], 'one cue on Cy, for hers');
+    // Nothing wider than the phone screen on Ben's page.
+    const overflow = await ben.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, 'no horizontal scrolling at 360 px');
+    await ana.screenshot({ path: `${SHOTS}demo-ana-desktop.png`, fullPage: true });
+    await ben.screenshot({ path: `${SHOTS}demo-ben-phone.png`, fullPage: true });
+    await cy.screenshot({ path: `${SHOTS}demo-cy-tablet.png`, fullPage: true });
+    await ben.screenshot({ path: `${SHOTS}demo-ben-phone-viewport.png` });
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual([...errors, ...ana.errors.map((e) => `ana ${e}`)], []);
+  });
+
+  test('when the host leaves, the others agree on a new one', async () => {
+    const { ana, ben, cy } = pages;
+    await ana.click('#leave-button');
+    await ana.locator('#join-screen:not([hidden])').waitFor(WAIT);
+    for (const page of [ben, cy]) {
+      await until(page, 'two people left', () => document.querySelectorAll('#people-list .person').length === 2);
+    }
+    const labels = async () => [await text(ben, '#host-label'), await text(cy, '#host-label')].sort().join(' / ');
+    await until(ben, 'a new host', () => !/Ana|Choosing/.test(document.getElementById('host-label').textContent));
+    await until(cy, 'a new host', () => !/Ana|Choosing/.test(document.getElementById('host-label').textContent));
+    const expected = ['Host: Ben / You are the host', 'Host: Cy / You are the host'];
+    for (let i = 0; i < 50 && !expected.includes(await labels()); i++) await ben.waitForTimeout(100);
+    assert.ok(expected.includes(await labels()), `one host, agreed: ${await labels()}`);
+    assert.deepEqual([...errors, ...ana.errors.map((e) => `ana ${e}`)], []);
+  });
+});
