@@ -38,6 +38,10 @@ extern "C" {
 
     #[wasm_bindgen(method, catch)]
     pub(crate) fn off(this: &CallObject, event: &str, listener: &Function) -> Result<JsValue, JsValue>;
+
+    /// `Object.entries`, which runs getters: a hostile one throws, and that must be caught.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    pub(crate) fn object_entries(object: &JsValue) -> Result<js_sys::Array, JsValue>;
 }
 
 /// The methods a value must have to be used as a call object.

@@ -104,6 +104,26 @@ function roomSocketUrl(room) {
   return `${scheme}://${location.host}/v1/rooms/${encodeURIComponent(room)}/ws`;
 }
 
+/** Resolves once a WebSocket to `url` opens; rejects with a readable error if it cannot. */
+function probeSocket(url, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const failed = (why) => {
+      clearTimeout(timer);
+      socket.onopen = socket.onerror = null;
+      socket.close();
+      reject(new Error(`the dev server's room at ${url} ${why} (is \`npm start\` running?)`));
+    };
+    const socket = new WebSocket(url);
+    const timer = setTimeout(() => failed('did not answer in time'), ms);
+    socket.onopen = () => {
+      clearTimeout(timer);
+      socket.close();
+      resolve();
+    };
+    socket.onerror = () => failed('could not be reached');
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // The join screen
 
@@ -204,7 +224,11 @@ async function joinCall({ name, room, url, token }) {
     call = Daily.createCallObject({ audioSource: false, videoSource: false });
     kind = 'daily';
   } else if (useServer) {
-    call = createLocalCallObject({ room, userName: name, transport: 'websocket', url: roomSocketUrl(room) });
+    const url = roomSocketUrl(room);
+    // The local call object does not report a socket that fails to open (it would join alone),
+    // so the page checks that the dev server answers first.
+    await probeSocket(url);
+    call = createLocalCallObject({ room, userName: name, transport: 'websocket', url });
     kind = 'server';
   } else {
     call = createLocalCallObject({ room, userName: name });
@@ -527,15 +551,15 @@ function updatePersonRow(s, li, p, { host, speaker }) {
   const [avatar, main, hand, stage] = li.children;
   const name = displayName(p);
   paintAvatar(avatar, name, p.sessionId);
-  main.firstChild.textContent = name;
+  main.firstChild.replaceChildren(name);
+  if (p.sessionId === s.localId) main.firstChild.append(make('span', 'you', ' (you)'));
   const badges = [];
-  if (p.sessionId === s.localId) badges.push(['you', 'you']);
   if (p.sessionId === host) badges.push(['host', 'host']);
-  if (p.sessionId === speaker) badges.push(['on stage', 'stage']);
+  if (p.sessionId === speaker) badges.push(['on stage', 'onstage']);
   main.lastChild.replaceChildren(...badges.map(([text, kind]) => make('span', `badge ${kind}`, text)));
   const up = handUp(s, p);
   li.dataset.hand = String(up);
-  hand.hidden = !up;
+  hand.classList.toggle('off', !up); // keeps its place, so the buttons line up
   stage.hidden = !isHost(s);
   const onStage = p.sessionId === speaker;
   stage.textContent = onStage ? 'Take down' : 'Bring on stage';
@@ -800,6 +824,8 @@ $('chat-form').addEventListener('submit', (event) => {
   addChat('You', text, true, s.localId ?? '');
   input.value = '';
 });
+
+$('chat-input').addEventListener('input', () => clearInlineError('chat-error'));
 
 $('reactions').addEventListener('click', (event) => {
   const button = event.target.closest('button[data-emoji]');

@@ -11,11 +11,13 @@
 //! Bounds, so that no client can make the server hold without limit: a text over
 //! [`MAX_WIRE_LEN`] (512 KiB) is dropped, a frame over [`MAX_READ_LEN`] cannot be read and ends
 //! its connection, binary frames are ignored, and a client that does not read its messages is cut
-//! off once [`QUEUE_LEN`] wait for it (the others then see it leave).
+//! off once [`QUEUE_LEN`] wait for it (the others then see it leave at once), and a write that
+//! takes longer than [`WRITE_TIMEOUT`] ends its connection.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
@@ -32,6 +34,8 @@ use crate::AppState;
 pub const MAX_READ_LEN: usize = 2 * MAX_WIRE_LEN;
 /// How many messages may wait for one client before it is cut off as too slow.
 pub const QUEUE_LEN: usize = 1024;
+/// How long one write to a client may take before the connection is given up.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The room socket's route.
 pub(crate) fn router() -> Router<AppState> {
@@ -45,7 +49,7 @@ async fn upgrade(State(state): State<AppState>, Path(room): Path<String>, ws: We
     })
 }
 
-/// The rooms: for each, the queues of its connections.
+/// The rooms: for each, its connections.
 #[derive(Debug)]
 pub struct Relay {
     rooms: Mutex<Rooms>,
@@ -56,9 +60,19 @@ pub struct Relay {
 
 #[derive(Debug, Default)]
 struct Rooms {
-    by_name: HashMap<String, HashMap<u64, mpsc::Sender<Utf8Bytes>>>,
+    by_name: HashMap<String, HashMap<u64, Client>>,
     /// Set by [`Relay::close_all`]: no connection joins after it.
     closed: bool,
+}
+
+/// One connection as its room sees it.
+#[derive(Debug)]
+struct Client {
+    /// What waits to be written to it; dropping this ends the connection.
+    queue: mpsc::Sender<Utf8Bytes>,
+    /// The participant's session id, once its first valid message said it. Whoever removes the
+    /// client from its room (its own end, or a cut-off) takes it and forges the `leave`, once.
+    session_id: Option<String>,
 }
 
 impl Default for Relay {
@@ -79,14 +93,25 @@ impl Relay {
     }
 
     /// Sends `text` to every connection of `room` except `except`; `false` when the room has
-    /// nobody. A connection whose queue is full is cut off.
+    /// nobody. A connection whose queue is full is cut off, and the others see it leave.
     fn broadcast(&self, room: &str, except: Option<u64>, text: Utf8Bytes) -> bool {
-        let mut rooms = self.rooms();
-        let Some(clients) = rooms.by_name.get_mut(room) else { return false };
-        // Dropping a client's sender ends its connection (see `run`).
-        clients.retain(|id, queue| Some(*id) == except || queue.try_send(text.clone()).is_ok());
-        if clients.is_empty() {
-            rooms.by_name.remove(room);
+        let mut cut_off = Vec::new();
+        {
+            let mut rooms = self.rooms();
+            let Some(clients) = rooms.by_name.get_mut(room) else { return false };
+            clients.retain(|id, client| {
+                let keep = Some(*id) == except || client.queue.try_send(text.clone()).is_ok();
+                if !keep {
+                    cut_off.extend(client.session_id.take());
+                }
+                keep
+            });
+            if clients.is_empty() {
+                rooms.by_name.remove(room);
+            }
+        }
+        for session_id in cut_off {
+            self.broadcast(room, None, Utf8Bytes::from(leave_message(room, &session_id)));
         }
         true
     }
@@ -102,7 +127,7 @@ impl Relay {
         self.rooms().by_name.get(room).map_or(0, HashMap::len)
     }
 
-    /// Ends every connection, and refuses new ones.
+    /// Ends every connection (no `leave` is forged: everyone goes), and refuses new ones.
     pub fn close_all(&self) {
         let mut rooms = self.rooms();
         rooms.closed = true;
@@ -121,17 +146,30 @@ impl Relay {
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (queue, inbox) = mpsc::channel(QUEUE_LEN);
-        rooms.by_name.entry(room.to_owned()).or_default().insert(id, queue);
+        rooms.by_name.entry(room.to_owned()).or_default().insert(id, Client { queue, session_id: None });
         Some((id, inbox))
     }
 
+    /// Records the session id of connection `id`, unless it was cut off meanwhile.
+    fn learn(&self, room: &str, id: u64, session_id: String) {
+        if let Some(client) = self.rooms().by_name.get_mut(room).and_then(|clients| clients.get_mut(&id)) {
+            client.session_id = Some(session_id);
+        }
+    }
+
+    /// Removes connection `id` from its room and forges its `leave`, unless a cut-off did both.
     fn leave(&self, room: &str, id: u64) {
-        let mut rooms = self.rooms();
-        if let Some(clients) = rooms.by_name.get_mut(room) {
-            clients.remove(&id);
+        let session_id = {
+            let mut rooms = self.rooms();
+            let Some(clients) = rooms.by_name.get_mut(room) else { return };
+            let client = clients.remove(&id);
             if clients.is_empty() {
                 rooms.by_name.remove(room);
             }
+            client.and_then(|client| client.session_id)
+        };
+        if let Some(session_id) = session_id {
+            self.broadcast(room, None, Utf8Bytes::from(leave_message(room, &session_id)));
         }
     }
 
@@ -142,7 +180,7 @@ impl Relay {
             let _ = socket.send(Message::Close(None)).await;
             return;
         };
-        let mut session_id: Option<String> = None;
+        let mut known = false;
         loop {
             tokio::select! {
                 incoming = socket.recv() => match incoming {
@@ -150,10 +188,12 @@ impl Relay {
                         if text.len() > MAX_WIRE_LEN {
                             continue;
                         }
-                        if session_id.is_none() {
-                            session_id = parse_header(text.as_str())
-                                .filter(|header| header.room == room && !header.from.is_empty())
-                                .map(|header| header.from);
+                        if !known {
+                            let header = parse_header(text.as_str()).filter(|h| h.room == room && !h.from.is_empty());
+                            if let Some(header) = header {
+                                self.learn(&room, id, header.from);
+                                known = true;
+                            }
                         }
                         self.broadcast(&room, Some(id), text);
                     }
@@ -162,22 +202,21 @@ impl Relay {
                     Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 },
                 outgoing = inbox.recv() => match outgoing {
-                    Some(text) => {
-                        if socket.send(Message::Text(text)).await.is_err() {
-                            break;
+                    // Still in the room: write, unless the client stopped reading long ago.
+                    Some(text) if !inbox.is_closed() => {
+                        match tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Text(text))).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(_)) | Err(_) => break,
                         }
                     }
-                    // Cut off (too slow) or shutting down.
-                    None => {
-                        let _ = socket.send(Message::Close(None)).await;
+                    // Cut off (too slow) or shutting down: what is queued is not worth writing.
+                    _ => {
+                        let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Close(None))).await;
                         break;
                     }
                 },
             }
         }
         self.leave(&room, id);
-        if let Some(session_id) = session_id {
-            self.broadcast(&room, None, Utf8Bytes::from(leave_message(&room, &session_id)));
-        }
     }
 }

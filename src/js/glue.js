@@ -17,7 +17,7 @@ export function shapeParticipant(p) {
 
 const shapes = {
   'app-message': (e) =>
-    e !== null && typeof e === 'object' ? { data: e.data, fromId: String(e.fromId ?? '') } : undefined,
+    e !== null && typeof e === 'object' && typeof e.fromId === 'string' ? { data: e.data, fromId: e.fromId } : undefined,
   'participant-updated': (e) => (e !== null && typeof e === 'object' ? shapeParticipant(e.participant) : undefined),
   identity: (e) => e,
 };

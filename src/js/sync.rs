@@ -7,6 +7,7 @@ use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::error::{check_serializable, invalid};
+use super::types::{DailySyncOptionsArg, RecipientArg};
 use crate::daily_errors::js_json_len;
 use crate::events::Subscription;
 use crate::messages::{self, get};
@@ -138,7 +139,10 @@ fn own_entries(data: &JsValue) -> Result<Vec<(String, JsValue)>, Error> {
     if !plain {
         return Err(Error::NotPlainObject);
     }
-    let entries = js_sys::Object::entries(data.unchecked_ref());
+    let entries = crate::sys::object_entries(data).map_err(|thrown| {
+        let message = thrown.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
+        Error::NotSerializable(["reading the object threw: ", &message.unwrap_or_default()].concat())
+    })?;
     Ok(entries
         .iter()
         .filter_map(|pair| {
@@ -150,11 +154,9 @@ fn own_entries(data: &JsValue) -> Result<Vec<(String, JsValue)>, Error> {
 
 /// The local view as a fresh plain object.
 fn view_object(throttle: &crate::session::throttle::Throttle<JsJson>) -> JsValue {
-    let object = js_sys::Object::new();
-    for (key, value) in throttle.view() {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value.value());
-    }
-    object.into()
+    let pairs: Array = throttle.view().map(|(key, value)| Array::of2(&JsValue::from_str(key), value.value())).collect();
+    // fromEntries defines own properties, so a key named "__proto__" stays a key.
+    js_sys::Object::from_entries(&pairs).map(JsValue::from).unwrap_or_else(|_| js_sys::Object::new().into())
 }
 
 /// Syncs app data over one daily-js call object (or a local one).
@@ -164,14 +166,22 @@ pub struct JsDailySync {
     state: Rc<SyncState>,
 }
 
+impl Drop for JsDailySync {
+    /// `free()` and `[Symbol.dispose]` (what `using` calls) dispose too: nothing pending is lost.
+    fn drop(&mut self) {
+        self.dispose();
+    }
+}
+
 #[wasm_bindgen(js_class = DailySync)]
 impl JsDailySync {
     /// `new DailySync(call, { sessionDataIntervalMs })`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "DailyCallLike")] call: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DailySyncOptions | undefined")] options: JsValue,
+        options: Option<DailySyncOptionsArg>,
     ) -> Result<JsDailySync, JsValue> {
+        let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
         let call = CallObject::from_js(call).map_err(Error::NotCallObject)?;
         let interval = if options.is_undefined() || options.is_null() {
             None
@@ -206,16 +216,18 @@ impl JsDailySync {
 
     /// Sends an ephemeral message to `'*'` (everyone else), one session id, or a list of them.
     #[wasm_bindgen(js_name = sendAppMessage)]
-    pub fn send_app_message(
-        &self,
-        data: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "'*' | string | string[] | undefined")] to: JsValue,
-    ) -> Result<(), JsValue> {
+    pub fn send_app_message(&self, data: JsValue, to: Option<RecipientArg>) -> Result<(), JsValue> {
         self.state.check_live()?;
         check_serializable(&data, "the message")?;
-        let to = recipient_from_js(&to)?;
-        messages::send_js(&self.state.call, &data, &to, || js_json_len(&data))?;
-        Ok(())
+        let to = recipient_from_js(&to.map_or(JsValue::UNDEFINED, JsValue::from))?;
+        match messages::send_js(&self.state.call, &data, &to, || js_json_len(&data)) {
+            // daily-js checks the join state first; a value with no JSON form is the more useful
+            // answer, and finding out costs nothing on the happy path.
+            Err(Error::NotJoined(_)) if js_json_len(&data).is_none() => {
+                Err(Error::NotSerializable("the message has no JSON form (a cycle or a BigInt)".into()).into())
+            }
+            result => Ok(result?),
+        }
     }
 
     /// An async iterator of `{ data, fromId }`; `break` or `return()` unsubscribes.

@@ -2,6 +2,21 @@
 
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `new DailySync(call, options)`'s options (see the interface below).
+    #[wasm_bindgen(typescript_type = "DailySyncOptions")]
+    pub type DailySyncOptionsArg;
+
+    /// Who receives an app message: `'*'`, a session id, or a list of them.
+    #[wasm_bindgen(typescript_type = "'*' | string | string[]")]
+    pub type RecipientArg;
+
+    /// `createLocalCallObject(options)`'s options.
+    #[wasm_bindgen(typescript_type = "LocalCallObjectOptions")]
+    pub type LocalCallObjectOptionsArg;
+}
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
 /** What DailySync needs of a call object: daily-js's call object, or createLocalCallObject()'s. */

@@ -474,9 +474,8 @@ impl LocalRoomBridge {
 /// needs no Daily account. Participants of the same `room` (default "local") in this page and in
 /// other tabs of this browser are in one room.
 #[wasm_bindgen(js_name = createLocalCallObject, unchecked_return_type = "LocalCallObject")]
-pub fn create_local_call_object(
-    #[wasm_bindgen(unchecked_param_type = "LocalCallObjectOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsValue> {
+pub fn create_local_call_object(options: Option<crate::js::LocalCallObjectOptionsArg>) -> Result<JsValue, JsValue> {
+    let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
     let settings = Settings::from_js(&options)?;
     let bridge = LocalRoomBridge {
         room: Rc::new(RefCell::new(Room {

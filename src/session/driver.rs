@@ -60,6 +60,7 @@ impl<V: SessionValue> Driver<V> {
         });
         let on_state = Rc::downgrade(&driver);
         let on_join = Rc::downgrade(&driver);
+        let on_leave = Rc::downgrade(&driver);
         let subscribe = |event, callback: Box<dyn Fn(&JsValue)>| {
             Subscription::new(&call, event, callback).map_err(|thrown| classify(thrown, || None))
         };
@@ -77,6 +78,17 @@ impl<V: SessionValue> Driver<V> {
                 Box::new(move |_| {
                     if let Some(driver) = on_join.upgrade() {
                         driver.read_room_state();
+                    }
+                }),
+            )?,
+            subscribe(
+                "left-meeting",
+                Box::new(move |_| {
+                    if let Some(driver) = on_leave.upgrade() {
+                        driver.timer.borrow_mut().take();
+                        if driver.throttle.borrow_mut().discard_pending() {
+                            warn("daily-sync: the call left before pending session data could be sent; it was dropped");
+                        }
                     }
                 }),
             )?,
@@ -107,7 +119,7 @@ impl<V: SessionValue> Driver<V> {
         if !data.is_object() {
             return; // a garbage state from a peer is ignored, never fatal
         }
-        let entries = js_sys::Object::entries(data.unchecked_ref());
+        let Ok(entries) = crate::sys::object_entries(data) else { return };
         let state = entries.iter().filter_map(|pair| {
             let pair: js_sys::Array = pair.unchecked_into();
             let key = pair.get(0).as_string()?;
@@ -187,12 +199,13 @@ impl<V: SessionValue> Driver<V> {
     }
 
     fn send(&self, outgoing: Outgoing<V>) -> Result<(), Error> {
-        let data = js_sys::Object::new();
-        for (key, value) in &outgoing.data {
+        let pairs = outgoing.data.iter().map(|(key, value)| {
             let value = value.as_ref().map_or(JsValue::UNDEFINED, SessionValue::to_js);
-            // Defining a property on a fresh plain object cannot fail.
-            let _ = js_sys::Reflect::set(&data, &JsValue::from_str(key), &value);
-        }
+            js_sys::Array::of2(&JsValue::from_str(key), &value)
+        });
+        // fromEntries defines own properties, so a key named "__proto__" stays a key.
+        let data = js_sys::Object::from_entries(&pairs.collect::<js_sys::Array>())
+            .map_err(|thrown| classify(thrown, || None))?;
         self.call
             .set_meeting_session_data(&data, outgoing.strategy.as_str())
             .map(drop)
@@ -205,8 +218,8 @@ fn fire<V: SessionValue>(driver: &Weak<Driver<V>>) {
         driver.timer.borrow_mut().take();
         if driver.joined() {
             driver.pump();
-        } else if driver.throttle.borrow().has_pending() {
-            warn("daily-sync: the call left before pending session data could be sent; it was not sent");
+        } else if driver.throttle.borrow_mut().discard_pending() {
+            warn("daily-sync: the call left before pending session data could be sent; it was dropped");
         }
     }
 }

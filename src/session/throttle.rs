@@ -338,6 +338,16 @@ impl<V> Throttle<V> {
     pub fn has_pending(&self) -> bool {
         self.batch.is_some()
     }
+
+    /// Drops what is pending (the call left, so it can never be sent): the view goes back to the
+    /// room's state. Returns whether anything was dropped.
+    pub fn discard_pending(&mut self) -> bool
+    where
+        V: Clone,
+    {
+        self.view = self.base.clone();
+        self.batch.take().is_some()
+    }
 }
 
 impl<V: Clone + PartialEq> Throttle<V> {

@@ -10,7 +10,7 @@ import { startServer, launchBrowser, openPage } from './harness.mjs';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SITE = fileURLToPath(new URL('../../www', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const WAIT = { timeout: 15000 };
+const WAIT = { timeout: 30000 };
 const XSS = '<img src=x onerror=alert(1)>';
 const ROOM = `qa-${process.pid}-${Date.now().toString(36)}`;
 
@@ -76,6 +76,16 @@ async function until(page, what, fn, arg) {
   }
 }
 
+/** A screenshot of the whole page: the viewport grown to the page's height (a full-page capture
+ *  would paint the sticky top bar in the middle). */
+async function shot(page, name) {
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
+  await page.screenshot({ path: `${SHOTS}${name}.png` });
+  await page.setViewportSize(viewport);
+}
+
 const text = (page, selector) => page.$eval(selector, (node) => node.textContent);
 
 function personHasHand(name) {
@@ -134,7 +144,7 @@ describe('the Live Q&A demo on a local room', () => {
     assert.match(await text(ana, '#join-status'), /name/i);
     assert.equal(await ana.evaluate(() => document.activeElement.id), 'name', 'focus goes to the field to fix');
     await ana.setViewportSize(PHONE);
-    await ana.screenshot({ path: `${SHOTS}demo-join-phone.png`, fullPage: true });
+    await shot(ana, 'demo-join-phone');
     await ana.setViewportSize(DESKTOP);
   });
 
@@ -144,6 +154,9 @@ describe('the Live Q&A demo on a local room', () => {
     assert.equal(await text(pages.ana, '#hands-summary'), 'No one has a hand up');
     assert.equal(await text(pages.ana, '#chat-empty'), 'No messages yet');
     assert.equal(await pages.ana.isVisible('#chat-empty'), true);
+    assert.equal(await text(pages.ana, '#stage-kicker'), 'The stage is empty');
+    assert.equal(await pages.ana.isVisible('#poll-form'), true, 'the host can start a poll');
+    await shot(pages.ana, 'demo-ana-alone');
 
     const ben = await addPage('ben', PHONE);
     await join(ben, 'Ben');
@@ -172,6 +185,8 @@ describe('the Live Q&A demo on a local room', () => {
     assert.equal(await text(ben, '#stage-kicker'), 'You are on stage');
     await ben.locator('#toasts .toast.cue').waitFor(WAIT);
     assert.match(await text(ben, '#toasts .toast.cue'), /You are on stage: unmute when ready/);
+    await ben.locator('#toasts .toast.cue').evaluate((n) => Promise.all(n.getAnimations().map((a) => a.finished)));
+    await ben.screenshot({ path: `${SHOTS}demo-ben-phone-cue.png` });
     assert.deepEqual(await cuesSeen(ana), [], 'no cue on the host');
   });
 
@@ -296,6 +311,24 @@ describe('the Live Q&A demo on a local room', () => {
     }
   });
 
+  test('a join failure is shown: ?server=1 with no dev server room socket', async () => {
+    // This test server has no WebSocket rooms: the page must say so, not sit alone in a room.
+    const { context: other, page, errors: seen } = await openPage(browser, `${server.url}/?server=1`);
+    try {
+      await page.locator('#join-button:not([disabled])').waitFor(WAIT);
+      await page.fill('#name', 'Dee');
+      await page.click('#join-button');
+      await page.locator('#join-status[data-state="error"]').waitFor(WAIT);
+      assert.match(await text(page, '#join-status'), /^Could not join: the dev server's room at ws:\/\/127\.0\.0\.1:\d+\/v1\/rooms\/demo\/ws could not be reached/);
+      assert.equal(await page.isVisible('#join-screen'), true);
+      assert.equal(await text(page, '#join-button'), 'Join', 'the form can be used again');
+      // The browser logs the failed handshake itself; nothing else may go wrong.
+      assert.deepEqual(seen.filter((e) => !/WebSocket connection to .* failed/.test(e)), []);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a send error shows the error message', async () => {
     const { ana } = pages;
     await ana.fill('#chat-input', 'x'.repeat(4096));
@@ -303,7 +336,9 @@ describe('the Live Q&A demo on a local room', () => {
     await ana.locator('#chat-error:not([hidden])').waitFor(WAIT);
     assert.match(await text(ana, '#chat-error'), /^Could not send: .*(large|limit|4096)/i);
     assert.equal((await ana.inputValue('#chat-input')).length, 4096, 'the text is kept to fix');
+    await shot(ana, 'demo-ana-send-error');
     await ana.fill('#chat-input', '');
+    assert.equal(await ana.isVisible('#chat-error'), false, 'the error goes once the text is edited');
   });
 
   test('each cue reached only the participant brought up; screenshots; no page errors', async () => {
@@ -315,10 +350,9 @@ describe('the Live Q&A demo on a local room', () => {
     // Nothing wider than the phone screen on Ben's page.
     const overflow = await ben.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, 'no horizontal scrolling at 360 px');
-    await ana.screenshot({ path: `${SHOTS}demo-ana-desktop.png`, fullPage: true });
-    await ben.screenshot({ path: `${SHOTS}demo-ben-phone.png`, fullPage: true });
-    await cy.screenshot({ path: `${SHOTS}demo-cy-tablet.png`, fullPage: true });
-    await ben.screenshot({ path: `${SHOTS}demo-ben-phone-viewport.png` });
+    await shot(ana, 'demo-ana-desktop');
+    await shot(ben, 'demo-ben-phone');
+    await shot(cy, 'demo-cy-tablet');
     assert.deepEqual(dialogs, []);
     assert.deepEqual([...errors, ...ana.errors.map((e) => `ana ${e}`)], []);
   });

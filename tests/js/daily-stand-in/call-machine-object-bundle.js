@@ -210,7 +210,8 @@
         // postMessage keeps `{key: undefined}` as an own key: that means delete.
         Object.keys(data).forEach(function (key) {
           if (data[key] === undefined) delete standIn.sessionData[key];
-          else standIn.sessionData[key] = jsonClone(data[key]);
+          // defineProperty, so that a key named "__proto__" stays a key (as on Daily's servers).
+          else Object.defineProperty(standIn.sessionData, key, { value: jsonClone(data[key]), enumerable: true, writable: true, configurable: true });
         });
       } else {
         standIn.sessionData = jsonClone(data);
