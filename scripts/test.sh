@@ -39,7 +39,7 @@ step "cargo fmt --check" cargo fmt --all --check
 step "cargo clippy (native)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo clippy (wasm32)" cargo_wasm clippy --lib --test browser --quiet -- -D warnings
 counted "cargo test (native)" cargo cargo test --workspace --quiet
-counted "wasm-bindgen-test (headless Chromium)" cargo cargo_wasm test --test browser --quiet
+counted "wasm-bindgen-test (headless Chromium)" cargo cargo_wasm test --test browser
 step "npm run build" bash scripts/build.sh
 step "TypeScript consumer check (tsc --strict)" npx --no-install tsc -p tests/types/tsconfig.json
 counted "page tests (playwright-core, Chromium)" node node --test --test-concurrency=1 tests/page/

@@ -16,11 +16,14 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![forbid(unsafe_code)]
 
+pub mod channel;
 pub mod payload;
 pub mod session;
 
 #[cfg(feature = "local-room")]
 pub mod local;
+#[cfg(feature = "rest")]
+pub mod rest;
 
 pub use payload::{Error, Recipient};
 

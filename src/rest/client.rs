@@ -1,0 +1,155 @@
+//! `DailyRestClient`, the npm package's REST client for Node and edge runtimes (through fetch).
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::{read_answer, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
+use crate::payload::Error;
+
+#[wasm_bindgen(module = "/src/rest/fetch.js")]
+extern "C" {
+    fn post(url: &str, authorization: &str, body: &str, timeout_ms: f64) -> Promise;
+    fn sleep(ms: f64) -> Promise;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `new DailyRestClient(options)`'s options.
+    #[wasm_bindgen(typescript_type = "DailyRestClientOptions")]
+    pub type DailyRestClientOptionsArg;
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const REST_TYPES: &'static str = r#"
+/** Options of `new DailyRestClient(options)`. Server side only: never ship an API key to a browser. */
+export interface DailyRestClientOptions {
+  apiKey: string;
+  /** Daily's API root by default; a dev server's `http://127.0.0.1:8080/v1` for local work. */
+  baseUrl?: string;
+  /** How long to wait for one attempt's answer (default 10000 ms). */
+  timeoutMs?: number;
+  /** Retries after a 429 or 5xx answer (default 2), the delay doubling from 500 ms up to 4 s. */
+  retries?: number;
+}
+"#;
+
+fn field(options: &JsValue, key: &str) -> JsValue {
+    Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn non_negative(options: &JsValue, key: &str) -> Result<Option<u64>, Error> {
+    let value = field(options, key);
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n as u64)),
+        _ => Err(Error::InvalidArgument(["options.", key, " must be a number, 0 or more"].concat())),
+    }
+}
+
+/// Sends app messages into rooms through Daily's REST API. Server side only.
+#[wasm_bindgen(js_name = DailyRestClient)]
+#[derive(Debug, Clone)]
+pub struct JsRestClient {
+    key: ApiKey,
+    base: String,
+    timeout_ms: u64,
+    retry: RetryPolicy,
+}
+
+#[wasm_bindgen(js_class = DailyRestClient)]
+impl JsRestClient {
+    /// `new DailyRestClient({ apiKey, baseUrl?, timeoutMs?, retries? })`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: DailyRestClientOptionsArg) -> Result<JsRestClient, JsValue> {
+        let options = JsValue::from(options);
+        if !options.is_object() {
+            return Err(Error::InvalidArgument("options must be an object with an apiKey".into()).into());
+        }
+        let key = field(&options, "apiKey")
+            .as_string()
+            .ok_or_else(|| Error::InvalidArgument("options.apiKey must be a string".into()))?;
+        let base = match field(&options, "baseUrl") {
+            url if url.is_undefined() => DAILY_API.to_owned(),
+            url => url.as_string().ok_or_else(|| Error::InvalidArgument("options.baseUrl must be a string".into()))?,
+        };
+        let mut retry = RetryPolicy::default();
+        if let Some(retries) = non_negative(&options, "retries")? {
+            retry.max_retries = retries.min(10) as u32;
+        }
+        Ok(JsRestClient {
+            key: ApiKey::new(key)?,
+            base,
+            timeout_ms: non_negative(&options, "timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS),
+            retry,
+        })
+    }
+
+    /// Sends `data` (a plain object within 4096 characters) into `roomName`, to `'*'` (everyone)
+    /// or one session id; resolves with Daily's answer (`{ sent: "true" }`).
+    #[wasm_bindgen(js_name = sendAppMessage, unchecked_return_type = "Promise<{ sent: string }>")]
+    pub fn send_app_message(&self, room_name: JsValue, data: JsValue, recipient: Option<String>) -> Promise {
+        let client = self.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let request = client.request(&room_name, &data, recipient.as_deref())?;
+            Ok(client.send(&request).await?)
+        })
+    }
+}
+
+impl JsRestClient {
+    fn request(&self, room: &JsValue, data: &JsValue, recipient: Option<&str>) -> Result<SendAppMessage, Error> {
+        let room = room.as_string().ok_or_else(|| Error::InvalidArgument("the room name must be a string".into()))?;
+        let plain = data.is_object() && !js_sys::Array::is_array(data) && {
+            let prototype = js_sys::Object::get_prototype_of(data);
+            prototype.is_null() || prototype == js_sys::Object::get_prototype_of(&js_sys::Object::new())
+        };
+        if !plain {
+            return Err(Error::NotPlainObject);
+        }
+        let text = js_sys::JSON::stringify(data)
+            .ok()
+            .and_then(|text| text.as_string())
+            .ok_or_else(|| Error::NotSerializable("the data has no JSON form (a cycle or a BigInt)".into()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|_| Error::NotSerializable("the data is not JSON".into()))?;
+        SendAppMessage::new(&room, &value, recipient)
+    }
+
+    async fn send(&self, request: &SendAppMessage) -> Result<JsValue, Error> {
+        let url = request.url(&self.base);
+        let authorization = self.key.bearer();
+        let mut retry = 0;
+        loop {
+            let outcome = JsFuture::from(post(&url, &authorization, &request.body, self.timeout_ms as f64))
+                .await
+                .unwrap_or(JsValue::UNDEFINED);
+            let failure = field(&outcome, "failure").as_string();
+            let status = field(&outcome, "status").as_f64().map(|s| s as u16);
+            let error = match (failure.as_deref(), status) {
+                (Some("timeout"), _) => Error::Timeout,
+                (Some(_), _) | (None, None) => {
+                    Error::Network(field(&outcome, "message").as_string().unwrap_or_default())
+                }
+                (None, Some(status)) => {
+                    let body = field(&outcome, "body").as_string().unwrap_or_default();
+                    match read_answer(status, &body) {
+                        Ok(()) => return Ok(js_sys::JSON::parse(&body).unwrap_or(JsValue::UNDEFINED)),
+                        Err(error) => error,
+                    }
+                }
+            };
+            let retryable = matches!(&error, Error::Http { status, .. } if RetryPolicy::retries_status(*status));
+            retry += 1;
+            let retry_after = field(&outcome, "retryAfter").as_string().and_then(|s| s.trim().parse().ok());
+            match self.retry.delay(retry, retry_after).filter(|_| retryable) {
+                Some(ms) => {
+                    let _ = JsFuture::from(sleep(ms as f64)).await;
+                }
+                None => return Err(error),
+            }
+        }
+    }
+}

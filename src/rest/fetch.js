@@ -1,0 +1,24 @@
+// One POST through the runtime's fetch (browsers, Node 18+, edge runtimes), with a timeout.
+// Never throws: the outcome is a plain object the Rust side reads.
+export async function post(url, authorization, body, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body,
+      signal: controller.signal,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text, retryAfter: response.headers.get('retry-after') };
+  } catch (error) {
+    return { failure: controller.signal.aborted ? 'timeout' : 'network', message: String(error?.message ?? error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
