@@ -247,6 +247,18 @@ impl LocalRoomBridge {
     }
 }
 
+impl LocalRoomBridge {
+    /// The relay went away: the participant leaves, with daily-js's `error` event first.
+    fn connection_lost(&self) {
+        let emit = self.room.borrow().emit.clone();
+        if let Some(emit) = emit {
+            let payload = r#"{"action":"error","errorMsg":"The connection to the local room's server was lost"}"#;
+            let _ = emit.call2(&JsValue::NULL, &JsValue::from_str("error"), &JsValue::from_str(payload));
+        }
+        self.leave();
+    }
+}
+
 impl Room {
     fn absorb(&mut self, outputs: Vec<Output>) {
         for output in outputs {
@@ -336,14 +348,21 @@ impl LocalRoomBridge {
             };
             let mut node = Node::new(settings.config.clone(), identity);
             if let Some(data) = room.user_data.clone() {
-                // Within the limit: setUserData checked it before storing it.
-                let _ = node.set_user_data(now(), Some(data.as_str()));
+                node.set_user_data(now(), Some(data.as_str())).map_err(throw)?;
             }
             let inbox = LocalRoomBridge::inbox(Rc::downgrade(&self.room));
             room.transport = Some(match &settings.transport {
                 TransportKind::Memory { link, seed } => Transport::memory(&settings.config.room, *link, *seed, inbox),
                 TransportKind::Broadcast => Transport::broadcast(&settings.config.room, inbox)?,
-                TransportKind::WebSocket(url) => Transport::websocket(url, inbox)?,
+                TransportKind::WebSocket(url) => {
+                    let weak = Rc::downgrade(&self.room);
+                    let on_lost = Rc::new(move || {
+                        if let Some(room) = weak.upgrade() {
+                            LocalRoomBridge { room }.connection_lost();
+                        }
+                    });
+                    Transport::websocket(url, inbox, on_lost)?
+                }
             });
             room.node = Some(node);
             if room.on_page_hide.is_none() {
@@ -424,9 +443,13 @@ impl LocalRoomBridge {
     pub fn set_user_data(&self, data: Option<String>) -> Result<(), JsValue> {
         let json =
             data.as_deref().map(Json::parse).transpose().map_err(|_| js_sys::Error::new("userData must be JSON"))?;
-        let joined = self.room.borrow().node.is_some();
+        // Kept for the next join too, as daily-js keeps it in its properties.
+        let joined = {
+            let mut room = self.room.borrow_mut();
+            room.user_data = json;
+            room.node.as_ref().is_some_and(|node| node.meeting_state().as_str() != "left-meeting")
+        };
         if !joined {
-            self.room.borrow_mut().user_data = json;
             return Ok(());
         }
         let mut result = Ok(());

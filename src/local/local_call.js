@@ -87,6 +87,10 @@ export class LocalCallObject {
   join(options = {}) {
     if (this._destroyed) return Promise.reject(new Error('Use after destroy'));
     if (this._joining) return this._joining.promise;
+    if (this.meetingState() === 'joined-meeting') {
+      console.warn('already joined meeting, call leave() before joining again');
+      return Promise.resolve(undefined);
+    }
     let userData;
     if (options.userData !== undefined) userData = JSON.stringify(options.userData);
     const pending = {};

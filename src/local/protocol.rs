@@ -105,6 +105,15 @@ impl Json {
         self.as_str().encode_utf16().count()
     }
 
+    /// The size daily-js holds userData to: a string's own length (daily-js does not stringify
+    /// strings), any other value's JSON length.
+    pub fn user_data_len(&self) -> usize {
+        match serde_json::from_str::<String>(self.as_str()) {
+            Ok(text) if self.as_str().starts_with('"') => text.encode_utf16().count(),
+            _ => self.utf16_len(),
+        }
+    }
+
     /// Whether the text is a JSON object (what session data must be).
     pub fn is_object(&self) -> bool {
         self.as_str().starts_with('{')

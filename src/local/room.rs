@@ -514,7 +514,7 @@ impl Node {
     /// `user_data_delay_ms`.
     pub fn set_user_data(&mut self, now: u64, data: Option<&str>) -> Result<Vec<Output>, RoomError> {
         let data = data.map(Json::parse).transpose().map_err(RoomError::not_json)?;
-        if let Some(size) = data.as_ref().map(Json::utf16_len).filter(|&size| size > USER_DATA_LIMIT) {
+        if let Some(size) = data.as_ref().map(Json::user_data_len).filter(|&size| size > USER_DATA_LIMIT) {
             let message =
                 format!("userData is too large ({size} characters). Maximum size suppported is {USER_DATA_LIMIT}.");
             return Err(RoomError::new(Error::PayloadTooLarge { size, limit: USER_DATA_LIMIT }, message));
@@ -810,7 +810,7 @@ impl Node {
         let info = body.participant;
         let valid = info.user_name.len() <= MAX_NAME_LEN
             && info.user_id.len() <= MAX_NAME_LEN
-            && info.user_data.as_ref().map_or(true, |d| d.utf16_len() <= USER_DATA_LIMIT)
+            && info.user_data.as_ref().map_or(true, |d| d.user_data_len() <= USER_DATA_LIMIT)
             && body.session.as_ref().map_or(true, |s| s.data.utf16_len() <= SESSION_DATA_LIMIT);
         if !valid {
             return Err(Malformed);
@@ -1134,7 +1134,13 @@ mod tests {
             ("setMeetingSessionData only supported after join.", "not-joined")
         );
 
-        let too_big = format!("\"{}\"", "x".repeat(4095));
+        // daily-js measures a string by its own length, anything else by its JSON.
+        let just_fits = format!("\"{}\"", "x".repeat(4096));
+        assert!(n.set_user_data(0, Some(&just_fits)).is_ok());
+        let too_big = format!("\"{}\"", "x".repeat(4097));
+        let err = n.set_user_data(0, Some(&too_big)).unwrap_err();
+        assert_eq!(err.message, "userData is too large (4097 characters). Maximum size suppported is 4096.");
+        let too_big = format!("{{\"a\":\"{}\"}}", "x".repeat(4089));
         let err = n.set_user_data(0, Some(&too_big)).unwrap_err();
         assert_eq!(err.message, "userData is too large (4097 characters). Maximum size suppported is 4096.");
         assert!(matches!(err.error, Error::PayloadTooLarge { size: 4097, limit: 4096 }));

@@ -29,7 +29,7 @@ pub(crate) enum Transport {
         socket: web_sys::WebSocket,
         /// Texts sent before the socket opened, sent when it does.
         queued: Rc<RefCell<Vec<String>>>,
-        _handlers: [Closure<dyn FnMut(JsValue)>; 2],
+        _handlers: [Closure<dyn FnMut(JsValue)>; 3],
     },
 }
 
@@ -107,8 +107,9 @@ impl Transport {
         Ok(Transport::Broadcast { channel, _on_message: on_message })
     }
 
-    /// Connects to a relay (the dev server) at `url`; `on_open` runs once the socket is open.
-    pub(crate) fn websocket(url: &str, inbox: Inbox) -> Result<Transport, JsValue> {
+    /// Connects to a relay (the dev server) at `url`. What is sent before the socket opens waits
+    /// for it; `on_lost` runs if the socket fails or closes (the room is then gone).
+    pub(crate) fn websocket(url: &str, inbox: Inbox, on_lost: Rc<dyn Fn()>) -> Result<Transport, JsValue> {
         let socket = web_sys::WebSocket::new(url)?;
         let queued: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
@@ -123,9 +124,12 @@ impl Transport {
                 let _ = open_socket.send_with_str(&text);
             }
         });
+        let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| on_lost());
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        Ok(Transport::WebSocket { socket, queued, _handlers: [on_message, on_open] })
+        // A failed connection fires `error` then `close`: `close` alone covers both.
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        Ok(Transport::WebSocket { socket, queued, _handlers: [on_message, on_open, on_close] })
     }
 
     /// Sends one wire text to every other participant.
@@ -136,10 +140,12 @@ impl Transport {
                 let _ = channel.post_message(&JsValue::from_str(&text));
             }
             Transport::WebSocket { socket, queued, .. } => {
-                if socket.ready_state() == web_sys::WebSocket::OPEN {
-                    let _ = socket.send_with_str(&text);
-                } else {
-                    queued.borrow_mut().push(text);
+                match socket.ready_state() {
+                    web_sys::WebSocket::OPEN => {
+                        let _ = socket.send_with_str(&text);
+                    }
+                    web_sys::WebSocket::CONNECTING => queued.borrow_mut().push(text),
+                    _ => {} // closing or closed: the room is gone, and on_lost said so
                 }
             }
         }
@@ -157,6 +163,7 @@ impl Drop for Transport {
             Transport::WebSocket { socket, .. } => {
                 socket.set_onmessage(None);
                 socket.set_onopen(None);
+                socket.set_onclose(None);
                 let _ = socket.close();
             }
         }

@@ -279,6 +279,8 @@ enum Batch<V> {
 pub struct Throttle<V> {
     interval: u64,
     limit: usize,
+    /// The room's last state, as it arrived.
+    room: State<V>,
     base: State<V>,
     view: State<V>,
     batch: Option<Batch<V>>,
@@ -300,6 +302,7 @@ impl<V> Throttle<V> {
         Throttle {
             interval: interval_ms,
             limit,
+            room: State::new(),
             base: State::new(),
             view: State::new(),
             batch: None,
@@ -315,6 +318,15 @@ impl<V> Throttle<V> {
     /// When [`poll`](Self::poll) must be called next, so the driver can set one timer; `None`
     /// when nothing is pending. A deadline already past (such as 0) means "now".
     pub fn next_deadline(&self) -> Option<u64> {
+        let expiry = self.in_flight.first().map(|sent| sent.sent_at.saturating_add(Self::IN_FLIGHT_MS));
+        match (self.send_deadline(), expiry) {
+            (Some(send), Some(expiry)) => Some(send.min(expiry)),
+            (send, expiry) => send.or(expiry),
+        }
+    }
+
+    /// When what is pending may be sent.
+    fn send_deadline(&self) -> Option<u64> {
         self.batch.as_ref()?;
         Some(self.last_sent.map_or(0, |sent| sent.saturating_add(self.interval)))
     }
@@ -400,15 +412,31 @@ impl<V: Clone + PartialEq> Throttle<V> {
     /// from before them); pending local changes stay on top of that, as Daily will apply them
     /// when they are sent; those the room already holds are dropped.
     pub fn remote(&mut self, state: impl IntoIterator<Item = (String, Entry<V>)>, now: u64) {
-        let room = State::from_entries(state);
-        // Room states arrive in order, so updates are confirmed in the order they were sent: a later
-        // one may match an older state by coincidence. One never matched (the room skipped the
-        // state, or someone overwrote it) is replayed on top until the window passes, which gives
-        // the same content as long as no one else wrote.
-        let confirmed = self.in_flight.iter().take_while(|sent| sent.reflected_by(&room)).count();
-        self.in_flight.drain(..confirmed);
+        self.room = State::from_entries(state);
+        // Room states arrive in order, and the room may skip states (it squashes what arrives
+        // within one sync), so the state confirms every update up to one it reflects. When several
+        // match, only the earliest is sure: a later one may equal an older state by coincidence.
+        if let Some(earliest) = self.in_flight.iter().position(|sent| sent.reflected_by(&self.room)) {
+            self.in_flight.drain(..=earliest);
+        }
         self.in_flight.retain(|sent| now.saturating_sub(sent.sent_at) < Self::IN_FLIGHT_MS);
-        let mut base = room;
+        self.rebase();
+    }
+
+    /// Drops sent updates the room never reflected within [`Self::IN_FLIGHT_MS`] (someone else
+    /// overwrote them), so the view goes back to the room's state.
+    fn expire(&mut self, now: u64) {
+        let before = self.in_flight.len();
+        self.in_flight.retain(|sent| now.saturating_sub(sent.sent_at) < Self::IN_FLIGHT_MS);
+        if self.in_flight.len() != before {
+            self.rebase();
+        }
+    }
+
+    /// The base is the room's state with the updates in flight replayed on top; pending changes
+    /// stay on top of that, those the base already holds dropped.
+    fn rebase(&mut self) {
+        let mut base = self.room.clone();
         for sent in &self.in_flight {
             sent.apply_to(&mut base);
         }
@@ -434,7 +462,8 @@ impl<V: Clone + PartialEq> Throttle<V> {
     /// the last interval (leading edge) or the window since the last send has ended (trailing
     /// edge). The update is applied to the base optimistically.
     pub fn poll(&mut self, now: u64) -> Option<Outgoing<V>> {
-        match self.next_deadline() {
+        self.expire(now);
+        match self.send_deadline() {
             Some(deadline) if deadline <= now => self.send(now),
             _ => None,
         }
@@ -443,6 +472,7 @@ impl<V: Clone + PartialEq> Throttle<V> {
     /// The pending update now, whatever the window (for an explicit flush, dispose or leave). It
     /// counts as a send: the next [`poll`](Self::poll) waits a whole interval from `now`.
     pub fn flush(&mut self, now: u64) -> Option<Outgoing<V>> {
+        self.expire(now);
         self.send(now)
     }
 
@@ -496,7 +526,6 @@ impl<V: Clone + PartialEq> Throttle<V> {
             }
         }?;
         self.last_sent = Some(now);
-        self.in_flight.retain(|earlier| now.saturating_sub(earlier.sent_at) < Self::IN_FLIGHT_MS);
         let data = sent.changes.iter().map(|(key, change)| (key.clone(), change.as_ref().map(|e| e.value.clone())));
         let outgoing = Outgoing { strategy: sent.strategy, data: data.collect() };
         self.in_flight.push(sent);
@@ -558,7 +587,9 @@ mod tests {
         assert_eq!(t.next_deadline(), Some(0));
         let out = t.poll(5).unwrap();
         assert_eq!(out, Outgoing { strategy: Strategy::ShallowMerge, data: vec![("a".into(), Some(1))] });
-        assert_eq!(t.next_deadline(), None);
+        assert!(!t.has_pending());
+        let in_flight_end = 5 + Throttle::<u8>::IN_FLIGHT_MS;
+        assert_eq!(t.next_deadline(), Some(in_flight_end), "nothing to send: only the in-flight window ends");
         t.merge(patch(&[("a", Some(2))])).unwrap();
         assert_eq!(t.next_deadline(), Some(1005));
         assert_eq!(t.poll(1004), None);
@@ -666,6 +697,33 @@ mod tests {
         t.remote(state(&[("c", 3)]), Throttle::<u8>::IN_FLIGHT_MS);
         assert!(!t.has_pending());
         assert_eq!(view(&t), pairs(&[("c", 3)]));
+    }
+
+    #[test]
+    fn a_room_state_that_skipped_some_of_our_updates_confirms_them() {
+        // The room squashes what arrives within one sync: {k:2} is never shown, {k:3} is.
+        let mut t = Throttle::new(100, SESSION_DATA_LIMIT);
+        for (at, k) in [(0, 1), (150, 2), (300, 3)] {
+            t.merge(patch(&[("k", Some(k))])).unwrap();
+            assert!(t.poll(at).is_some());
+        }
+        t.remote(state(&[("k", 1)]), 310);
+        t.remote(state(&[("k", 3)]), 1000);
+        t.remote(state(&[("k", 9)]), 1100); // someone else writes
+        assert_eq!(t.get("k"), Some(&9), "nothing of ours is left in flight to hide it");
+    }
+
+    #[test]
+    fn a_send_the_room_never_reflects_expires() {
+        let mut t = Throttle::new(100, SESSION_DATA_LIMIT);
+        t.merge(patch(&[("k", Some(1))])).unwrap();
+        assert!(t.poll(0).is_some());
+        t.remote(state(&[("k", 9)]), 50); // overwritten by someone else (or a late echo)
+        assert_eq!(t.get("k"), Some(&1));
+        let end = t.next_deadline().unwrap();
+        assert_eq!(t.poll(end), None);
+        assert_eq!(t.get("k"), Some(&9), "after the in-flight window the room's state stands");
+        assert_eq!(t.next_deadline(), None);
     }
 
     #[test]
@@ -782,6 +840,8 @@ mod tests {
 
     const KEYS: [&str; 5] = ["a", "b", "c", "d", "é\"k"];
     const INTERVAL: u64 = 100;
+    /// The most a room's echo lags behind the send that caused it, in the property test.
+    const ECHO_LAG: u64 = 2000;
 
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
         let key = 0..KEYS.len();
@@ -829,15 +889,41 @@ mod tests {
             Ok(())
         }
 
-        /// The driver's timer: poll at every deadline up to `until`.
+        /// The driver's timer: poll at every deadline up to `until`; and the room: each state
+        /// is echoed at the latest `ECHO_LAG` after the send that made it (rooms echo within
+        /// seconds, well inside the throttle's in-flight window).
         fn advance(&mut self, until: u64) -> Result<(), TestCaseError> {
-            while let Some(deadline) = self.t.next_deadline().filter(|&d| d <= until) {
-                self.now = self.now.max(deadline);
-                let out = self.t.poll(self.now);
-                self.take(out, true)?;
+            loop {
+                let echo_due = self.history.get(self.echoed).map(|(at, _)| at + ECHO_LAG);
+                let deadline = self.t.next_deadline();
+                let next = match (echo_due, deadline) {
+                    (Some(e), Some(d)) => e.min(d),
+                    (e, d) => match e.or(d) {
+                        Some(next) => next,
+                        None => break,
+                    },
+                };
+                if next > until {
+                    break;
+                }
+                self.now = self.now.max(next);
+                if echo_due.is_some_and(|e| e <= self.now) {
+                    self.late_echo();
+                } else {
+                    let out = self.t.poll(self.now);
+                    self.take(out, true)?;
+                }
             }
             self.now = self.now.max(until);
             Ok(())
+        }
+
+        /// The oldest state not yet echoed arrives now.
+        fn late_echo(&mut self) {
+            if let Some((_, old)) = self.history.get(self.echoed).cloned() {
+                self.echoed += 1;
+                self.t.remote(old.iter().map(|(k, v)| (k.clone(), entry(*v))), self.now);
+            }
         }
 
         fn check_view(&self) -> Result<(), TestCaseError> {
@@ -896,17 +982,7 @@ mod tests {
                         h.echoed = h.history.len();
                         h.t.remote(h.server.iter().map(|(k, v)| (k.clone(), entry(*v))), h.now);
                     }
-                    Op::LateEcho => {
-                        // Rooms echo within seconds: a state older than the in-flight window is
-                        // never delivered.
-                        while let Some((at, old)) = h.history.get(h.echoed).cloned() {
-                            h.echoed += 1;
-                            if h.now - at < Throttle::<u8>::IN_FLIGHT_MS {
-                                h.t.remote(old.iter().map(|(k, v)| (k.clone(), entry(*v))), h.now);
-                                break;
-                            }
-                        }
-                    }
+                    Op::LateEcho => h.late_echo(),
                     Op::Wait(ms) => h.advance(h.now + ms)?,
                 }
                 h.check_view()?;

@@ -565,7 +565,6 @@ describe('1. three participants in one page (memory transport), one joining late
         // the late joiner has the state as join() resolves
         await c.join();
         out.lateJoiner = c.meetingSessionState();
-        out.lateJoinerJoinedMeetingState = data(c);
 
         // replace from the late joiner; undefined values are left out
         c.setMeetingSessionData({ only: true, gone: undefined }, 'replace');
@@ -791,6 +790,14 @@ test('1b. the core of it on the default transport (BroadcastChannel) in one page
 
       await c.join();
       const cId = c.participants().local.session_id;
+      // What the late joiner has as join() resolves: everyone who answered within the join window
+      // (300 ms by default; a heavily loaded machine can miss it, then the rest follows at once).
+      out.atJoin = {
+        keys: Object.keys(c.participants()).sort(),
+        userData: [c.participants()[aId]?.userData, c.participants()[bId]?.userData],
+        state: c.meetingSessionState(),
+      };
+      await waitFor(() => c.participants()[aId] && c.participants()[bId] && same(data(c), { topic: 'intro', n: 1 }), 3000, 'c has a, b and the state');
       out.late = {
         keys: Object.keys(c.participants()).sort(),
         userData: [c.participants()[aId].userData, c.participants()[bId].userData],
@@ -831,6 +838,8 @@ test('1b. the core of it on the default transport (BroadcastChannel) in one page
   );
   const { aId } = ids;
   assert.equal(out.bSeesA.inJoinedMeeting + out.bSeesA.participantJoined, 1, JSON.stringify(out.bSeesA));
+  if (out.atJoin.keys.length === 3) assert.deepEqual(out.atJoin, out.late, 'the late joiner has it all as join() resolves');
+  else console.log(`# the late joiner's join window missed someone: ${JSON.stringify(out.atJoin)}`);
   assert.deepEqual(out.late, {
     keys: ['local', ids.aId, ids.bId].sort(),
     userData: [{ color: 'red' }, { early: true }],
@@ -962,8 +971,9 @@ test('3. DailySync over the local room: messages, userData, throttled session da
       const cId = c.participants().local.session_id;
       out.lateView = view(sc);
       await waitFor(() => same(view(sc), expectedAB), 5000, 'c converges', () => view(sc));
-      for (let i = 0; i < 12; i++) sc.mergeSessionData({ c: i, shared: `c${i}` });
-      const expected = { ...expectedAB, c: 11, shared: 'c11' };
+      // Each writer has its own keys here; one writer overwriting another's is the next test.
+      for (let i = 0; i < 12; i++) sc.mergeSessionData({ c: i, [`c${i % 2}`]: i });
+      const expected = { ...expectedAB, c: 11, c0: 10, c1: 11 };
       await waitFor(() => [sa, sb, sc].every((s) => same(view(s), expected)), 5000, 'all three converge', () => [sa, sb, sc].map(view));
       await waitFor(() => statesA.items.length && same(statesA.items.at(-1).data, expected), 5000, 'a state item');
       out.stateItems = {
@@ -1028,7 +1038,7 @@ test('3. DailySync over the local room: messages, userData, throttled session da
     { room: roomName('daily-sync') },
   );
   const { aId, bId } = ids;
-  const expected = { a0: 25, a1: 26, a2: 27, a3: 28, a4: 29, shared: 'c11', b: 27, c: 11 };
+  const expected = { a0: 25, a1: 26, a2: 27, a3: 28, a4: 29, shared: 'a29', b: 27, c: 11, c0: 10, c1: 11 };
   const { b: bSoFar, ...localChanges } = out.localViewAtOnce; // b's merges may have arrived already
   assert.deepEqual(localChanges, { a0: 25, a1: 26, a2: 27, a3: 28, a4: 29, shared: 'a29' }, 'the local view has the changes at once');
   assert.ok(bSoFar === undefined || (bSoFar >= 0 && bSoFar <= 27), `b: ${bSoFar}`);
@@ -1064,6 +1074,53 @@ test('3. DailySync over the local room: messages, userData, throttled session da
   assert.deepEqual(out.afterDispose, out.base, 'listenerCount is back where it was');
   assert.ok(Object.values(out.listening).some((n) => n > 0), 'DailySync listened while alive');
   assert.equal(out.useAfterDispose, 'disposed');
+});
+
+// ---------------------------------------------------------------------------------------------
+test('3b. DailySync: after the room squashed two of our sends into one state, another writer\'s change shows', async () => {
+  // The room (like Daily) broadcasts session state at most once per sessionDataSyncMs (1000 here),
+  // so two sends of a faster DailySync (100 ms) land in one room state. Then a's change to the
+  // same key must reach b's local view: b has nothing pending, the room's state is { k: 'a' }.
+  const out = await run(
+    async ({ room }) => {
+      const { createLocalCallObject, DailySync } = window.lib;
+      const { waitFor, sleep, collect } = window.lr;
+      const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName, sessionDataSyncMs: 1000 });
+      const a = make('alice'); // the authority
+      const b = make('bob');
+      await a.join();
+      await b.join();
+      const sb = new DailySync(b, { sessionDataIntervalMs: 100 });
+      const states = collect(sb.sessionStates());
+      const roomState = () => b.meetingSessionState().data;
+      sb.mergeSessionData({ k: 1 }); // sent at once, and broadcast at once
+      await waitFor(() => roomState().k === 1, 3000, 'k 1');
+      await sleep(150);
+      sb.mergeSessionData({ k: 2 }); // sent, held by the room's pacing...
+      await sleep(150);
+      sb.mergeSessionData({ k: 3 }); // ...with this one: the next room state is { k: 3 }
+      await waitFor(() => roomState().k === 3, 3000, 'k 3');
+      const squashed = { room: roomState(), view: sb.sessionData() };
+
+      a.setMeetingSessionData({ k: 'a' }, 'shallow-merge'); // another writer, same key
+      await waitFor(() => roomState().k === 'a', 3000, "a's k");
+      const atOnce = { room: roomState(), view: sb.sessionData(), lastItem: states.items.at(-1).data };
+      let converged = true;
+      try {
+        await waitFor(() => sb.sessionData().k === 'a', 6000, 'the view'); // past the library's 5 s in-flight window too
+      } catch {
+        converged = false;
+      }
+      const later = { room: roomState(), view: sb.sessionData(), converged };
+      sb.dispose();
+      await Promise.all([a.leave(), b.leave()]);
+      return { squashed, atOnce, later };
+    },
+    { room: roomName('daily-sync-squashed') },
+  );
+  assert.deepEqual(out.squashed, { room: { k: 3 }, view: { k: 3 } });
+  assert.deepEqual(out.later, { room: { k: 'a' }, view: { k: 'a' }, converged: true }, "b's view follows the room");
+  assert.deepEqual(out.atOnce, { room: { k: 'a' }, view: { k: 'a' }, lastItem: { k: 'a' } }, 'sessionStates() and sessionData() with the new state');
 });
 
 // ---------------------------------------------------------------------------------------------
