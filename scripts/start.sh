@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets up, builds, and serves the demo in www/ (and pkg/) on http://127.0.0.1:${PORT:-8080}.
+# Sets up, builds, and runs the dev server: the demo in www/ on http://127.0.0.1:${PORT:-8080}/,
+# local rooms over WebSocket, and Daily's send-app-message endpoint under /v1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 bash scripts/setup.sh
 bash scripts/build.sh
-exec node scripts/serve.mjs
+cargo build --quiet -p daily-sync-dev-server || die "the dev server did not build" "cargo build -p daily-sync-dev-server"
+exec target/debug/daily-sync-dev-server --root "$ROOT"

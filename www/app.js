@@ -18,7 +18,7 @@ import init, { DailySync, createLocalCallObject } from '/pkg/daily_sync.js';
 const DAILY_JS = '/node_modules/@daily-co/daily-js/dist/daily-esm.js';
 const SESSION_INTERVAL_MS = 1000;
 const JOIN_TIMEOUT_MS = 30000;
-/** How long a late joiner waits for the room's state before deciding there is no host. */
+/** How long to wait for a host that is not seen (yet) before electing one. */
 const HOST_WAIT_MS = 1500;
 const CHAT_KEEP = 200;
 const CUE_MS = 15000;
@@ -246,7 +246,6 @@ async function joinCall({ name, room, url, token }) {
     myHand: false,
     joined: false,
     leaving: false,
-    stateSeen: false,
     hostWait: null,
     listeners: [],
   };
@@ -295,7 +294,10 @@ function wire(s) {
     setConn('error', 'Error');
     showCallError(`Call error: ${describe(event)}`);
   });
-  on('nonfatal-error', (event) => showCallError(`The room refused a change: ${describe(event)}`));
+  on('nonfatal-error', (event) => {
+    const refused = event?.type === 'meeting-session-data-error';
+    showCallError(`${refused ? 'The room refused a change' : 'Warning'}: ${describe(event)}`);
+  });
 
   pump(s, s.sync.appMessages(), (message) => onAppMessage(s, message));
   pump(s, s.sync.participantUpdates(), () => refreshParticipants(s));
@@ -451,29 +453,34 @@ function isHost(s) {
 }
 
 /**
- * Host election, kept simple: with no host in the room (none yet, or it left), the participant
- * with the smallest session id claims it, so all pages pick the same one; an owner (a Daily
- * meeting token's `is_owner`) takes it from a host that is not one. A late joiner that has not
- * heard the room's state yet waits for it a little before deciding.
+ * Host election, kept simple: a participant alone in a room with no host takes it. Otherwise, with
+ * no host in the room (none yet, or it left, or it is not seen yet), everyone waits a moment (the
+ * room's state or the host's presence may be on the way) and then the participant with the
+ * smallest session id claims it, so all pages pick the same one. An owner (a Daily meeting token's
+ * `is_owner`) takes it from a host that is not one.
  */
-function decideHost(s) {
+function decideHost(s, { waited = false } = {}) {
   if (!s.joined || !s.localId || s.leaving) return;
   const host = s.data.host;
-  const hostHere = typeof host === 'string' && s.participants.has(host);
-  if (typeof host !== 'string' && !s.stateSeen && s.participants.size > 1) {
+  if (typeof host === 'string' && s.participants.has(host)) {
+    clearTimeout(s.hostWait);
+    s.hostWait = null;
+    const owner = s.participants.get(s.localId)?.owner === true;
+    if (host !== s.localId && owner && s.participants.get(host)?.owner !== true) {
+      merge(s, { host: s.localId }, 'action-error');
+    }
+    return;
+  }
+  if (s.participants.size > 1 && !waited) {
     if (s.hostWait === null) {
       s.hostWait = setTimeout(() => {
-        s.stateSeen = true;
-        decideHost(s);
+        s.hostWait = null;
+        decideHost(s, { waited: true });
       }, HOST_WAIT_MS);
     }
     return;
   }
-  const me = s.participants.get(s.localId);
-  let claim;
-  if (!hostHere) claim = [...s.participants.keys()].sort()[0] === s.localId;
-  else claim = me?.owner === true && s.participants.get(host)?.owner !== true;
-  if (claim && host !== s.localId) merge(s, { host: s.localId }, 'action-error');
+  if ([...s.participants.keys()].sort()[0] === s.localId) merge(s, { host: s.localId }, 'action-error');
 }
 
 function renderHand(s) {
@@ -643,7 +650,6 @@ function send(s, data, to, errorId) {
 
 function onSessionData(s, data) {
   s.data = data ?? {};
-  s.stateSeen = true;
   renderAll(s);
   decideHost(s);
 }

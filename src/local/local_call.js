@@ -69,12 +69,27 @@ export class LocalCallObject {
   }
 
   _dispatch(name, text) {
+    // Events right after `joined-meeting` (app messages peers sent while this one was joining)
+    // wait for a task, so that code after `await call.join()` can subscribe first, as with
+    // daily-js, whose events never arrive in the same tick as the join.
+    if (this._deferred) {
+      this._deferred.push([name, text]);
+      return;
+    }
     const payload = JSON.parse(text);
     if (payload.participant) participant(payload.participant);
     if (payload.participants) Object.values(payload.participants).forEach(participant);
-    if (name === 'joined-meeting' && this._joining) {
-      this._joining.resolve(payload.participants);
-      this._joining = null;
+    if (name === 'joined-meeting') {
+      this._deferred = [];
+      setTimeout(() => {
+        const deferred = this._deferred;
+        this._deferred = null;
+        for (const [later, laterText] of deferred) this._dispatch(later, laterText);
+      });
+      if (this._joining) {
+        this._joining.resolve(payload.participants);
+        this._joining = null;
+      }
     }
     if (name === 'left-meeting' && this._leaving) {
       this._leaving.resolve();

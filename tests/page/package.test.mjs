@@ -39,7 +39,9 @@ test('npm start serves a page in which the wasm loads', { timeout: 300_000 }, as
     const browser = await launchBrowser();
     try {
       const { page, errors } = await openPage(browser, url);
-      await page.waitForSelector('[data-state="ready"]', { timeout: 30_000 });
+      // The demo's join screen says "ready" once the wasm has loaded.
+      await page.waitForSelector('#join-status[data-state="ready"]', { state: 'attached', timeout: 30_000 });
+      assert.equal(await page.isEnabled('#join-button'), true);
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

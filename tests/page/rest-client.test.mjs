@@ -1,0 +1,134 @@
+// DailyRestClient, the npm package's REST client, in Node (as a backend uses it) against the dev
+// server's send-app-message endpoint over loopback: success and each error kind, retries, and a
+// page in a local room receiving what the client sent.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { launchBrowser, openPage } from './harness.mjs';
+import { ensurePackage, buildServer, startServer, KEY, ROOT } from './dev-server.mjs';
+
+let server;
+let DailyRestClient;
+
+before(async () => {
+  ensurePackage();
+  server = await startServer(buildServer());
+  const pkg = await import(join(ROOT, 'pkg/daily_sync.js'));
+  await pkg.default({ module_or_path: readFileSync(join(ROOT, 'pkg/daily_sync_bg.wasm')) });
+  DailyRestClient = pkg.DailyRestClient;
+});
+
+after(async () => {
+  if (server && server.child.exitCode === null) {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+});
+
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail('expected a rejection');
+}
+
+test('bad arguments are refused before anything is sent', async () => {
+  assert.throws(() => new DailyRestClient({}), { kind: 'invalid-argument' });
+  assert.throws(() => new DailyRestClient({ apiKey: '' }), { kind: 'invalid-argument' });
+  const client = new DailyRestClient({ apiKey: KEY, baseUrl: `${server.url}/v1` });
+  assert.equal((await rejection(client.sendAppMessage('', { a: 1 }))).kind, 'invalid-argument');
+  assert.equal((await rejection(client.sendAppMessage('r', [1, 2]))).kind, 'not-plain-object');
+  assert.equal((await rejection(client.sendAppMessage('r', { a: 1 }, ''))).kind, 'invalid-recipient');
+  const cyclic = {};
+  cyclic.self = cyclic;
+  assert.equal((await rejection(client.sendAppMessage('r', cyclic))).kind, 'not-serializable');
+  const tooLarge = await rejection(client.sendAppMessage('r', { t: 'x'.repeat(4090) }));
+  assert.deepEqual([tooLarge.kind, tooLarge.size, tooLarge.limit], ['payload-too-large', 4098, 4096]);
+});
+
+test('Daily’s error answers become http errors with status, error and info; the key never shows', async () => {
+  const wrongKey = new DailyRestClient({ apiKey: 'not-the-key', baseUrl: `${server.url}/v1` });
+  const unauthorized = await rejection(wrongKey.sendAppMessage('anywhere', { a: 1 }));
+  assert.deepEqual([unauthorized.kind, unauthorized.status, unauthorized.error], ['http', 401, 'authentication-error']);
+  assert.ok(!String(unauthorized.message).includes('not-the-key') && !JSON.stringify(unauthorized).includes('not-the-key'));
+  const client = new DailyRestClient({ apiKey: KEY, baseUrl: `${server.url}/v1` });
+  const empty = await rejection(client.sendAppMessage('nobody-here', { a: 1 }));
+  assert.deepEqual([empty.kind, empty.status, empty.error], ['http', 404, 'not-found']);
+  assert.equal(typeof empty.info, 'string');
+});
+
+test('network failures and timeouts are their own kinds', async () => {
+  const closed = new DailyRestClient({ apiKey: KEY, baseUrl: 'http://127.0.0.1:9/v1', retries: 0 });
+  assert.equal((await rejection(closed.sendAppMessage('r', { a: 1 }))).kind, 'network');
+  const silent = createServer(() => {}); // accepts, never answers
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const slow = new DailyRestClient({ apiKey: KEY, baseUrl: `http://127.0.0.1:${silent.address().port}/v1`, timeoutMs: 200 });
+    assert.equal((await rejection(slow.sendAppMessage('r', { a: 1 }))).kind, 'timeout');
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+  }
+});
+
+test('429 and 5xx answers are retried, a bounded number of times', async () => {
+  let calls = 0;
+  const flaky = createServer((request, response) => {
+    calls += 1;
+    const status = calls <= 2 ? 503 : 200;
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(status === 200 ? '{"sent":"true"}' : '{"error":"server-error","info":"try again"}');
+  });
+  await new Promise((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+  try {
+    const base = `http://127.0.0.1:${flaky.address().port}/v1`;
+    const client = new DailyRestClient({ apiKey: KEY, baseUrl: base });
+    assert.deepEqual(await client.sendAppMessage('r', { a: 1 }), { sent: 'true' });
+    assert.equal(calls, 3, 'two retries, then the answer');
+    calls = -10; // every answer a 503 from here on
+    const once = new DailyRestClient({ apiKey: KEY, baseUrl: base, retries: 1 });
+    const failed = await rejection(once.sendAppMessage('r', { a: 1 }));
+    assert.deepEqual([failed.kind, failed.status], ['http', 503]);
+    assert.equal(calls, -8, 'one retry, then the error');
+  } finally {
+    flaky.close();
+  }
+});
+
+test('a page in a local room receives what the client sent, from the server’s fromId', async () => {
+  const browser = await launchBrowser();
+  try {
+    const { page, errors } = await openPage(browser, `${server.url}/`);
+    const room = 'rest-e2e';
+    await page.evaluate(async ({ room, origin }) => {
+      const { default: init, createLocalCallObject } = await import('/pkg/daily_sync.js');
+      await init();
+      const call = createLocalCallObject({ room, transport: 'websocket', url: `${origin.replace('http', 'ws')}/v1/rooms/${room}/ws` });
+      window.received = [];
+      call.on('app-message', (event) => window.received.push(event));
+      await call.join({ userName: 'listener' });
+    }, { room, origin: server.url });
+    const client = new DailyRestClient({ apiKey: KEY, baseUrl: `${server.url}/v1` });
+    // The page's join reaches the server a moment after join() resolves.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.sendAppMessage(room, { type: 'notification', text: 'Recording started' });
+        break;
+      } catch (error) {
+        if (error.status !== 404 || attempt > 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await page.waitForFunction(() => window.received.length > 0, null, { timeout: 10_000 });
+    const [message] = await page.evaluate(() => window.received);
+    assert.deepEqual(message.data, { type: 'notification', text: 'Recording started' });
+    assert.equal(message.fromId, 'API');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
