@@ -246,3 +246,41 @@ async fn incoming_states_combine_with_pending_changes() {
     assert_eq!(seen.get("theirs"), Some(&7));
     assert_eq!(seen.get("mine"), Some(&2), "the pending change stays on top");
 }
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(method, js_name = join)]
+    fn join_local(this: &LocalCall) -> js_sys::Promise;
+    type LocalCall;
+}
+
+#[wasm_bindgen_test]
+async fn the_rust_api_runs_on_the_local_room() {
+    use daily_sync::local::{local_call_object, LocalCallOptions};
+    let options = |name: &str| LocalCallOptions {
+        room: Some("rust-api".into()),
+        user_name: Some(name.into()),
+        transport: Some("memory".into()),
+        ..Default::default()
+    };
+    let (ada, bo) = (local_call_object(&options("Ada")).unwrap(), local_call_object(&options("Bo")).unwrap());
+    for call in [&ada, &bo] {
+        wasm_bindgen_futures::JsFuture::from(call.unchecked_ref::<LocalCall>().join_local()).await.unwrap();
+    }
+    let (ada, bo) = (DailySync::new(ada).unwrap(), DailySync::new(bo).unwrap());
+    let mut at_bo = bo.app_messages::<Reaction>().unwrap();
+    ada.send_app_message(&Reaction { emoji: "👋".into() }, Recipient::All).unwrap();
+    let got = at_bo.next().await.unwrap().unwrap();
+    assert_eq!(got.data.emoji, "👋");
+    let ada_id = ada.participants::<Hand>().unwrap().into_iter().flatten().find(|p| p.local).unwrap().session_id;
+    assert_eq!(got.from_id, ada_id);
+
+    let mut updates = bo.participant_updates::<Hand>().unwrap();
+    ada.set_user_data(&Hand { raised: true }).await.unwrap();
+    loop {
+        let p = updates.next().await.unwrap().unwrap();
+        if p.session_id == ada_id && p.user_data == Some(Hand { raised: true }) {
+            break;
+        }
+    }
+}

@@ -552,3 +552,40 @@ export interface LocalCallObject extends DailyCallLike {
   listenerCount(event: string): number;
 }
 "#;
+
+/// The options of [`local_call_object`], the Rust face of `createLocalCallObject` (each `None`
+/// keeps the default; see the JS options for what each does).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalCallOptions {
+    /// The room's name (default "local").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// The local participant's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// `"broadcast"` (default), `"memory"` or `"websocket"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport: Option<String>,
+    /// The dev server's room socket, with the `"websocket"` transport.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The least time between two session state broadcasts (default 1000 ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_data_sync_ms: Option<u32>,
+}
+
+/// A call object for a local room, for Rust apps and tests: the same object
+/// `createLocalCallObject` makes, ready for [`DailySync::new`](crate::DailySync::new).
+///
+/// ```no_run
+/// use daily_sync::local::{local_call_object, LocalCallOptions};
+/// let call = local_call_object(&LocalCallOptions { room: Some("demo".into()), ..Default::default() })?;
+/// let sync = daily_sync::DailySync::new(call)?;
+/// # Ok::<(), daily_sync::Error>(())
+/// ```
+pub fn local_call_object(options: &LocalCallOptions) -> Result<JsValue, Error> {
+    let options = crate::messages::to_js(options)?;
+    create_local_call_object(Some(options.unchecked_into()))
+        .map_err(|thrown| crate::daily_errors::classify(thrown, || None))
+}

@@ -6,4 +6,4 @@ pub mod room;
 pub mod sim;
 mod transport;
 
-pub use call_object::{create_local_call_object, LocalRoomBridge};
+pub use call_object::{create_local_call_object, local_call_object, LocalCallOptions, LocalRoomBridge};
