@@ -75,6 +75,12 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// Whether an `app-message` event carries a channel's chunk (see [`crate::channel::codec`]).
+fn is_chunk(event: &JsValue) -> bool {
+    let data = get(event, "data");
+    data.is_object() && js_sys::Reflect::has(&data, &crate::channel::codec::MARKER.into()).unwrap_or(false)
+}
+
 pub(crate) fn get(object: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
@@ -124,7 +130,13 @@ impl<T: DeserializeOwned> Stream for AppMessages<T> {
     type Item = Result<AppMessage<T>, DecodeError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.events).poll_next(cx).map(|payload| payload.map(decode_message))
+        loop {
+            match Pin::new(&mut self.events).poll_next(cx) {
+                // A channel's chunk is the channel layer's, never a plain app message.
+                Poll::Ready(Some(payload)) if is_chunk(&payload) => continue,
+                other => return other.map(|payload| payload.map(decode_message)),
+            }
+        }
     }
 }
 

@@ -4,6 +4,11 @@
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::JsValue;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::channel::live::ChannelCore;
+use crate::channel::Channel;
 use crate::messages::{self, AppMessages, DecodeError};
 use crate::payload::{Error, Recipient};
 use crate::session::SessionData;
@@ -25,12 +30,14 @@ use crate::user_data::{self, Participant, ParticipantUpdates};
 #[derive(Debug, Clone)]
 pub struct DailySync {
     call: CallObject,
+    /// The channels made so far, one per name, so their sequence numbers never collide.
+    channels: Rc<RefCell<Vec<Rc<ChannelCore>>>>,
 }
 
 impl DailySync {
     /// Wraps a daily-js call object (or a local one); fails with `NotCallObject` for anything else.
     pub fn new(call: JsValue) -> Result<Self, Error> {
-        Ok(DailySync { call: CallObject::from_js(call).map_err(Error::NotCallObject)? })
+        Ok(DailySync { call: CallObject::from_js(call).map_err(Error::NotCallObject)?, channels: Rc::default() })
     }
 
     /// The call object this syncs over.
@@ -78,5 +85,29 @@ impl DailySync {
             return Err(Error::InvalidArgument("the session-data interval must be at least 16 ms".into()));
         }
         SessionData::new(&self.call, interval_ms)
+    }
+
+    /// The channel `name` of `T` messages up to 1 MiB of JSON: cut into app messages that fit,
+    /// put back together in order on every receiver.
+    pub fn channel<T: Serialize + DeserializeOwned>(&self, name: &str) -> Result<Channel<T>, Error> {
+        self.channel_with_max_size(name, crate::channel::codec::DEFAULT_MAX_SIZE)
+    }
+
+    /// [`channel`](Self::channel) with another largest message size (the same on every end).
+    pub fn channel_with_max_size<T: Serialize + DeserializeOwned>(
+        &self,
+        name: &str,
+        max_size: usize,
+    ) -> Result<Channel<T>, Error> {
+        let existing = self.channels.borrow().iter().find(|core| core.name() == name).cloned();
+        let core = match existing {
+            Some(core) => core,
+            None => {
+                let core = ChannelCore::new(&self.call, name, max_size)?;
+                self.channels.borrow_mut().push(core.clone());
+                core
+            }
+        };
+        Ok(Channel::new(core))
     }
 }

@@ -284,3 +284,41 @@ async fn the_rust_api_runs_on_the_local_room() {
         }
     }
 }
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Clone)]
+struct Note {
+    text: String,
+}
+
+#[wasm_bindgen_test]
+async fn channels_carry_typed_messages_past_the_app_message_limit() {
+    use daily_sync::channel::ChannelIssue;
+    use daily_sync::local::{local_call_object, LocalCallOptions};
+    let options = |name: &str| LocalCallOptions {
+        room: Some("rust-channel".into()),
+        user_name: Some(name.into()),
+        transport: Some("memory".into()),
+        ..Default::default()
+    };
+    let (ada, bo) = (local_call_object(&options("Ada")).unwrap(), local_call_object(&options("Bo")).unwrap());
+    for call in [&ada, &bo] {
+        wasm_bindgen_futures::JsFuture::from(call.unchecked_ref::<LocalCall>().join_local()).await.unwrap();
+    }
+    let (ada, bo) = (DailySync::new(ada).unwrap(), DailySync::new(bo).unwrap());
+    let mut notes = bo.channel::<Note>("notes").unwrap().messages();
+    let mut plain = bo.app_messages::<serde_json::Value>().unwrap();
+    let long = Note { text: "é\"'\\".repeat(20_000) };
+    let sent = ada.channel::<Note>("notes").unwrap();
+    assert_eq!(sent.send(&long, Recipient::All).unwrap(), 0);
+    assert_eq!(sent.send(&Note { text: "short".into() }, Recipient::All).unwrap(), 1);
+    ada.send_app_message(&serde_json::json!({ "plain": true }), Recipient::All).unwrap();
+    let first = notes.next().await.unwrap().unwrap();
+    assert_eq!((first.seq, first.data == long), (0, true));
+    assert_eq!(notes.next().await.unwrap().unwrap().data.text, "short");
+    let only_plain = plain.next().await.unwrap().unwrap();
+    assert_eq!(only_plain.data, serde_json::json!({ "plain": true }), "chunks never reach the plain stream");
+    // A channel of another type decodes what does not fit as an error item, and goes on.
+    let mut numbers = bo.channel::<u32>("notes").unwrap().messages();
+    sent.send(&Note { text: "x".into() }, Recipient::All).unwrap();
+    assert!(matches!(numbers.next().await.unwrap(), Err(ChannelIssue::Decode(_))));
+}

@@ -15,9 +15,16 @@ export function shapeParticipant(p) {
   };
 }
 
+/** A channel's chunk (see src/channel/codec.rs): never shown on the plain app-message stream. */
+function isChunk(data) {
+  return data !== null && typeof data === 'object' && Object.prototype.hasOwnProperty.call(data, '$ds');
+}
+
 const shapes = {
   'app-message': (e) =>
-    e !== null && typeof e === 'object' && typeof e.fromId === 'string' ? { data: e.data, fromId: e.fromId } : undefined,
+    e !== null && typeof e === 'object' && typeof e.fromId === 'string' && !isChunk(e.data)
+      ? { data: e.data, fromId: e.fromId }
+      : undefined,
   'participant-updated': (e) => (e !== null && typeof e === 'object' ? shapeParticipant(e.participant) : undefined),
   identity: (e) => e,
 };

@@ -6,8 +6,10 @@ use std::rc::{Rc, Weak};
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::channel::JsChannel;
 use super::error::{check_serializable, invalid};
 use super::types::{DailySyncOptionsArg, RecipientArg};
+use crate::channel::live::ChannelCore;
 use crate::daily_errors::js_json_len;
 use crate::events::Subscription;
 use crate::messages::{self, get};
@@ -37,12 +39,19 @@ extern "C" {
     fn settle(promise: &js_sys::Promise, map_error: &Function) -> js_sys::Promise;
 }
 
+/// What feeds an iterator (an event subscription, a channel's sink guard): dropped when it ends.
+type Feeder = Box<dyn std::any::Any>;
+
 /// What a `DailySync` owns: the call object, its live iterators and their subscriptions.
 #[derive(Debug)]
 pub(crate) struct SyncState {
     pub(crate) call: CallObject,
     disposed: Cell<bool>,
-    iterators: RefCell<Vec<(u32, EventIterator, Subscription)>>,
+    /// Each live iterator with what feeds it (an event subscription or a channel's sink guard),
+    /// dropped when the iterator ends.
+    iterators: RefCell<Vec<(u32, EventIterator, Feeder)>>,
+    /// The channels made with `channel()`, one per name.
+    channels: RefCell<Vec<Rc<ChannelCore>>>,
     next_iterator: Cell<u32>,
     /// One closure per DailySync, bound to an iterator id for each iterator, that ends it.
     close_iterator: Closure<dyn Fn(u32)>,
@@ -52,7 +61,7 @@ pub(crate) struct SyncState {
 }
 
 impl SyncState {
-    fn check_live(&self) -> Result<(), Error> {
+    pub(crate) fn check_live(&self) -> Result<(), Error> {
         if self.disposed.get() {
             Err(Error::Disposed)
         } else {
@@ -73,24 +82,50 @@ impl SyncState {
         kind: &str,
         feed: impl FnOnce(EventIterator) -> F,
     ) -> Result<EventIterator, Error> {
+        self.fed_iterator(kind, |iterator| {
+            let subscription = Subscription::new(&self.call, event, feed(iterator))
+                .map_err(|thrown| crate::daily_errors::classify(thrown, || None))?;
+            Ok(Box::new(subscription))
+        })
+    }
+
+    /// An async iterator fed by what `start` sets up (and returns, to be dropped when it ends).
+    pub(crate) fn fed_iterator(
+        &self,
+        kind: &str,
+        start: impl FnOnce(EventIterator) -> Result<Feeder, Error>,
+    ) -> Result<EventIterator, Error> {
         self.check_live()?;
         let id = self.next_iterator.get().wrapping_add(1);
         self.next_iterator.set(id);
         let close: &Function = self.close_iterator.as_ref().unchecked_ref();
         let bound: Function = close.bind1(&JsValue::NULL, &id.into()).unchecked_into();
         let iterator = EventIterator::new(kind, &bound);
-        let subscription = Subscription::new(&self.call, event, feed(iterator.clone()))
-            .map_err(|thrown| crate::daily_errors::classify(thrown, || None))?;
-        self.iterators.borrow_mut().push((id, iterator.clone(), subscription));
+        let feeder = start(iterator.clone())?;
+        self.iterators.borrow_mut().push((id, iterator.clone(), feeder));
         Ok(iterator)
+    }
+
+    /// The channel named `name`, made on first use.
+    pub(crate) fn channel(&self, name: &str, max_size: usize) -> Result<Rc<ChannelCore>, Error> {
+        self.check_live()?;
+        if let Some(core) = self.channels.borrow().iter().find(|core| core.name() == name) {
+            return Ok(core.clone());
+        }
+        let core = ChannelCore::new(&self.call, name, max_size)?;
+        self.channels.borrow_mut().push(core.clone());
+        Ok(core)
     }
 
     fn end_iterators(&self) {
         // Taken out first: ending an iterator calls back into close_iterator.
         let iterators = std::mem::take(&mut *self.iterators.borrow_mut());
-        for (_, iterator, subscription) in iterators {
-            drop(subscription);
+        for (_, iterator, feeder) in iterators {
+            drop(feeder);
             iterator.end();
+        }
+        for channel in std::mem::take(&mut *self.channels.borrow_mut()) {
+            channel.close();
         }
     }
 }
@@ -201,6 +236,7 @@ impl JsDailySync {
                 call,
                 disposed: Cell::new(false),
                 iterators: RefCell::new(Vec::new()),
+                channels: RefCell::new(Vec::new()),
                 next_iterator: Cell::new(0),
                 session,
                 map_rejection: Closure::new(|thrown: JsValue| crate::daily_errors::classify(thrown, || None).into()),
@@ -345,6 +381,24 @@ impl JsDailySync {
             }
         })?;
         Ok(iterator.into())
+    }
+
+    /// The channel `name`: messages of any size up to `maxSize` (default 1 MiB of JSON), cut into
+    /// app messages that fit and put back together, in order, on every receiver.
+    pub fn channel(
+        &self,
+        name: &str,
+        #[wasm_bindgen(unchecked_param_type = "ChannelOptions")] options: Option<JsValue>,
+    ) -> Result<JsChannel, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let max_size = if options.is_object() { option_number(&options, "maxSize")? } else { None };
+        let max_size = match max_size {
+            None => crate::channel::codec::DEFAULT_MAX_SIZE,
+            Some(size) if size >= 1.0 => size as usize,
+            Some(_) => return Err(invalid("options.maxSize must be at least 1").into()),
+        };
+        let core = self.state.channel(name, max_size)?;
+        Ok(JsChannel::new(core, self.state.clone()))
     }
 
     /// Sends pending session data, ends every iterator and removes every listener this DailySync

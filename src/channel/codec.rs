@@ -1,0 +1,695 @@
+//! The wire format of channel messages, and cutting a message into chunks.
+//!
+//! # Wire format (version 1)
+//!
+//! A chunk is the `data` of one app message: a JSON object whose marker key `"$ds"` (value: the
+//! format version, `1`) tells it from plain app messages. A receiver treats any `data` with a
+//! `"$ds"` key as this layer's and never as a plain message; a chunk of another version is dropped.
+//!
+//! A message whose envelope fits in one app message travels whole, its JSON value as is in `"v"`:
+//!
+//! ```text
+//! {"$ds":1,"c":"chat","s":5,"v":{"text":"hi","n":1}}
+//! ```
+//!
+//! A larger one is cut into `n >= 2` chunks, `i` from `0` to `n - 1`:
+//!
+//! ```text
+//! {"$ds":1,"c":"chat","s":6,"i":0,"n":3,"p":"{'text':'a very lo"}
+//! {"$ds":1,"c":"chat","s":6,"i":1,"n":3,"p":"ng text...'"}
+//! {"$ds":1,"c":"chat","s":6,"i":2,"n":3,"p":",'n':2}"}
+//! ```
+//!
+//! - `c`: the channel, 1 to 64 UTF-16 units, no control characters;
+//! - `s`: the message's sequence number, per sender and channel, counting from 0, a safe integer;
+//! - `i`, `n`: the chunk's index and the chunk count (only in chunks of a cut message);
+//! - `p`: a piece of the message's JSON text. The pieces, concatenated, are that text with every
+//!   `"` and `'` swapped. In a JSON string a `"` costs two characters (`\"`) and a `'` one, and
+//!   JSON text is full of `"` but has few `'`, so the swap makes nearly every character of typical
+//!   JSON cost one; only `'` and `\` cost two. (The swap only uses printable ASCII, so no JSON
+//!   encoder on the way can make a piece longer than measured here.)
+//!
+//! Every chunk is measured as daily-js measures it (`JSON.stringify(data).length`, UTF-16 units)
+//! and is at most the limit: chunks are cut on `char` boundaries (never inside a surrogate pair),
+//! each filled as far as the limit allows.
+
+use crate::payload::{check_size, json_str_len, Error, APP_MESSAGE_LIMIT, MAX_SAFE_INTEGER};
+
+/// The marker key of every chunk.
+pub const MARKER: &str = "$ds";
+/// The format version, the marker's value.
+pub const VERSION: u32 = 1;
+/// The longest channel name, in UTF-16 units.
+pub const MAX_CHANNEL_LEN: usize = 64;
+/// The default cap on one message's JSON text: 1 MiB characters.
+pub const DEFAULT_MAX_SIZE: usize = 1 << 20;
+/// The smallest app message limit [`encode`] accepts (room for the longest header and a piece).
+pub const MIN_LIMIT: usize = 512;
+/// The longest header of a cut chunk (everything but the piece), in UTF-16 units: `{"$ds":1,"c":`,
+/// a 64-unit channel at two units each with its quotes, `,"s":` and 16 digits, `,"i":` and
+/// `,"n":` with 10 digits each, `,"p":"` and `"}`.
+const MAX_HEADER: usize = 13 + (2 + 2 * MAX_CHANNEL_LEN) + (5 + 16) + 2 * (5 + 10) + 6 + 2;
+
+/// The sizes both ends agree on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most characters of one app message (`JSON.stringify(data).length`). Senders use it to
+    /// cut; receivers derive the chunk count cap from it, so it must not be above the senders'.
+    pub limit: usize,
+    /// The largest message, as the length of its JSON text (UTF-16 units).
+    pub max_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { limit: APP_MESSAGE_LIMIT, max_size: DEFAULT_MAX_SIZE }
+    }
+}
+
+impl Limits {
+    /// The most chunks a message of at most `max_size` characters of JSON text can take: every
+    /// cut chunk carries at least `(limit - 203) / 2` units of it (a header of at most 202, one
+    /// unit lost at the end, and at most two characters per unit).
+    pub fn max_chunks(&self) -> u32 {
+        let per_chunk = (self.limit.saturating_sub(MAX_HEADER + 1) / 2).max(1);
+        u32::try_from(self.max_size.div_ceil(per_chunk)).unwrap_or(u32::MAX).max(2)
+    }
+}
+
+/// What a chunk carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece<T> {
+    /// The whole message: the value of `"v"`, which the glue keeps as it is (a JS value).
+    Whole(T),
+    /// A piece of a cut message (still swapped: see [`push_decoded`]).
+    Text(String),
+}
+
+/// One received chunk, its header read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk<T> {
+    /// The channel.
+    pub channel: String,
+    /// The message's sequence number.
+    pub seq: u64,
+    /// The chunk's index, from 0 (0 for a whole message).
+    pub index: u32,
+    /// The message's chunk count (1 for a whole message).
+    pub count: u32,
+    /// What it carries.
+    pub piece: Piece<T>,
+}
+
+impl<T> Chunk<T> {
+    /// Checks the rules a well-formed chunk follows: a valid channel, a safe-integer `seq`,
+    /// `index < count`, `count` within [`Limits::max_chunks`], a whole message as one chunk, a
+    /// piece only in a message of two chunks or more, and no empty piece.
+    pub fn validate(&self, limits: &Limits) -> Result<(), &'static str> {
+        check_channel(&self.channel)?;
+        if self.seq > MAX_SAFE_INTEGER {
+            return Err("the sequence number is not a safe integer");
+        }
+        if self.index >= self.count {
+            return Err("the index is not below the count");
+        }
+        if self.count > limits.max_chunks() {
+            return Err("the count is over the cap");
+        }
+        match &self.piece {
+            Piece::Whole(_) if self.count != 1 => Err("a whole message is one chunk"),
+            Piece::Text(_) if self.count < 2 => Err("a piece in a single-chunk message"),
+            Piece::Text(piece) if piece.is_empty() => Err("an empty piece"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An envelope's fields as the glue reads them from the parsed `data` (numbers as JS numbers),
+/// before any check; `None` for a missing key.
+#[derive(Debug, Clone)]
+pub struct Fields<T> {
+    /// `"$ds"`.
+    pub version: Option<f64>,
+    /// `"c"`, when a string.
+    pub channel: Option<String>,
+    /// `"s"`, when a number.
+    pub seq: Option<f64>,
+    /// `"i"`, when a number.
+    pub index: Option<f64>,
+    /// `"n"`, when a number.
+    pub count: Option<f64>,
+    /// `"v"`, when present (whatever its value).
+    pub value: Option<T>,
+    /// `"p"`, when a string.
+    pub piece: Option<String>,
+}
+
+impl<T> Default for Fields<T> {
+    fn default() -> Self {
+        Fields { version: None, channel: None, seq: None, index: None, count: None, value: None, piece: None }
+    }
+}
+
+impl<T> Fields<T> {
+    /// The chunk, or `None` when the envelope has the wrong version, misses a field, has a number
+    /// that is not a non-negative safe integer, or mixes the two shapes (`v` with `i`, `n` or
+    /// `p`). The limits are checked later, by [`Chunk::validate`].
+    pub fn parse(self) -> Option<Chunk<T>> {
+        if self.version != Some(f64::from(VERSION)) {
+            return None;
+        }
+        let channel = self.channel?;
+        let seq = safe_int(self.seq?)?;
+        let (index, count, piece) = match (self.value, self.piece) {
+            (Some(value), None) if self.index.is_none() && self.count.is_none() => (0, 1, Piece::Whole(value)),
+            (None, Some(piece)) => {
+                let index = u32::try_from(safe_int(self.index?)?).ok()?;
+                (index, u32::try_from(safe_int(self.count?)?).ok()?, Piece::Text(piece))
+            }
+            _ => return None,
+        };
+        Some(Chunk { channel, seq, index, count, piece })
+    }
+}
+
+/// A JS number as a non-negative safe integer.
+fn safe_int(v: f64) -> Option<u64> {
+    (v >= 0.0 && v <= MAX_SAFE_INTEGER as f64 && v.fract() == 0.0).then_some(v as u64)
+}
+
+/// The chunks of one message, each the JSON text of one app message's `data` (for the glue to
+/// `JSON.parse` and send in order).
+///
+/// `json_text` is the message's `JSON.stringify` output; its length (UTF-16 units) must be at
+/// most `limits.max_size` (else [`Error::PayloadTooLarge`]). When the whole envelope fits in
+/// `limits.limit` the result is one chunk carrying the text as is in `"v"`; otherwise the text is
+/// cut into pieces. Refused with [`Error::InvalidArgument`]: a channel that is empty, longer than
+/// 64 UTF-16 units or has control characters, a `seq` over `MAX_SAFE_INTEGER`, a limit under
+/// [`MIN_LIMIT`], an empty text, and text with raw control characters (not JSON text) that would
+/// need more than [`Limits::max_chunks`] chunks.
+///
+/// ```
+/// use daily_sync::channel::codec::{encode, Limits};
+/// let chunks = encode("chat", 5, r#"{"text":"hi"}"#, Limits::default()).unwrap();
+/// assert_eq!(chunks, [r#"{"$ds":1,"c":"chat","s":5,"v":{"text":"hi"}}"#]);
+/// ```
+pub fn encode(channel: &str, seq: u64, json_text: &str, limits: Limits) -> Result<Vec<String>, Error> {
+    let invalid = |why: &str| Error::InvalidArgument(why.into());
+    check_channel(channel).map_err(invalid)?;
+    if seq > MAX_SAFE_INTEGER {
+        return Err(invalid("the sequence number is not a safe integer"));
+    }
+    if limits.limit < MIN_LIMIT {
+        return Err(invalid("the app message limit is under 512"));
+    }
+    if json_text.is_empty() {
+        return Err(invalid("the JSON text is empty"));
+    }
+    let size = utf16_len(json_text);
+    check_size(size, limits.max_size)?;
+
+    let mut head = String::from(r#"{"$ds":1,"c":""#);
+    channel.chars().for_each(|c| push_escaped(&mut head, c));
+    head.push_str(r#"","s":"#);
+    push_decimal(&mut head, seq);
+    let head_len = utf16_len(&head);
+    if head_len + r#","v":}"#.len() + size <= limits.limit {
+        head.push_str(r#","v":"#);
+        head.push_str(json_text);
+        head.push('}');
+        return Ok(vec![head]);
+    }
+
+    // Each chunk's length but the digits of `i` and `n`.
+    let fixed = head_len + r#","i":,"n":,"p":""}"#.len();
+    // Cut with room for `digits` digits of `n`; more digits make more chunks, so start from a
+    // lower bound on the count and widen until the count's digits fit.
+    let mut digits = decimal_len(size.div_ceil(limits.limit.saturating_sub(fixed + 2).max(1)) as u64);
+    let ends = loop {
+        let ends = cut(json_text, limits.limit.saturating_sub(fixed + digits));
+        let needed = decimal_len(ends.len() as u64);
+        if needed <= digits {
+            break ends;
+        }
+        digits = needed;
+    };
+    if ends.len() > limits.max_chunks() as usize {
+        return Err(invalid("the text has raw control characters: it is not JSON text"));
+    }
+
+    head.push_str(r#","i":"#);
+    let mut chunks = Vec::with_capacity(ends.len());
+    let mut start = 0;
+    for (i, &end) in ends.iter().enumerate() {
+        let mut chunk = String::with_capacity(limits.limit);
+        chunk.push_str(&head);
+        push_decimal(&mut chunk, i as u64);
+        chunk.push_str(r#","n":"#);
+        push_decimal(&mut chunk, ends.len() as u64);
+        chunk.push_str(r#","p":""#);
+        json_text.get(start..end).unwrap_or_default().chars().for_each(|c| push_escaped(&mut chunk, swap(c)));
+        chunk.push_str(r#""}"#);
+        chunks.push(chunk);
+        start = end;
+    }
+    Ok(chunks)
+}
+
+/// The end (byte offset) of each piece when chunk `i` has `room - digits(i)` characters for its
+/// escaped, swapped piece.
+fn cut(text: &str, room: usize) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut left = room.saturating_sub(1);
+    for (at, c) in text.char_indices() {
+        let cost = escaped_len(swap(c));
+        // `at > 0`: the first piece is never empty. Later pieces start with the character that
+        // did not fit, which always fits an empty piece (room > 300 > 6).
+        if cost > left && at > 0 {
+            ends.push(at);
+            left = room.saturating_sub(decimal_len(ends.len() as u64));
+        }
+        left = left.saturating_sub(cost);
+    }
+    ends.push(text.len());
+    ends
+}
+
+/// Swaps `"` and `'` (its own inverse).
+fn swap(c: char) -> char {
+    match c {
+        '"' => '\'',
+        '\'' => '"',
+        c => c,
+    }
+}
+
+/// Appends a piece, swapped back: the pieces of a message appended in order give its JSON text.
+pub fn push_decoded(out: &mut String, piece: &str) {
+    out.extend(piece.chars().map(swap));
+}
+
+/// A character's length inside a JSON string, as `JSON.stringify` writes it.
+fn escaped_len(c: char) -> usize {
+    json_str_len(c.encode_utf8(&mut [0; 4])) - 2
+}
+
+/// Appends a character as `JSON.stringify` writes it inside a string.
+fn push_escaped(out: &mut String, c: char) {
+    let escape = match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        '\u{8}' => "\\b",
+        '\u{c}' => "\\f",
+        c if (c as u32) < 0x20 => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[(c as usize >> 4) & 15]));
+            out.push(char::from(HEX[c as usize & 15]));
+            return;
+        }
+        c => {
+            out.push(c);
+            return;
+        }
+    };
+    out.push_str(escape);
+}
+
+/// Appends a number in decimal (without `core::fmt`).
+fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[at..].iter().for_each(|&d| out.push(char::from(d)));
+}
+
+/// The number of decimal digits of `n`.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+/// A string's length in UTF-16 units (JavaScript's `length`).
+pub(crate) fn utf16_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}
+
+/// Checks a channel name: 1 to 64 UTF-16 units, no control characters.
+pub fn check_channel(channel: &str) -> Result<(), &'static str> {
+    if channel.is_empty() {
+        Err("a channel name must not be empty")
+    } else if utf16_len(channel) > MAX_CHANNEL_LEN {
+        Err("a channel name must be at most 64 characters")
+    } else if channel.chars().any(|c| (c as u32) < 0x20) {
+        Err("a channel name must not have control characters")
+    } else {
+        Ok(())
+    }
+}
+
+/// Test helpers shared with the reassembler's tests: reading a chunk's JSON text as the glue
+/// reads the parsed object.
+#[cfg(test)]
+pub(crate) mod wire {
+    use super::*;
+    use serde_json::Value;
+
+    /// The fields of a chunk's JSON text, as the glue would read them with `Reflect`.
+    pub(crate) fn fields(text: &str) -> Fields<Value> {
+        let value: Value = serde_json::from_str(text).expect("a chunk is JSON");
+        let object = value.as_object().expect("a chunk is an object");
+        let number = |key: &str| object.get(key).and_then(Value::as_f64);
+        let string = |key: &str| object.get(key).and_then(Value::as_str).map(String::from);
+        Fields {
+            version: number(MARKER),
+            channel: string("c"),
+            seq: number("s"),
+            index: number("i"),
+            count: number("n"),
+            value: object.get("v").cloned(),
+            piece: string("p"),
+        }
+    }
+
+    /// A chunk's JSON text, parsed.
+    pub(crate) fn chunk(text: &str) -> Chunk<Value> {
+        fields(text).parse().expect("a well-formed chunk")
+    }
+
+    /// The message back from its chunks' JSON texts (in any order): its JSON text.
+    pub(crate) fn decode(texts: &[String]) -> String {
+        let mut chunks: Vec<Chunk<Value>> = texts.iter().map(|t| chunk(t)).collect();
+        chunks.sort_by_key(|c| c.index);
+        let mut out = String::new();
+        for c in chunks {
+            match c.piece {
+                Piece::Whole(v) => out.push_str(&serde_json::to_string(&v).unwrap()),
+                Piece::Text(p) => push_decoded(&mut out, &p),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::wire::{chunk, decode, fields};
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    const MIB: usize = 1 << 20;
+
+    fn limits(limit: usize) -> Limits {
+        Limits { limit, ..Limits::default() }
+    }
+
+    /// The chunk's length as daily-js measures it: `JSON.stringify` of the parsed object, for
+    /// which serde_json writes the same text (strings and integers only).
+    fn measured(text: &str) -> usize {
+        let reserialized = serde_json::to_string(&serde_json::from_str::<Value>(text).unwrap()).unwrap();
+        assert_eq!(utf16_len(&reserialized), utf16_len(text), "the chunk is written as JSON.stringify writes it");
+        utf16_len(text)
+    }
+
+    /// The UTF-16 units of the message's text that a cut chunk carries.
+    fn payload(text: &str) -> usize {
+        match chunk(text).piece {
+            Piece::Text(p) => utf16_len(&p),
+            Piece::Whole(_) => panic!("not a cut chunk"),
+        }
+    }
+
+    /// A typical message: an array of objects of strings and numbers, some strings with an
+    /// apostrophe, a quote or a newline.
+    fn typical(size: usize) -> String {
+        let mut text = String::from("[");
+        let mut i = 0u64;
+        while text.len() < size {
+            let item = json!({
+                "id": i,
+                "user": format!("user-{}", i % 97),
+                "text": match i % 10 {
+                    0 => "it's a \"quoted\" word\nand a new line".to_string(),
+                    1 => "Grüße, ça va? 😀".to_string(),
+                    _ => format!("message number {i} in the typical chat stream"),
+                },
+                "at": 1_700_000_000_000u64 + i * 1234,
+                "score": (i as f64) * 0.25,
+            });
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&serde_json::to_string(&item).unwrap());
+            i += 1;
+        }
+        text.push(']');
+        text
+    }
+
+    /// The least and the mean share of payload in the full chunks (all but the last), each
+    /// checked to be within the limit.
+    fn efficiency(chunks: &[String]) -> (f64, f64) {
+        let full = &chunks[..chunks.len() - 1];
+        let ratios: Vec<f64> = full
+            .iter()
+            .map(|c| {
+                let len = measured(c);
+                assert!(len <= 4096);
+                payload(c) as f64 / len as f64
+            })
+            .collect();
+        let min = ratios.iter().cloned().fold(1.0, f64::min);
+        (min, ratios.iter().sum::<f64>() / ratios.len() as f64)
+    }
+
+    #[test]
+    fn the_wire_format() {
+        let whole = encode("chat", 5, r#"{"text":"hi","n":1}"#, Limits::default()).unwrap();
+        assert_eq!(whole, [r#"{"$ds":1,"c":"chat","s":5,"v":{"text":"hi","n":1}}"#]);
+        let text = format!(r#"{{"text":"{}","it's":"a\\b"}}"#, "x".repeat(600));
+        let cut = encode("chat", 6, &text, limits(512)).unwrap();
+        assert_eq!(cut.len(), 2);
+        assert!(cut[0].starts_with(r#"{"$ds":1,"c":"chat","s":6,"i":0,"n":2,"p":"{'text':'xxx"#), "{}", cut[0]);
+        assert!(cut[1].starts_with(r#"{"$ds":1,"c":"chat","s":6,"i":1,"n":2,"p":"xxx"#), "{}", cut[1]);
+        assert!(cut[1].ends_with(r#"xxx','it\"s':'a\\\\b'}"}"#), "{}", cut[1]);
+        assert_eq!(measured(&cut[0]), 512, "the first chunk is filled to the limit");
+        assert_eq!(decode(&cut), text);
+        let escaped = encode("a\"b\\é😀", 0, "1", Limits::default()).unwrap();
+        assert_eq!(escaped, [r#"{"$ds":1,"c":"a\"b\\é😀","s":0,"v":1}"#]);
+        assert_eq!(chunk(&escaped[0]).channel, "a\"b\\é😀");
+    }
+
+    #[test]
+    fn a_message_is_whole_exactly_when_its_envelope_fits() {
+        let head = r#"{"$ds":1,"c":"c","s":0,"v":""#.len() + 2; // and `"}`
+        let fits = format!("\"{}\"", "y".repeat(4096 - head));
+        let whole = encode("c", 0, &fits, Limits::default()).unwrap();
+        assert_eq!(whole.len(), 1);
+        assert_eq!(measured(&whole[0]), 4096);
+        let over = format!("\"{}\"", "y".repeat(4097 - head));
+        let cut = encode("c", 0, &over, Limits::default()).unwrap();
+        assert_eq!(cut.len(), 2);
+        assert_eq!(decode(&cut), over);
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        let kind = |r: Result<Vec<String>, Error>| r.unwrap_err().kind();
+        assert_eq!(kind(encode("", 0, "1", Limits::default())), "invalid-argument");
+        assert_eq!(kind(encode(&"c".repeat(65), 0, "1", Limits::default())), "invalid-argument");
+        assert!(encode(&"c".repeat(64), 0, "1", Limits::default()).is_ok());
+        assert_eq!(kind(encode(&"😀".repeat(33), 0, "1", Limits::default())), "invalid-argument");
+        assert_eq!(kind(encode("a\nb", 0, "1", Limits::default())), "invalid-argument");
+        assert_eq!(kind(encode("c", MAX_SAFE_INTEGER + 1, "1", Limits::default())), "invalid-argument");
+        assert!(encode("c", MAX_SAFE_INTEGER, "1", Limits::default()).is_ok());
+        assert_eq!(kind(encode("c", 0, "1", limits(511))), "invalid-argument");
+        assert_eq!(kind(encode("c", 0, "", Limits::default())), "invalid-argument");
+        let big = "1".repeat(MIB + 1);
+        match encode("c", 0, &big, Limits::default()) {
+            Err(Error::PayloadTooLarge { size, limit }) => assert_eq!((size, limit), (MIB + 1, MIB)),
+            other => panic!("unexpected {other:?}"),
+        }
+        let small = Limits { limit: 4096, max_size: 10 };
+        assert!(encode("c", 0, "\"12345678\"", small).is_ok());
+        assert!(matches!(encode("c", 0, "\"123456789\"", small), Err(Error::PayloadTooLarge { size: 11, limit: 10 })));
+    }
+
+    #[test]
+    fn a_mebibyte_of_typical_json_is_cut_efficiently() {
+        let text = typical(MIB - 200);
+        let size = utf16_len(&text);
+        assert!(size <= MIB);
+        let chunks = encode("chat", 123_456, &text, Limits::default()).unwrap();
+        let most = (MIB.div_ceil(4096) as f64 * 1.05) as usize;
+        assert!(chunks.len() <= most, "{} chunks, at most {most}", chunks.len());
+        assert!(measured(chunks.last().unwrap()) <= 4096);
+        let (min, mean) = efficiency(&chunks);
+        println!(
+            "typical JSON: {size} characters in {} chunks; full chunks carry {:.2}% (min) {:.2}% (mean) payload",
+            chunks.len(),
+            min * 100.0,
+            mean * 100.0
+        );
+        assert!(min >= 0.95, "a full chunk carries only {:.2}%", min * 100.0);
+        assert_eq!(decode(&chunks), text);
+        // The same text with no apostrophes or escapes at all: the header is the only cost.
+        let plain = format!("\"{}\"", "a".repeat(MIB - 2));
+        let chunks = encode("chat", 123_456, &plain, Limits::default()).unwrap();
+        let (min, _) = efficiency(&chunks);
+        println!("1 MiB of plain text: {} chunks, full chunks {:.2}% payload", chunks.len(), min * 100.0);
+        assert!(chunks.len() <= most);
+    }
+
+    #[test]
+    fn the_worst_case_stays_within_the_receivers_cap() {
+        // Every character costs two, with the longest channel (every unit costing two) and seq.
+        let channel = "\"".repeat(MAX_CHANNEL_LEN);
+        for limit in [MIN_LIMIT, 777, 4096] {
+            let limits = Limits { limit, max_size: 20_000 };
+            for fill in ["\\", "'", "\n", "😀", "é"] {
+                let text: String = fill.repeat(limits.max_size / utf16_len(fill));
+                let chunks = encode(&channel, MAX_SAFE_INTEGER, &text, limits).unwrap();
+                assert!(chunks.len() <= limits.max_chunks() as usize, "{limit} {fill:?}: {}", chunks.len());
+                assert!(chunks.iter().all(|c| measured(c) <= limit));
+                assert_eq!(decode(&chunks), text);
+            }
+        }
+        let text = "\\".repeat(MIB);
+        let chunks = encode("chat", 7, &text, Limits::default()).unwrap();
+        let (min, _) = efficiency(&chunks[..50]);
+        println!("worst case (1 MiB of backslashes): {} chunks, full chunks {:.2}% payload", chunks.len(), min * 100.0);
+        assert!(chunks.len() <= Limits::default().max_chunks() as usize);
+        assert_eq!(Limits::default().max_chunks(), 539);
+    }
+
+    #[test]
+    fn raw_control_characters_are_escaped_and_refused_when_over_the_cap() {
+        let limits = Limits { limit: 512, max_size: 3000 };
+        let text = "a\u{1}b\u{1f}".repeat(200);
+        let chunks = encode("c", 0, &text, Limits { limit: 512, ..limits }).unwrap();
+        assert_eq!(decode(&chunks), text);
+        let many = "\u{1}".repeat(3000);
+        assert_eq!(encode("c", 0, &many, limits).unwrap_err().kind(), "invalid-argument");
+    }
+
+    #[test]
+    fn fields_are_parsed_strictly() {
+        let good = fields(r#"{"$ds":1,"c":"x","s":3,"i":1,"n":2,"p":"ab"}"#).parse().unwrap();
+        assert_eq!((good.channel.as_str(), good.seq, good.index, good.count), ("x", 3, 1, 2));
+        assert_eq!(good.piece, Piece::Text("ab".into()));
+        let whole = fields(r#"{"$ds":1,"c":"x","s":0,"v":null}"#).parse().unwrap();
+        assert_eq!((whole.index, whole.count, whole.piece), (0, 1, Piece::Whole(Value::Null)));
+        for bad in [
+            r#"{"c":"x","s":0,"v":1}"#,
+            r#"{"$ds":2,"c":"x","s":0,"v":1}"#,
+            r#"{"$ds":"1","c":"x","s":0,"v":1}"#,
+            r#"{"$ds":1,"c":7,"s":0,"v":1}"#,
+            r#"{"$ds":1,"c":"x","v":1}"#,
+            r#"{"$ds":1,"c":"x","s":-1,"v":1}"#,
+            r#"{"$ds":1,"c":"x","s":1.5,"v":1}"#,
+            r#"{"$ds":1,"c":"x","s":9007199254740992,"v":1}"#,
+            r#"{"$ds":1,"c":"x","s":"1","v":1}"#,
+            r#"{"$ds":1,"c":"x","s":0}"#,
+            r#"{"$ds":1,"c":"x","s":0,"v":1,"p":"a","i":0,"n":2}"#,
+            r#"{"$ds":1,"c":"x","s":0,"v":1,"i":0,"n":1}"#,
+            r#"{"$ds":1,"c":"x","s":0,"i":0,"p":"a"}"#,
+            r#"{"$ds":1,"c":"x","s":0,"n":2,"p":"a"}"#,
+            r#"{"$ds":1,"c":"x","s":0,"i":0,"n":4294967296,"p":"a"}"#,
+            r#"{"$ds":1,"c":"x","s":0,"i":0,"n":2,"p":5}"#,
+        ] {
+            assert!(fields(bad).parse().is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn chunks_are_validated() {
+        let limits = Limits::default();
+        let ok = Chunk { channel: "c".to_string(), seq: 0, index: 1, count: 2, piece: Piece::<()>::Text("a".into()) };
+        assert!(ok.validate(&limits).is_ok());
+        let with = |f: &dyn Fn(&mut Chunk<()>)| {
+            let mut c = ok.clone();
+            f(&mut c);
+            c.validate(&limits)
+        };
+        assert!(with(&|c| c.channel = String::new()).is_err());
+        assert!(with(&|c| c.channel = "c".repeat(65)).is_err());
+        assert!(with(&|c| c.channel = "\u{0}".into()).is_err());
+        assert!(with(&|c| c.seq = MAX_SAFE_INTEGER + 1).is_err());
+        assert!(with(&|c| c.seq = MAX_SAFE_INTEGER).is_ok());
+        assert!(with(&|c| c.index = 2).is_err());
+        assert!(with(&|c| c.count = 0).is_err());
+        assert!(with(&|c| c.count = limits.max_chunks()).is_ok());
+        assert!(with(&|c| c.count = limits.max_chunks() + 1).is_err());
+        assert!(with(&|c| (c.index, c.count) = (0, 1)).is_err(), "a piece in a single-chunk message");
+        assert!(with(&|c| c.piece = Piece::Text(String::new())).is_err());
+        assert!(with(&|c| c.piece = Piece::Whole(())).is_err(), "a whole message claiming two chunks");
+        assert!(with(&|c| (c.index, c.count, c.piece) = (0, 1, Piece::Whole(()))).is_ok());
+    }
+
+    #[test]
+    fn helpers_match_javascript() {
+        for c in ['a', '"', '\'', '\\', '\n', '\u{1}', '\u{1f}', '\u{7f}', 'é', '😀', '\u{2028}'] {
+            let mut s = String::new();
+            push_escaped(&mut s, c);
+            let js = serde_json::to_string(&c.to_string()).unwrap();
+            assert_eq!(format!("\"{s}\""), js);
+            assert_eq!(utf16_len(&s), escaped_len(c));
+        }
+        for n in [0, 9, 10, 99, 100, 12345, MAX_SAFE_INTEGER, u64::MAX] {
+            let mut s = String::new();
+            push_decimal(&mut s, n);
+            assert_eq!(s, n.to_string());
+            assert_eq!(decimal_len(n), s.len());
+        }
+    }
+
+    /// Any text (quotes, backslashes, apostrophes, control, non-ASCII and astral characters).
+    pub(crate) fn text(len: std::ops::Range<usize>) -> impl Strategy<Value = String> {
+        const SPECIAL: [char; 7] = ['"', '\'', '\\', '\n', '\u{1}', 'é', '😀'];
+        let one = (0..10usize, any::<char>()).prop_map(|(pick, any)| match pick {
+            0..=6 => SPECIAL[pick],
+            7 => any,
+            _ => char::from(b'a' + (any as u32 % 26) as u8),
+        });
+        prop::collection::vec(one, len).prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_survives_cutting(text in text(0..1500), limit in 512usize..1200, seq in 0..=MAX_SAFE_INTEGER) {
+            let limits = Limits { limit, max_size: 20_000 };
+            // As a JSON string (the whole path: whole or cut), and as raw text, cut.
+            let json_text = serde_json::to_string(&text).unwrap();
+            let chunks = encode("ch", seq, &json_text, limits).unwrap();
+            prop_assert_eq!(decode(&chunks), json_text);
+            for raw in [&text, &format!("{text}{}", "z".repeat(limit))].into_iter().filter(|raw| !raw.is_empty()) {
+                let chunks = encode("ch", seq, raw, limits).unwrap();
+                if chunks.len() > 1 {
+                    prop_assert_eq!(&decode(&chunks), raw);
+                }
+            }
+            for c in &chunks {
+                prop_assert!(measured(c) <= limit);
+                let parsed = chunk(c);
+                prop_assert!(parsed.validate(&limits).is_ok());
+                prop_assert_eq!(parsed.seq, seq);
+            }
+            if chunks.len() > 1 {
+                for c in &chunks[..chunks.len() - 1] {
+                    prop_assert!(measured(c) + 6 > limit, "a full chunk is filled");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1175 @@
+//! The receiving side: chunks gathered into messages per sender and channel, messages delivered
+//! in sequence order, losses reported as gaps. Pure and clock-free: the caller passes the time
+//! (ms, from any monotonic origin) and calls [`Reassembler::tick`] at
+//! [`Reassembler::next_deadline`].
+//!
+//! # Rules
+//!
+//! - Sequence numbers count from 0 per sender and channel. A sender announced with
+//!   [`Reassembler::joined`] (it joined after us, so we hear all it sends) starts each channel at 0.
+//!   For any other sender the first chunk heard on a channel sets the start: its message is the
+//!   first, even when that chunk is not the message's first (chunks are reordered on the way, so
+//!   its first chunk may still come; if the message began before we listened, it never completes
+//!   and is given up on like any stalled message).
+//! - A message that completes while an earlier one is missing waits, at most `window` messages
+//!   ahead. The earliest missing message is given up on (a [`Delivery::Gap`], then what waits is
+//!   delivered) `timeout_ms` after the first later chunk was heard, at once when the window
+//!   overflows, and at once when it was dropped (over a cap, or timed out).
+//! - A message whose chunks stop arriving for `timeout_ms` is dropped (its chunks counted as
+//!   `timeout`).
+//! - A chunk for a message already delivered is a duplicate; for one given up on, too old. A
+//!   sequence number under `window` but more than `window` below the next expected means the
+//!   sender restarted its count (a new instance on the same call): what waits is delivered and
+//!   the stream starts again there.
+//! - Memory: per sender, the buffered pieces (UTF-16 units, plus 32 per piece and 64 per message,
+//!   a waiting whole message counting as `limits.limit`) stay within `max_buffered_per_sender`;
+//!   a chunk that would exceed it is dropped and its message with it. Nothing is allocated by a
+//!   claimed count. At most `max_channels_per_sender` channels per sender and `max_senders`
+//!   senders are tracked, the least recently heard dropped first.
+//! - Bad input (see [`Chunk::validate`]; a whole message and a piece for one sequence number; a
+//!   count differing from its siblings') is dropped and counted as malformed.
+
+use super::codec::{push_decoded, utf16_len, Chunk, Fields, Limits, Piece};
+
+/// What a buffered message costs, beyond its text.
+const ENTRY_COST: usize = 64;
+/// What a buffered piece costs, beyond its text.
+const PART_COST: usize = 32;
+
+/// The receiver's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// The limits the senders use (the count cap derives from them).
+    pub limits: Limits,
+    /// How long to wait for a missing message or for the next chunk of a message (ms).
+    pub timeout_ms: u64,
+    /// The reorder window: how many messages past the earliest missing one may wait.
+    pub window: u64,
+    /// The most buffered per sender (UTF-16 units and overheads; see the module's rules).
+    pub max_buffered_per_sender: usize,
+    /// The most senders tracked.
+    pub max_senders: usize,
+    /// The most channels tracked per sender.
+    pub max_channels_per_sender: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let limits = Limits::default();
+        Config {
+            limits,
+            timeout_ms: 10_000,
+            window: 64,
+            max_buffered_per_sender: 2 * limits.max_size,
+            max_senders: 1000,
+            max_channels_per_sender: 32,
+        }
+    }
+}
+
+/// Chunks dropped, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Not well-formed, or contradicting its siblings.
+    pub malformed: u64,
+    /// Already held, or its message already delivered.
+    pub duplicate: u64,
+    /// Over a cap: the message size, a sender's buffer, the window, or evicted.
+    pub over_cap: u64,
+    /// Held by a message whose chunks stopped arriving (and late ones for it).
+    pub timeout: u64,
+    /// For a message given up on, or sent before we listened.
+    pub too_old: u64,
+}
+
+/// A delivered message's content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body<T> {
+    /// A message that came whole: the value the glue handed in with its chunk.
+    Whole(T),
+    /// A reassembled message: its JSON text, for the glue to `JSON.parse`.
+    Text(String),
+}
+
+/// What the reassembler hands the app, in order per sender and channel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery<T> {
+    /// A message.
+    Message {
+        /// Its channel.
+        channel: String,
+        /// Its sender's session id.
+        from: String,
+        /// Its sequence number.
+        seq: u64,
+        /// Its content.
+        body: Body<T>,
+    },
+    /// Messages that will not be delivered (lost, dropped or given up on).
+    Gap {
+        /// Their channel.
+        channel: String,
+        /// Their sender's session id.
+        from: String,
+        /// The first sequence number missing.
+        first_missing: u64,
+        /// The last sequence number missing.
+        last_missing: u64,
+    },
+}
+
+/// The receiver: see the module's rules. `T` is what the glue keeps of a whole message (its JS
+/// value).
+#[derive(Debug)]
+pub struct Reassembler<T> {
+    config: Config,
+    /// Sorted by id.
+    senders: Vec<Sender<T>>,
+    stats: Stats,
+}
+
+#[derive(Debug)]
+struct Sender<T> {
+    id: String,
+    heard: u64,
+    /// Joined after us: its channels start at 0.
+    from_start: bool,
+    /// The sum of its entries' costs.
+    buffered: usize,
+    streams: Vec<Stream<T>>,
+}
+
+/// One sender's channel.
+#[derive(Debug)]
+struct Stream<T> {
+    channel: String,
+    heard: u64,
+    /// The earliest sequence number neither delivered nor given up on.
+    next: u64,
+    /// Bit `k`: message `next - 1 - k` was delivered (tells duplicates from too old ones).
+    recent: u64,
+    /// Messages heard from, sorted by `seq`, all in `next .. next + window`.
+    entries: Vec<Entry<T>>,
+}
+
+#[derive(Debug)]
+struct Entry<T> {
+    seq: u64,
+    count: u32,
+    first_heard: u64,
+    heard: u64,
+    /// What it counts in its sender's `buffered`.
+    cost: usize,
+    state: State<T>,
+}
+
+#[derive(Debug)]
+enum State<T> {
+    /// Pieces held, sorted by index; `size` is their length in UTF-16 units.
+    Parts { parts: Vec<(u32, String)>, size: usize },
+    /// Complete, waiting for earlier messages.
+    Ready(Body<T>),
+    /// Dropped (over a cap, or timed out): absorbs its late chunks until given up on.
+    Dead { timed_out: bool },
+}
+
+/// What the stream operations share: the settings, the counters, the sender's buffer and the
+/// deliveries.
+struct Cx<'a, T> {
+    config: &'a Config,
+    stats: &'a mut Stats,
+    from: &'a str,
+    buffered: &'a mut usize,
+    out: &'a mut Vec<Delivery<T>>,
+}
+
+impl<T> Cx<'_, T> {
+    fn charge(&mut self, cost: usize) -> bool {
+        match self.buffered.checked_add(cost) {
+            Some(total) if total <= self.config.max_buffered_per_sender => {
+                *self.buffered = total;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn release(&mut self, cost: usize) {
+        *self.buffered = self.buffered.saturating_sub(cost);
+    }
+
+    fn deliver(&mut self, channel: &str, seq: u64, body: Body<T>) {
+        self.out.push(Delivery::Message { channel: channel.into(), from: self.from.into(), seq, body });
+    }
+
+    /// Reports missing messages, merged with the previous report when adjacent.
+    fn gap(&mut self, channel: &str, first: u64, last: u64) {
+        if let Some(Delivery::Gap { channel: c, from, last_missing, .. }) = self.out.last_mut() {
+            if c == channel && from == self.from && last_missing.checked_add(1) == Some(first) {
+                *last_missing = last;
+                return;
+            }
+        }
+        let (channel, from) = (channel.into(), self.from.into());
+        self.out.push(Delivery::Gap { channel, from, first_missing: first, last_missing: last });
+    }
+}
+
+impl<T> Stream<T> {
+    /// Gives up on everything before `to`.
+    fn skip(&mut self, to: u64) {
+        let k = to.saturating_sub(self.next);
+        self.recent = if k >= 64 { 0 } else { self.recent << k };
+        self.next = self.next.max(to);
+    }
+
+    fn delivered(&mut self) {
+        self.recent = (self.recent << 1) | 1;
+        self.next += 1;
+    }
+
+    /// The chunks it holds (for the counters when it is dropped) and their cost.
+    fn held(&self) -> (u64, usize) {
+        self.entries.iter().fold((0, 0), |(chunks, cost), e| {
+            let n = match &e.state {
+                State::Parts { parts, .. } => parts.len() as u64,
+                State::Ready(_) => u64::from(e.count),
+                State::Dead { .. } => 0,
+            };
+            (chunks + n, cost + e.cost)
+        })
+    }
+
+    fn receive(&mut self, chunk: Chunk<T>, now: u64, cx: &mut Cx<'_, T>) {
+        self.heard = now;
+        let window = cx.config.window.max(1);
+        let seq = chunk.seq;
+        if seq < self.next {
+            let back = self.next - seq;
+            if back <= window || seq >= window {
+                if back <= 64 && (self.recent >> (back - 1)) & 1 == 1 {
+                    cx.stats.duplicate += 1;
+                } else {
+                    cx.stats.too_old += 1;
+                }
+                return;
+            }
+            // Far behind, and among a count's first messages: the sender restarted its count.
+            self.flush(None, cx);
+            (self.next, self.recent) = (seq, 0);
+        } else if seq - self.next >= window {
+            self.flush(Some(seq - window + 1), cx);
+        }
+
+        let limits = cx.config.limits;
+        let at = match self.entries.binary_search_by_key(&seq, |e| e.seq) {
+            Ok(at) => at,
+            Err(at) => {
+                let (cost, size, state) = match chunk.piece {
+                    Piece::Whole(value) if seq == self.next => {
+                        cx.deliver(&self.channel, seq, Body::Whole(value));
+                        self.delivered();
+                        return;
+                    }
+                    Piece::Whole(value) => {
+                        (ENTRY_COST.saturating_add(limits.limit), 0, State::Ready(Body::Whole(value)))
+                    }
+                    Piece::Text(piece) => {
+                        let size = utf16_len(&piece);
+                        (ENTRY_COST + PART_COST + size, size, State::Parts { parts: vec![(chunk.index, piece)], size })
+                    }
+                };
+                let (cost, state) = if size <= limits.max_size && cx.charge(cost) {
+                    (cost, state)
+                } else {
+                    cx.stats.over_cap += 1;
+                    (0, State::Dead { timed_out: false })
+                };
+                let count = chunk.count;
+                self.entries.insert(at, Entry { seq, count, first_heard: now, heard: now, cost, state });
+                return;
+            }
+        };
+
+        let Some(entry) = self.entries.get_mut(at) else { return };
+        if chunk.count != entry.count {
+            cx.stats.malformed += 1;
+            return;
+        }
+        let (parts, size) = match (&mut entry.state, chunk.piece) {
+            (State::Parts { parts, size }, Piece::Text(piece)) => {
+                let Err(at) = parts.binary_search_by_key(&chunk.index, |p| p.0) else {
+                    cx.stats.duplicate += 1;
+                    return;
+                };
+                let len = utf16_len(&piece);
+                if *size + len > limits.max_size || !cx.charge(PART_COST + len) {
+                    cx.stats.over_cap += 1;
+                    cx.release(entry.cost);
+                    (entry.cost, entry.state) = (0, State::Dead { timed_out: false });
+                    return;
+                }
+                parts.insert(at, (chunk.index, piece));
+                *size += len;
+                entry.cost += PART_COST + len;
+                entry.heard = now;
+                (&*parts, *size)
+            }
+            (State::Dead { timed_out: true }, _) => return cx.stats.timeout += 1,
+            (State::Dead { timed_out: false }, _) => return cx.stats.over_cap += 1,
+            (State::Ready(_), _) => return cx.stats.duplicate += 1,
+            (State::Parts { .. }, Piece::Whole(_)) => return cx.stats.malformed += 1,
+        };
+        if parts.len() == entry.count as usize {
+            let mut text = String::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+            parts.iter().for_each(|p| push_decoded(&mut text, &p.1));
+            cx.release(entry.cost - (ENTRY_COST + size));
+            (entry.cost, entry.state) = (ENTRY_COST + size, State::Ready(Body::Text(text)));
+        }
+    }
+
+    /// Times out stalled messages, delivers what is due in order and gives up on what is late.
+    fn settle(&mut self, now: u64, cx: &mut Cx<'_, T>) {
+        let timeout = cx.config.timeout_ms;
+        for e in &mut self.entries {
+            if let State::Parts { parts, .. } = &e.state {
+                if now >= e.heard.saturating_add(timeout) {
+                    cx.stats.timeout += parts.len() as u64;
+                    cx.release(e.cost);
+                    (e.cost, e.state) = (0, State::Dead { timed_out: true });
+                }
+            }
+        }
+        loop {
+            while self.entries.first().is_some_and(|e| e.seq == self.next && !matches!(e.state, State::Parts { .. })) {
+                let head = self.entries.remove(0);
+                cx.release(head.cost);
+                if let State::Ready(body) = head.state {
+                    cx.deliver(&self.channel, head.seq, body);
+                    self.delivered();
+                } else {
+                    cx.gap(&self.channel, head.seq, head.seq);
+                    self.skip(head.seq + 1);
+                }
+            }
+            // The earliest missing message is absent while later ones wait: give up on it
+            // `timeout` after the first of them was heard.
+            let Some(head) = self.entries.first() else { break };
+            let since = self.entries.iter().map(|e| e.first_heard).min().unwrap_or(now);
+            if head.seq == self.next || now < since.saturating_add(timeout) {
+                break;
+            }
+            let first = head.seq;
+            cx.gap(&self.channel, self.next, first - 1);
+            self.skip(first);
+        }
+    }
+
+    /// Delivers or gives up on everything before `until` (everything when `None`).
+    fn flush(&mut self, until: Option<u64>, cx: &mut Cx<'_, T>) {
+        while self.entries.first().is_some_and(|e| until.map_or(true, |until| e.seq < until)) {
+            let head = self.entries.remove(0);
+            cx.release(head.cost);
+            if head.seq > self.next {
+                cx.gap(&self.channel, self.next, head.seq - 1);
+                self.skip(head.seq);
+            }
+            match head.state {
+                State::Ready(body) => {
+                    cx.deliver(&self.channel, head.seq, body);
+                    self.delivered();
+                }
+                state => {
+                    if let State::Parts { parts, .. } = state {
+                        cx.stats.over_cap += parts.len() as u64;
+                    }
+                    cx.gap(&self.channel, head.seq, head.seq);
+                    self.skip(head.seq + 1);
+                }
+            }
+        }
+        if let Some(until) = until.filter(|&until| until > self.next) {
+            cx.gap(&self.channel, self.next, until - 1);
+            self.skip(until);
+        }
+    }
+
+    /// When `settle` has something to do.
+    fn deadline(&self, timeout: u64) -> Option<u64> {
+        let stalled = self.entries.iter().filter(|e| matches!(e.state, State::Parts { .. })).map(|e| e.heard);
+        let waiting = match self.entries.first() {
+            Some(head) if head.seq > self.next => self.entries.iter().map(|e| e.first_heard).min(),
+            _ => None,
+        };
+        stalled.chain(waiting).min().map(|t| t.saturating_add(timeout))
+    }
+}
+
+impl<T> Reassembler<T> {
+    /// A receiver with these settings.
+    pub fn new(config: Config) -> Self {
+        Reassembler { config, senders: Vec::new(), stats: Stats::default() }
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The dropped chunks so far, by reason.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// A sender joined after us: we hear all it sends, so each of its channels starts at 0.
+    pub fn joined(&mut self, sender: &str, now: u64) {
+        let at = self.sender_at(sender, now);
+        if let Some(sender) = self.senders.get_mut(at) {
+            sender.from_start = true;
+        }
+    }
+
+    /// A sender left: frees all it held.
+    pub fn forget(&mut self, sender: &str) {
+        if let Ok(at) = self.senders.binary_search_by(|s| s.id.as_str().cmp(sender)) {
+            self.senders.remove(at);
+        }
+    }
+
+    /// A chunk as the glue read it: counted as malformed when [`Fields::parse`] refuses it.
+    pub fn receive_fields(&mut self, from: &str, fields: Fields<T>, now: u64) -> Vec<Delivery<T>> {
+        match fields.parse() {
+            Some(chunk) => self.receive(from, chunk, now),
+            None => {
+                self.stats.malformed += 1;
+                Vec::new()
+            }
+        }
+    }
+
+    /// A chunk from `from`: the messages (and gaps) it makes due, in order.
+    pub fn receive(&mut self, from: &str, chunk: Chunk<T>, now: u64) -> Vec<Delivery<T>> {
+        let mut out = Vec::new();
+        if chunk.validate(&self.config.limits).is_err() {
+            self.stats.malformed += 1;
+            return out;
+        }
+        let at = self.sender_at(from, now);
+        let Some(sender) = self.senders.get_mut(at) else { return out };
+        sender.heard = now;
+        let mut cx = Cx {
+            config: &self.config,
+            stats: &mut self.stats,
+            from: &sender.id,
+            buffered: &mut sender.buffered,
+            out: &mut out,
+        };
+        let streams = &mut sender.streams;
+        let index = match streams.iter().position(|s| s.channel == chunk.channel) {
+            Some(index) => index,
+            None => {
+                if streams.len() >= cx.config.max_channels_per_sender.max(1) {
+                    if let Some(lru) = streams.iter().enumerate().min_by_key(|(_, s)| s.heard).map(|(i, _)| i) {
+                        let (chunks, cost) = streams.remove(lru).held();
+                        cx.stats.over_cap += chunks;
+                        cx.release(cost);
+                    }
+                }
+                let next = if sender.from_start { 0 } else { chunk.seq };
+                streams.push(Stream {
+                    channel: chunk.channel.clone(),
+                    heard: now,
+                    next,
+                    recent: 0,
+                    entries: Vec::new(),
+                });
+                streams.len() - 1
+            }
+        };
+        if let Some(stream) = streams.get_mut(index) {
+            stream.receive(chunk, now, &mut cx);
+            stream.settle(now, &mut cx);
+        }
+        out
+    }
+
+    /// Gives up on what is late and delivers what waited for it.
+    pub fn tick(&mut self, now: u64) -> Vec<Delivery<T>> {
+        let mut out = Vec::new();
+        for sender in &mut self.senders {
+            let mut cx = Cx {
+                config: &self.config,
+                stats: &mut self.stats,
+                from: &sender.id,
+                buffered: &mut sender.buffered,
+                out: &mut out,
+            };
+            sender.streams.iter_mut().for_each(|stream| stream.settle(now, &mut cx));
+        }
+        out
+    }
+
+    /// When to call [`tick`](Self::tick) next, if anything waits.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let timeout = self.config.timeout_ms;
+        self.senders.iter().flat_map(|s| &s.streams).filter_map(|s| s.deadline(timeout)).min()
+    }
+
+    /// The sender's index, added (dropping the least recently heard) when new.
+    fn sender_at(&mut self, id: &str, now: u64) -> usize {
+        let find = |senders: &[Sender<T>]| senders.binary_search_by(|s| s.id.as_str().cmp(id));
+        if let Ok(at) = find(&self.senders) {
+            return at;
+        }
+        if self.senders.len() >= self.config.max_senders.max(1) {
+            if let Some(lru) = self.senders.iter().enumerate().min_by_key(|(_, s)| s.heard).map(|(i, _)| i) {
+                let gone = self.senders.remove(lru);
+                self.stats.over_cap += gone.streams.iter().map(|s| s.held().0).sum::<u64>();
+            }
+        }
+        let (Ok(at) | Err(at)) = find(&self.senders);
+        let sender = Sender { id: id.into(), heard: now, from_start: false, buffered: 0, streams: Vec::new() };
+        self.senders.insert(at, sender);
+        at
+    }
+}
+
+#[cfg(test)]
+impl<T> Reassembler<T> {
+    /// What a sender holds, by its accounting.
+    fn buffered(&self, sender: &str) -> usize {
+        self.senders.iter().find(|s| s.id == sender).map_or(0, |s| s.buffered)
+    }
+
+    /// Checks every cap and the accounting against what is really held.
+    fn check(&self) {
+        let c = &self.config;
+        assert!(self.senders.len() <= c.max_senders.max(1));
+        assert!(self.senders.windows(2).all(|w| w[0].id < w[1].id));
+        for sender in &self.senders {
+            assert!(sender.streams.len() <= c.max_channels_per_sender.max(1));
+            let mut sum = 0;
+            for stream in &sender.streams {
+                assert!(stream.entries.len() as u64 <= c.window.max(1));
+                assert!(stream.entries.windows(2).all(|w| w[0].seq < w[1].seq));
+                for e in &stream.entries {
+                    assert!(e.seq >= stream.next && e.seq - stream.next < c.window.max(1));
+                    let cost = match &e.state {
+                        State::Parts { parts, size } => {
+                            assert!(!parts.is_empty() && parts.len() < e.count as usize);
+                            assert!(parts.capacity() <= 4.max(2 * parts.len()), "no allocation by claimed count");
+                            assert!(parts.windows(2).all(|w| w[0].0 < w[1].0) && parts.iter().all(|p| p.0 < e.count));
+                            assert_eq!(*size, parts.iter().map(|p| utf16_len(&p.1)).sum::<usize>());
+                            assert!(*size <= c.limits.max_size);
+                            ENTRY_COST + parts.len() * PART_COST + size
+                        }
+                        State::Ready(Body::Text(text)) => ENTRY_COST + utf16_len(text),
+                        State::Ready(Body::Whole(_)) => ENTRY_COST + c.limits.limit,
+                        State::Dead { .. } => 0,
+                    };
+                    assert_eq!(e.cost, cost);
+                    sum += cost;
+                }
+            }
+            assert_eq!(sender.buffered, sum);
+            assert!(sum <= c.max_buffered_per_sender);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::codec::tests::text;
+    use super::super::codec::{encode, wire};
+    use super::*;
+    use crate::payload::MAX_SAFE_INTEGER;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    type R = Reassembler<Value>;
+
+    fn whole_on(channel: &str, seq: u64, v: u32) -> Chunk<Value> {
+        Chunk { channel: channel.into(), seq, index: 0, count: 1, piece: Piece::Whole(json!(v)) }
+    }
+
+    fn whole(seq: u64, v: u32) -> Chunk<Value> {
+        whole_on("c", seq, v)
+    }
+
+    fn part(seq: u64, index: u32, count: u32, piece: &str) -> Chunk<Value> {
+        Chunk { channel: "c".into(), seq, index, count, piece: Piece::Text(piece.into()) }
+    }
+
+    fn msg_from(from: &str, channel: &str, seq: u64, body: Body<Value>) -> Delivery<Value> {
+        Delivery::Message { channel: channel.into(), from: from.into(), seq, body }
+    }
+
+    fn msg(seq: u64, v: u32) -> Delivery<Value> {
+        msg_from("a", "c", seq, Body::Whole(json!(v)))
+    }
+
+    fn gap(first_missing: u64, last_missing: u64) -> Delivery<Value> {
+        Delivery::Gap { channel: "c".into(), from: "a".into(), first_missing, last_missing }
+    }
+
+    fn config(limit: usize) -> Config {
+        Config { limits: Limits { limit, ..Limits::default() }, ..Config::default() }
+    }
+
+    /// A message's chunks, parsed as the glue parses them.
+    fn cut_on(channel: &str, seq: u64, text: &str, limit: usize) -> Vec<Chunk<Value>> {
+        let limits = Limits { limit, ..Limits::default() };
+        encode(channel, seq, text, limits).unwrap().iter().map(|t| wire::chunk(t)).collect()
+    }
+
+    fn long_text(n: usize) -> String {
+        serde_json::to_string(&json!({ "text": "it's \"long\" é😀\n".repeat(n) })).unwrap()
+    }
+
+    fn joined(config: Config) -> R {
+        let mut r = R::new(config);
+        r.joined("a", 0);
+        r
+    }
+
+    #[test]
+    fn whole_messages_are_delivered_at_once_and_duplicates_dropped() {
+        let mut r = joined(Config::default());
+        assert_eq!(r.receive("a", whole(0, 7), 0), [msg(0, 7)]);
+        assert_eq!(r.receive("a", whole(1, 8), 0), [msg(1, 8)]);
+        assert!(r.receive("a", whole(0, 7), 0).is_empty());
+        assert_eq!(r.stats(), Stats { duplicate: 1, ..Stats::default() });
+        assert_eq!(r.next_deadline(), None);
+        r.check();
+    }
+
+    #[test]
+    fn a_cut_message_is_reassembled_in_any_order() {
+        let text = long_text(180);
+        let mut chunks = cut_on("c", 0, &text, 512);
+        assert!(chunks.len() >= 4, "{}", chunks.len());
+        chunks.reverse();
+        chunks.insert(2, chunks[1].clone());
+        let last = chunks.pop().unwrap();
+        let mut r = joined(config(512));
+        for c in chunks {
+            assert!(r.receive("a", c, 0).is_empty());
+            r.check();
+        }
+        assert!(r.buffered("a") > utf16_len(&text) / 2);
+        assert_eq!(r.receive("a", last, 1), [msg_from("a", "c", 0, Body::Text(text))]);
+        assert_eq!(r.stats(), Stats { duplicate: 1, ..Stats::default() });
+        assert_eq!(r.buffered("a"), 0);
+    }
+
+    #[test]
+    fn order_is_restored() {
+        let mut r = joined(Config::default());
+        assert!(r.receive("a", whole(2, 2), 0).is_empty());
+        assert!(r.receive("a", whole(1, 1), 5).is_empty());
+        assert_eq!(r.next_deadline(), Some(10_000));
+        r.check();
+        assert_eq!(r.receive("a", whole(0, 0), 6), [msg(0, 0), msg(1, 1), msg(2, 2)]);
+        assert_eq!(r.next_deadline(), None);
+        assert_eq!(r.buffered("a"), 0);
+    }
+
+    #[test]
+    fn a_missing_message_is_given_up_on_after_the_timeout() {
+        let mut r = joined(Config::default());
+        assert!(r.receive("a", whole(1, 1), 100).is_empty());
+        assert!(r.receive("a", whole(3, 3), 200).is_empty());
+        assert_eq!(r.next_deadline(), Some(10_100));
+        assert!(r.tick(10_099).is_empty());
+        assert_eq!(r.tick(10_100), [gap(0, 0), msg(1, 1)]);
+        assert_eq!(r.next_deadline(), Some(10_200));
+        assert_eq!(r.tick(10_200), [gap(2, 2), msg(3, 3)]);
+        assert!(r.receive("a", whole(0, 0), 10_300).is_empty());
+        assert!(r.receive("a", whole(2, 2), 10_300).is_empty());
+        assert!(r.receive("a", whole(1, 1), 10_300).is_empty());
+        assert_eq!(r.stats(), Stats { too_old: 2, duplicate: 1, ..Stats::default() });
+        assert_eq!(r.next_deadline(), None);
+    }
+
+    #[test]
+    fn adjacent_gaps_are_merged() {
+        let mut r = joined(Config::default());
+        assert!(r.receive("a", whole(5, 5), 0).is_empty());
+        assert_eq!(r.tick(10_000), [gap(0, 4), msg(5, 5)]);
+    }
+
+    #[test]
+    fn a_stalled_message_is_dropped_after_the_timeout() {
+        let chunks = cut_on("c", 0, &long_text(120), 512);
+        assert!(chunks.len() >= 3);
+        let mut r = joined(config(512));
+        assert!(r.receive("a", chunks[0].clone(), 0).is_empty());
+        assert!(r.receive("a", chunks[1].clone(), 5_000).is_empty());
+        assert_eq!(r.next_deadline(), Some(15_000));
+        assert!(r.tick(14_999).is_empty());
+        assert_eq!(r.tick(15_000), [gap(0, 0)]);
+        assert_eq!(r.stats().timeout, 2);
+        assert_eq!(r.buffered("a"), 0);
+        assert!(r.receive("a", chunks[2].clone(), 15_001).is_empty());
+        assert_eq!(r.stats().too_old, 1);
+        // A message behind it is delivered at once: it was given up on.
+        assert_eq!(r.receive("a", whole(1, 1), 15_002), [msg(1, 1)]);
+    }
+
+    #[test]
+    fn a_slow_message_lives_as_long_as_its_chunks_keep_coming() {
+        let text = long_text(120);
+        let chunks = cut_on("c", 0, &text, 512);
+        let mut r = joined(config(512));
+        let mut out = Vec::new();
+        for (i, c) in chunks.into_iter().enumerate() {
+            let now = i as u64 * 9_999;
+            out.extend(r.tick(now));
+            out.extend(r.receive("a", c, now));
+        }
+        assert_eq!(out, [msg_from("a", "c", 0, Body::Text(text))]);
+    }
+
+    #[test]
+    fn a_message_that_stalls_behind_a_waiting_one_is_given_up_on() {
+        let chunks = cut_on("c", 0, &long_text(120), 512);
+        let mut r = joined(config(512));
+        assert!(r.receive("a", chunks[0].clone(), 0).is_empty());
+        assert!(r.receive("a", whole(1, 1), 1).is_empty());
+        assert!(r.receive("a", chunks[1].clone(), 9_000).is_empty());
+        assert_eq!(r.next_deadline(), Some(19_000), "waiting on a message whose chunks still come");
+        assert_eq!(r.tick(19_000), [gap(0, 0), msg(1, 1)]);
+    }
+
+    #[test]
+    fn the_window_overflows() {
+        let mut r = joined(Config { window: 4, ..Config::default() });
+        for seq in 1..4 {
+            assert!(r.receive("a", whole(seq, seq as u32), 0).is_empty());
+        }
+        r.check();
+        assert_eq!(r.receive("a", whole(4, 4), 0), [gap(0, 0), msg(1, 1), msg(2, 2), msg(3, 3), msg(4, 4)]);
+        // With a message in progress in the way, and a jump far ahead.
+        assert!(r.receive("a", part(5, 0, 3, "ab"), 0).is_empty());
+        assert!(r.receive("a", whole(6, 6), 0).is_empty());
+        assert_eq!(r.receive("a", whole(20, 20), 0), [gap(5, 5), msg(6, 6), gap(7, 16)]);
+        assert_eq!(r.stats().over_cap, 1);
+        assert_eq!(r.buffered("a"), 64 + 4096, "20 waits for 17 to 19");
+        r.check();
+        assert!(r.receive("a", part(5, 1, 3, "cd"), 0).is_empty());
+        assert_eq!(r.stats().too_old, 1);
+        assert_eq!(r.tick(10_000), [gap(17, 19), msg(20, 20)]);
+    }
+
+    #[test]
+    fn a_sender_that_restarts_its_count_is_followed() {
+        let mut r = joined(Config::default());
+        for seq in 0..100 {
+            assert_eq!(r.receive("a", whole(seq, 1), 0).len(), 1);
+        }
+        assert!(r.receive("a", whole(60, 1), 0).is_empty(), "within the window: a duplicate");
+        assert_eq!(r.stats().duplicate, 1);
+        assert!(r.receive("a", whole(98, 1), 0).is_empty());
+        assert_eq!(r.stats().duplicate, 2);
+        assert_eq!(r.receive("a", whole(0, 1000), 0), [msg(0, 1000)]);
+        assert_eq!(r.receive("a", whole(1, 1001), 0), [msg(1, 1001)]);
+    }
+
+    #[test]
+    fn an_unannounced_sender_starts_where_we_first_hear_it() {
+        let mut r = R::new(config(512));
+        let b = |seq, v| msg_from("b", "c", seq, Body::Whole(json!(v)));
+        assert_eq!(r.receive("b", whole(7, 7), 0), [b(7, 7)]);
+        assert!(r.receive("b", whole(6, 6), 0).is_empty());
+        assert_eq!(r.stats().too_old, 1);
+        // The first chunk heard on a channel is not its message's first: the others were
+        // reordered, so the message still completes, and the next one waits for it.
+        let chunks = cut_on("d", 3, &long_text(120), 512);
+        assert!(chunks.len() >= 2);
+        assert!(r.receive("b", chunks[1].clone(), 0).is_empty());
+        assert!(r.receive("b", whole_on("d", 4, 4), 0).is_empty(), "4 waits for 3");
+        let mut rest = chunks.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, c)| c.clone()).collect::<Vec<_>>();
+        let last = rest.pop().unwrap();
+        for chunk in rest {
+            assert!(r.receive("b", chunk, 0).is_empty());
+        }
+        let delivered = r.receive("b", last, 0);
+        assert_eq!(delivered.len(), 2, "3 then 4");
+        assert!(
+            matches!(&delivered[0], Delivery::Message { seq: 3, body: Body::Text(text), .. } if *text == long_text(120))
+        );
+        assert_eq!(delivered[1], msg_from("b", "d", 4, Body::Whole(json!(4))));
+        assert_eq!(r.next_deadline(), None);
+        // An announced sender starts at 0: a later message waits.
+        r.joined("a", 0);
+        assert!(r.receive("a", whole(2, 2), 0).is_empty());
+        assert_eq!(r.receive("a", whole(0, 0), 0), [msg(0, 0)]);
+        assert_eq!(r.receive("a", whole(1, 1), 0), [msg(1, 1), msg(2, 2)]);
+    }
+
+    #[test]
+    fn malformed_chunks_are_dropped() {
+        let limits = Limits { limit: 512, max_size: 2000 };
+        let mut r = joined(Config { limits, ..Config::default() });
+        let cap = limits.max_chunks();
+        let mut bad = vec![
+            part(0, 0, cap + 1, "x"),
+            part(0, 0, 1, "x"),
+            part(0, 2, 2, "x"),
+            part(0, 0, 0, "x"),
+            part(0, 0, 2, ""),
+            part(MAX_SAFE_INTEGER + 1, 0, 2, "x"),
+            Chunk { count: 2, ..whole(0, 0) },
+            Chunk { channel: String::new(), ..whole(0, 0) },
+            Chunk { channel: "x".repeat(65), ..whole(0, 0) },
+        ];
+        let n = bad.len() as u64;
+        for c in bad.drain(..) {
+            assert!(r.receive("a", c, 0).is_empty());
+        }
+        assert_eq!(r.stats(), Stats { malformed: n, ..Stats::default() });
+        // Siblings that disagree.
+        assert!(r.receive("a", part(0, 0, 3, "ab"), 0).is_empty());
+        assert!(r.receive("a", part(0, 1, 4, "cd"), 0).is_empty());
+        assert!(r.receive("a", whole(0, 0), 0).is_empty());
+        assert_eq!(r.stats().malformed, n + 2);
+        assert!(r.receive_fields("a", Fields { version: Some(1.0), ..Fields::default() }, 0).is_empty());
+        assert_eq!(r.stats().malformed, n + 3);
+        // The message still completes.
+        assert!(r.receive("a", part(0, 1, 3, "cd"), 0).is_empty());
+        assert_eq!(r.receive("a", part(0, 2, 3, "'e'"), 0), [msg_from("a", "c", 0, Body::Text("abcd\"e\"".into()))]);
+        r.check();
+    }
+
+    #[test]
+    fn memory_is_bounded_per_sender() {
+        let limits = Limits { limit: 512, max_size: 1000 };
+        let mut r = joined(Config { limits, max_buffered_per_sender: 600, ..Config::default() });
+        let x = |n| "x".repeat(n);
+        assert!(r.receive("a", part(0, 0, 3, &x(400)), 0).is_empty());
+        assert_eq!(r.buffered("a"), 64 + 32 + 400);
+        // Over the sender's buffer: dropped with its message, given up on at once.
+        assert_eq!(r.receive("a", part(0, 1, 3, &x(400)), 0), [gap(0, 0)]);
+        assert_eq!(r.buffered("a"), 0);
+        assert!(r.receive("a", part(0, 2, 3, "x"), 0).is_empty());
+        assert_eq!(r.stats(), Stats { over_cap: 1, too_old: 1, ..Stats::default() });
+        // Over the message size.
+        assert!(r.receive("a", part(1, 0, 3, &x(500)), 0).is_empty());
+        assert_eq!(r.receive("a", part(1, 1, 3, &x(501)), 0), [gap(1, 1)]);
+        assert_eq!(r.stats().over_cap, 2);
+        // A waiting whole message counts as the limit; the next one no longer fits, and later
+        // chunks of a dropped message are absorbed.
+        assert!(r.receive("a", whole(3, 3), 0).is_empty());
+        assert_eq!(r.buffered("a"), 64 + 512);
+        assert!(r.receive("a", whole(4, 4), 0).is_empty());
+        assert!(r.receive("a", part(5, 0, 2, "x"), 0).is_empty());
+        assert!(r.receive("a", part(5, 1, 2, "x"), 0).is_empty());
+        assert_eq!(r.stats().over_cap, 5);
+        r.check();
+        assert_eq!(r.receive("a", whole(2, 2), 0), [msg(2, 2), msg(3, 3), gap(4, 5)]);
+        assert_eq!(r.buffered("a"), 0);
+        // Another sender has its own buffer.
+        r.joined("b", 0);
+        assert!(r.receive("b", part(0, 0, 3, &x(400)), 0).is_empty());
+        assert_eq!(r.buffered("b"), 64 + 32 + 400);
+        r.check();
+    }
+
+    #[test]
+    fn a_forged_count_allocates_nothing() {
+        let mut r = joined(Config::default());
+        let max = Limits::default().max_chunks();
+        assert!(r.receive("a", part(3, max - 1, max, "x"), 0).is_empty());
+        assert!(r.receive("a", part(3, 0, max, "y"), 0).is_empty());
+        assert_eq!(r.buffered("a"), 64 + 2 * (32 + 1));
+        r.check();
+    }
+
+    #[test]
+    fn senders_and_channels_are_capped() {
+        let mut r = R::new(Config { max_senders: 2, max_channels_per_sender: 2, ..config(512) });
+        assert!(r.receive("a", part(0, 0, 2, "x"), 0).is_empty());
+        assert!(r.receive("b", part(0, 0, 2, "x"), 1).is_empty());
+        assert!(r.receive("c", part(0, 0, 2, "x"), 2).is_empty());
+        assert_eq!(r.stats().over_cap, 1, "a, the least recently heard, is dropped");
+        assert_eq!(r.buffered("a"), 0);
+        assert!(r.receive("b", part(0, 0, 2, "x"), 3).is_empty(), "b is still there: a duplicate");
+        assert_eq!(r.stats().duplicate, 1);
+        for (i, channel) in ["d", "e"].into_iter().enumerate() {
+            let c = Chunk { channel: channel.into(), ..part(0, 0, 2, "x") };
+            assert!(r.receive("c", c, 10 + i as u64).is_empty());
+        }
+        assert_eq!(r.stats().over_cap, 2, "channel c of sender c is dropped");
+        r.check();
+    }
+
+    #[test]
+    fn forget_frees_a_sender() {
+        let mut r = joined(Config::default());
+        assert!(r.receive("a", part(0, 0, 2, "x"), 0).is_empty());
+        assert!(r.receive("a", whole(2, 2), 0).is_empty());
+        assert!(r.next_deadline().is_some());
+        r.forget("a");
+        r.forget("nobody");
+        assert_eq!(r.buffered("a"), 0);
+        assert_eq!(r.next_deadline(), None);
+        assert!(r.tick(100_000).is_empty());
+        r.check();
+    }
+
+    #[test]
+    fn senders_and_channels_interleave() {
+        let texts = [long_text(90), long_text(93), long_text(96), long_text(99)];
+        let routes = [("a", "x"), ("a", "y"), ("b", "x"), ("b", "y")];
+        let mut queues: Vec<Vec<Chunk<Value>>> =
+            routes.iter().zip(&texts).map(|(&(_, channel), text)| cut_on(channel, 0, text, 512)).collect();
+        let mut r = R::new(config(512));
+        let mut out = Vec::new();
+        while queues.iter().any(|q| !q.is_empty()) {
+            for (q, &(from, _)) in queues.iter_mut().zip(&routes) {
+                if !q.is_empty() {
+                    out.extend(r.receive(from, q.remove(0), 0));
+                }
+            }
+        }
+        let expected: Vec<_> = routes
+            .iter()
+            .zip(&texts)
+            .map(|(&(from, channel), t)| msg_from(from, channel, 0, Body::Text(t.clone())))
+            .collect();
+        assert_eq!(out.len(), 4);
+        for e in expected {
+            assert!(out.contains(&e));
+        }
+    }
+
+    /// A small, seedable generator (SplitMix64) for shuffles and the long run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n.max(1)
+        }
+
+        fn shuffle<X>(&mut self, items: &mut [X]) {
+            for i in (1..items.len()).rev() {
+                items.swap(i, self.below(i as u64 + 1) as usize);
+            }
+        }
+    }
+
+    /// A message: an object with a text of any characters, from tiny to a dozen chunks.
+    fn message() -> impl Strategy<Value = String> {
+        let text = prop_oneof![text(0..20), text(0..800)];
+        (text, any::<u32>()).prop_map(|(text, n)| serde_json::to_string(&json!({ "t": text, "n": n })).unwrap())
+    }
+
+    proptest! {
+        /// Any messages survive encoding, shuffled and duplicated delivery, and reassembly,
+        /// exactly and in order.
+        #[test]
+        fn messages_survive_shuffling_and_duplication(
+            streams in prop::collection::vec(prop::collection::vec(message(), 1..5), 1..5),
+            seed in any::<u64>(),
+        ) {
+            let route = |i: usize| (format!("s{}", i % 2), format!("ch{}", i / 2));
+            let mut wire = Vec::new();
+            for (i, messages) in streams.iter().enumerate() {
+                let (from, channel) = route(i);
+                for (seq, text) in messages.iter().enumerate() {
+                    for chunk in encode(&channel, seq as u64, text, Limits { limit: 512, ..Limits::default() }).unwrap() {
+                        wire.push((from.clone(), chunk));
+                    }
+                }
+            }
+            let mut rng = Rng(seed);
+            let dups: Vec<_> = wire.iter().filter(|_| rng.below(4) == 0).cloned().collect();
+            let duplicates = dups.len() as u64;
+            wire.extend(dups);
+            rng.shuffle(&mut wire);
+
+            let mut r = R::new(config(512));
+            r.joined("s0", 0);
+            r.joined("s1", 0);
+            let mut out = Vec::new();
+            for (now, (from, text)) in wire.iter().enumerate() {
+                out.extend(r.receive(from, wire::chunk(text), now as u64));
+                r.check();
+            }
+            prop_assert_eq!(r.stats(), Stats { duplicate: duplicates, ..Stats::default() });
+            prop_assert_eq!(r.next_deadline(), None);
+            let mut expected = Vec::new();
+            for (i, messages) in streams.iter().enumerate() {
+                let (from, channel) = route(i);
+                let got: Vec<_> = out.iter().filter(|d| matches!(d, Delivery::Message { from: f, channel: c, .. } if *f == from && *c == channel)).collect();
+                prop_assert_eq!(got.len(), messages.len());
+                for (seq, (d, text)) in got.into_iter().zip(messages).enumerate() {
+                    let Delivery::Message { seq: s, body, .. } = d else { unreachable!() };
+                    prop_assert_eq!(*s, seq as u64);
+                    match body {
+                        Body::Whole(v) => prop_assert_eq!(v, &serde_json::from_str::<Value>(text).unwrap()),
+                        Body::Text(t) => prop_assert_eq!(t, text),
+                    }
+                }
+                expected.extend(messages);
+            }
+            prop_assert_eq!(out.len(), expected.len(), "no gaps");
+            for sender in ["s0", "s1"] {
+                prop_assert_eq!(r.buffered(sender), 0);
+            }
+        }
+    }
+
+    /// One step of the garbage property.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Chunk(u8, Fields<u32>),
+        Tick(u64),
+        Forget(u8),
+        Joined(u8),
+    }
+
+    /// Small caps, so that every one of them is reached.
+    fn small() -> Config {
+        Config {
+            limits: Limits { limit: 512, max_size: 1000 },
+            timeout_ms: 100,
+            window: 4,
+            max_buffered_per_sender: 1500,
+            max_senders: 3,
+            max_channels_per_sender: 2,
+        }
+    }
+
+    const NUMBERS: [f64; 8] =
+        [-1.0, 1.5, f64::NAN, f64::INFINITY, 9_007_199_254_740_992.0, 4_294_967_296.0, 7.0e15, 70.0];
+    /// Three good channels and two bad ones.
+    const CHANNELS: [&str; 5] = ["a", "b", "c", "\u{0}", "a\u{1f}"];
+    const CHARS: [char; 6] = ['a', '\'', '"', '\\', 'é', '😀'];
+
+    /// Runs the steps, checking the caps and the accounting after each; returns how many
+    /// reassembled messages, whole messages and gaps came out, and the counters.
+    fn run(ops: impl IntoIterator<Item = Op>) -> ([u64; 3], Stats) {
+        let mut r = Reassembler::<u32>::new(small());
+        let mut seen = [0; 3];
+        let mut now = 0;
+        for op in ops {
+            let out = match op {
+                Op::Chunk(from, fields) => r.receive_fields(&from.to_string(), fields, now),
+                Op::Tick(dt) => {
+                    now += dt;
+                    r.tick(now)
+                }
+                Op::Forget(from) => {
+                    r.forget(&from.to_string());
+                    Vec::new()
+                }
+                Op::Joined(from) => {
+                    r.joined(&from.to_string(), now);
+                    Vec::new()
+                }
+            };
+            for d in &out {
+                match d {
+                    Delivery::Message { body: Body::Text(t), .. } => {
+                        assert!(utf16_len(t) <= 1000);
+                        seen[0] += 1;
+                    }
+                    Delivery::Message { .. } => seen[1] += 1,
+                    Delivery::Gap { first_missing, last_missing, .. } => {
+                        assert!(first_missing <= last_missing);
+                        seen[2] += 1;
+                    }
+                }
+            }
+            r.check();
+            assert!(r.next_deadline().map_or(true, |d| d > now), "nothing overdue after a step");
+        }
+        (seen, r.stats())
+    }
+
+    /// A random step: mostly plausible chunks (siblings agree on the count), a quarter of them
+    /// corrupted in one field, and ticks, departures and arrivals.
+    fn random_op(rng: &mut Rng) -> Op {
+        let from = rng.below(4) as u8;
+        match rng.below(16) {
+            0 => return Op::Tick(rng.below(150)),
+            1 | 2 => return Op::Tick(rng.below(20)),
+            3 => return Op::Forget(from),
+            4 => return Op::Joined(from),
+            _ => {}
+        }
+        let seq = if rng.below(10) == 0 { rng.below(80) } else { rng.below(8) };
+        let count = 1 + seq % 4;
+        let len = [1, 2, 10, 100, 300, 600][rng.below(6) as usize];
+        let piece = |rng: &mut Rng| -> String {
+            (0..1 + rng.below(len)).map(|_| CHARS[rng.below(CHARS.len() as u64) as usize]).collect()
+        };
+        let mut fields = Fields {
+            version: Some(1.0),
+            channel: Some(CHANNELS[rng.below(3) as usize].to_string()),
+            seq: Some(seq as f64),
+            index: (count > 1).then(|| rng.below(count) as f64),
+            count: (count > 1).then_some(count as f64),
+            value: (count == 1).then(|| rng.next() as u32),
+            piece: (count > 1).then(|| piece(rng)),
+        };
+        let garbage = |rng: &mut Rng| match rng.below(NUMBERS.len() as u64 + 2) {
+            0 => None,
+            1 => Some(rng.below(6) as f64),
+            n => Some(NUMBERS[n as usize - 2]),
+        };
+        if rng.below(4) == 0 {
+            match rng.below(9) {
+                0 => fields.version = [None, Some(2.0), Some(0.0)][rng.below(3) as usize],
+                1 => fields.channel = [None, Some(String::new()), Some("x".repeat(65))][rng.below(3) as usize].clone(),
+                2 => fields.seq = garbage(rng),
+                3 => fields.index = garbage(rng),
+                4 => fields.count = garbage(rng),
+                5 => fields.value = fields.value.xor(Some(7)),
+                6 => fields.piece = [None, Some(String::new()), Some(piece(rng))][rng.below(3) as usize].clone(),
+                7 => fields.piece = fields.piece.map(|p| p.repeat(1 + rng.below(4) as usize)),
+                _ => fields.channel = Some(CHANNELS[3 + rng.below(2) as usize].to_string()),
+            }
+        }
+        Op::Chunk(from, fields)
+    }
+
+    proptest! {
+        /// Whatever arrives, the reassembler never panics and never exceeds its caps.
+        #[test]
+        fn garbage_never_breaks_the_caps(seeds in prop::collection::vec(any::<u64>(), 0..80)) {
+            let _ = run(seeds.into_iter().map(|seed| random_op(&mut Rng(seed))));
+        }
+    }
+
+    /// `cargo test --release --lib channel:: -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn garbage_never_breaks_the_caps_long_run() {
+        let started = std::time::Instant::now();
+        let mut rng = Rng(0x5eed);
+        let (cases, mut steps, mut seen, mut stats) = (1_000_000u64, 0u64, [0u64; 3], Stats::default());
+        for _ in 0..cases {
+            let n = 1 + rng.below(40);
+            steps += n;
+            let (s, t) = run((0..n).map(|_| random_op(&mut rng)).collect::<Vec<_>>());
+            seen.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+            stats.malformed += t.malformed;
+            stats.duplicate += t.duplicate;
+            stats.over_cap += t.over_cap;
+            stats.timeout += t.timeout;
+            stats.too_old += t.too_old;
+        }
+        println!("{cases} cases ({steps} steps) in {:.1?}", started.elapsed());
+        println!("delivered {} reassembled, {} whole, {} gaps; dropped {stats:?}", seen[0], seen[1], seen[2]);
+    }
+}
