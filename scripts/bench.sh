@@ -7,8 +7,9 @@
 #   3. bench/run.mjs: runs the page, prints the table, writes bench/results.json and BENCHMARKS.md.
 #
 #   bash scripts/bench.sh             everything
-#   bash scripts/bench.sh --profile   CPU profiles of each benchmark (bench/profiles/), a build that
-#                                     keeps wasm function names; writes no results
+#   bash scripts/bench.sh --profile   CPU profiles of each timed variant and twiggy breakdowns of
+#                                     the core and full builds (bench/profiles/), from builds that
+#                                     keep wasm function names; writes no results
 #   bash scripts/bench.sh --no-build  reuse the builds already there (sizes as last built); for
 #                                     working on the page only
 set -euo pipefail
@@ -31,33 +32,43 @@ if [ "$build" = 1 ]; then
   say "building the package and the core build (their gzipped sizes are figures 4a and 4b)"
   bash scripts/build.sh
 
-  # As scripts/build.sh builds, with the bench feature, in its own target directory (so that a
-  # build.sh running at the same time never races this one for the same output file).
+  # As scripts/build.sh builds (small_build, then cargo_wasm if that is not available; wasm-bindgen;
+  # wasm-opt -Oz), in its own target directory, so that a build.sh running at the same time never
+  # races this one for the same output file.
   WASM_FEATURES="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue"
-  out=bench/pkg
-  say "building $out (the package with the bench feature)"
+  bench_build() { # out-dir wasm-opt-flags cargo-feature-flags...
+    local out=$1 opt=$2; shift 2
+    local wasm_file=target/bench/wasm32-unknown-unknown/release/daily_sync.wasm
+    if ! ( [ "$(wasm_route)" = debian ] && export PATH=/usr/bin:$PATH
+           RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" CARGO_TARGET_DIR=target/bench \
+             cargo build --target wasm32-unknown-unknown -Z build-std=std,panic_abort --release --lib --quiet "$@" 2>/dev/null ); then
+      say "the size-optimized build is not available here; using the plain release build"
+      CARGO_TARGET_DIR=target/bench cargo_wasm build --release --lib --quiet "$@" ||
+        die "cargo build ($out) failed" "cargo build --target wasm32-unknown-unknown --release --lib $*"
+    fi
+    rm -rf "$out"
+    wasm-bindgen --target web --out-dir "$out" "$wasm_file" ||
+      die "wasm-bindgen ($out) failed" "wasm-bindgen --target web --out-dir $out $wasm_file"
+    # shellcheck disable=SC2086
+    npx --no-install wasm-opt -Oz $opt $WASM_FEATURES "$out/daily_sync_bg.wasm" -o "$out/daily_sync_bg.wasm" ||
+      die "wasm-opt ($out) failed" "npx wasm-opt -Oz $out/daily_sync_bg.wasm -o $out/daily_sync_bg.wasm"
+  }
+  # Function names are kept for profiles (-g), stripped otherwise, as build.sh strips them.
+  names="--strip-debug --strip-producers"
+  [ "$profile" = 1 ] && names=-g
+  say "building bench/pkg (the package with the bench feature)"
+  bench_build bench/pkg "$names" --features bench
   if [ "$profile" = 1 ]; then
-    # Function names kept, for readable profiles.
-    export CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=false
-    keep_names=(-g)
-  else
-    keep_names=(--strip-debug --strip-producers)
+    command -v twiggy >/dev/null || die "twiggy is missing" "cargo install twiggy"
+    mkdir -p bench/profiles
+    for build in core full; do
+      flags=(); [ "$build" = core ] && flags=(--no-default-features)
+      say "size breakdown of the $build build (bench/profiles/size-$build.txt)"
+      bench_build "target/bench/size-$build" -g "${flags[@]}"
+      node bench/size-breakdown.mjs "target/bench/size-$build/daily_sync_bg.wasm" | tee "bench/profiles/size-$build.txt"
+    done
   fi
-  wasm_file=target/bench/wasm32-unknown-unknown/release/daily_sync.wasm
-  if ! ( [ "$(wasm_route)" = debian ] && export PATH=/usr/bin:$PATH
-         RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" CARGO_TARGET_DIR=target/bench \
-           cargo build --target wasm32-unknown-unknown -Z build-std=std,panic_abort --release --lib --quiet \
-           --features bench 2>/dev/null ); then
-    say "the size-optimized build is not available here; using the plain release build"
-    CARGO_TARGET_DIR=target/bench cargo_wasm build --release --lib --quiet --features bench ||
-      die "cargo build (bench) failed" "cargo build --target wasm32-unknown-unknown --release --lib --features bench"
-  fi
-  rm -rf "$out"
-  wasm-bindgen --target web --out-dir "$out" "$wasm_file" ||
-    die "wasm-bindgen (bench) failed" "wasm-bindgen --target web --out-dir $out $wasm_file"
-  npx --no-install wasm-opt -Oz "${keep_names[@]}" $WASM_FEATURES "$out/daily_sync_bg.wasm" -o "$out/daily_sync_bg.wasm" ||
-    die "wasm-opt (bench) failed" "npx wasm-opt -Oz $out/daily_sync_bg.wasm -o $out/daily_sync_bg.wasm"
 else
   say "--no-build: using pkg/, target/pkg-core/ and bench/pkg/ as they are (sizes as last built)"
   [ -f bench/pkg/daily_sync.js ] || die "bench/pkg/ is not built" "bash scripts/bench.sh (without --no-build)"

@@ -27,6 +27,9 @@ pub mod rest;
 
 pub use payload::{Error, Recipient};
 
+#[cfg(feature = "bench")]
+pub mod bench;
+
 mod daily_errors;
 pub mod events;
 pub mod js;

@@ -6,9 +6,11 @@ use std::rc::{Rc, Weak};
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "channels")]
 use super::channel::JsChannel;
 use super::error::{check_serializable, invalid};
 use super::types::{DailySyncOptionsArg, RecipientArg};
+#[cfg(feature = "channels")]
 use crate::channel::live::ChannelCore;
 use crate::daily_errors::js_json_len;
 use crate::events::Subscription;
@@ -51,6 +53,7 @@ pub(crate) struct SyncState {
     /// dropped when the iterator ends.
     iterators: RefCell<Vec<(u32, EventIterator, Feeder)>>,
     /// The channels made with `channel()`, one per name.
+    #[cfg(feature = "channels")]
     channels: RefCell<Vec<Rc<ChannelCore>>>,
     next_iterator: Cell<u32>,
     /// One closure per DailySync, bound to an iterator id for each iterator, that ends it.
@@ -107,6 +110,7 @@ impl SyncState {
     }
 
     /// The channel named `name`, made on first use.
+    #[cfg(feature = "channels")]
     pub(crate) fn channel(&self, name: &str, max_size: usize) -> Result<Rc<ChannelCore>, Error> {
         self.check_live()?;
         if let Some(core) = self.channels.borrow().iter().find(|core| core.name() == name) {
@@ -124,6 +128,7 @@ impl SyncState {
             drop(feeder);
             iterator.end();
         }
+        #[cfg(feature = "channels")]
         for channel in std::mem::take(&mut *self.channels.borrow_mut()) {
             channel.close();
         }
@@ -236,6 +241,7 @@ impl JsDailySync {
                 call,
                 disposed: Cell::new(false),
                 iterators: RefCell::new(Vec::new()),
+                #[cfg(feature = "channels")]
                 channels: RefCell::new(Vec::new()),
                 next_iterator: Cell::new(0),
                 session,
@@ -383,6 +389,7 @@ impl JsDailySync {
         Ok(iterator.into())
     }
 
+    #[cfg(feature = "channels")]
     /// The channel `name`: messages of any size up to `maxSize` (default 1 MiB of JSON), cut into
     /// app messages that fit and put back together, in order, on every receiver.
     pub fn channel(

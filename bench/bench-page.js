@@ -1,0 +1,567 @@
+// The benchmarks, in the page: bench/run.mjs opens bench/index.html in headless Chromium and calls
+// `window.bench.run(name, options)` for each. Every benchmark times a variant against the plain path
+// in the same round (interleaved, the order rotating) and hands back the raw per-round times;
+// run.mjs makes the ratios and their medians. Nothing here is a result: everything is measured.
+//
+// Timing: performance.now() is coarsened to 100 µs in a page that is not cross-origin isolated, so
+// every timed batch is made long enough (milliseconds or more) for that not to matter.
+import init, * as lib from '/bench/pkg/daily_sync.js';
+import { StubCall } from '/bench/stub-call.js';
+import { EventIterator } from '/src/js/glue.js';
+
+export async function setup() {
+  await init();
+  return {
+    benchFeature: typeof lib.benchRustSend === 'function',
+    channel: typeof new lib.DailySync(new StubCall()).channel === 'function',
+    userAgent: navigator.userAgent,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** A macrotask turn (no 4 ms clamp, unlike setTimeout): every microtask queued before it has run. */
+const port = (() => {
+  const channel = new MessageChannel();
+  const waiting = [];
+  channel.port1.onmessage = () => waiting.shift()();
+  return { turn: () => new Promise((resolve) => (waiting.push(resolve), channel.port2.postMessage(0))) };
+})();
+const macrotask = port.turn;
+
+/** A full garbage collection (run.mjs starts Chromium with --expose-gc), so that no variant pays
+ *  for the garbage of the one before it. */
+const collectGarbage = globalThis.gc ?? (() => {});
+
+/** The benchmark running, and whether run.mjs is profiling (then each timed variant is profiled). */
+let running = '';
+let profiling = false;
+
+/**
+ * Runs `variants` (name -> sync or async function returning ms) `rounds` times, interleaved: every
+ * round runs each variant once, the order rotating from round to round, each after a full GC.
+ */
+async function interleave(variants, { rounds, warmup = 2, label = running }) {
+  const names = Object.keys(variants);
+  for (let w = 0; w < warmup; w++) for (const name of names) await variants[name]();
+  const out = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    const round = {};
+    for (const name of order) {
+      collectGarbage();
+      await macrotask();
+      // With `run.mjs --profile`, a DevTools CPU profile of each timed variant, by its name.
+      if (profiling) console.profile(`${label}/${name}`);
+      round[name] = await variants[name]();
+      if (profiling) console.profileEnd(`${label}/${name}`);
+    }
+    out.push(round);
+  }
+  return out;
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`benchmark sanity check failed: ${message}`);
+}
+
+/** A message-like object whose JSON text is exactly `size` characters. */
+function objectOfSize(size, seed = 0) {
+  const base = {
+    kind: 'cursor-batch',
+    seq: 7 + seed,
+    from: '3f2b8c1e-5d7a-4b9e-8c6f-0a1b2c3d4e5f',
+    points: Array.from({ length: 16 }, (_, i) => ({ x: 100 + i * 3 + seed, y: 240 - i, t: 1000 + i * 16 })),
+    note: '',
+  };
+  const pad = size - JSON.stringify(base).length;
+  check(pad >= 0, `objectOfSize(${size}) is too small for its base`);
+  base.note = 'n'.repeat(pad);
+  check(JSON.stringify(base).length === size, `objectOfSize(${size})`);
+  return base;
+}
+
+/** An app's room-wide state of about `size` JSON characters: a game board, players, a chat tail. */
+function sessionState(size) {
+  const state = {
+    round: 3,
+    phase: 'playing',
+    board: Array.from({ length: 24 }, (_, r) => Array.from({ length: 24 }, (_, c) => (r * 7 + c * 3) % 5)),
+    players: Array.from({ length: 12 }, (_, i) => ({
+      id: `p-${i}-5d7a4b9e`,
+      name: `Player ${i}`,
+      score: i * 130,
+      color: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'][i % 4],
+      ready: i % 3 !== 0,
+    })),
+    chat: Array.from({ length: 10 }, (_, i) => ({ from: `p-${i}-5d7a4b9e`, text: `message number ${i} about the game`, at: 1700000000000 + i })),
+    cursor: { x: 0, y: 0 },
+    notes: '',
+  };
+  const pad = size - JSON.stringify(state).length;
+  check(pad >= 0, `sessionState(${size}) is too small for its base`);
+  state.notes = 'n'.repeat(pad);
+  return state;
+}
+
+/** A fake clock for `Date.now` and `setTimeout`/`clearTimeout`, advanced by hand (synchronously). */
+function virtualClock() {
+  const real = { now: Date.now, setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+  let now = real.now.call(Date);
+  let nextId = 1;
+  const timers = new Map();
+  Date.now = () => now;
+  globalThis.setTimeout = (fn, ms = 0, ...args) => {
+    const id = nextId++;
+    timers.set(id, { at: now + Math.max(0, Number(ms) || 0), fn, args });
+    return id;
+  };
+  globalThis.clearTimeout = (id) => void timers.delete(id);
+  return {
+    now: () => now,
+    fired: 0,
+    /** Moves to `t`, running every timer due by then, in order. */
+    advanceTo(t) {
+      for (;;) {
+        let dueId;
+        let due;
+        for (const [id, timer] of timers) if (timer.at <= t && (!due || timer.at < due.at)) [dueId, due] = [id, timer];
+        if (!due) break;
+        timers.delete(dueId);
+        now = Math.max(now, due.at);
+        this.fired++;
+        due.fn(...due.args);
+      }
+      now = Math.max(now, t);
+    },
+    pending: () => timers.size,
+    restore() {
+      Date.now = real.now;
+      globalThis.setTimeout = real.setTimeout;
+      globalThis.clearTimeout = real.clearTimeout;
+    },
+  };
+}
+
+/** The best plain-JS async iterator over an emitter: a ring-buffer queue, one promise per item. */
+function plainIterator(call, event) {
+  let buffer = new Array(1024);
+  let mask = 1023;
+  let head = 0;
+  let tail = 0;
+  let waiting = null;
+  let done = false;
+  const listener = (payload) => {
+    if (waiting !== null) {
+      const resolve = waiting;
+      waiting = null;
+      resolve({ value: payload, done: false });
+      return;
+    }
+    if (tail - head === buffer.length) {
+      const bigger = new Array(buffer.length * 2);
+      for (let i = head; i < tail; i++) bigger[i & (bigger.length - 1)] = buffer[i & mask];
+      buffer = bigger;
+      mask = bigger.length - 1;
+    }
+    buffer[tail++ & mask] = payload;
+  };
+  call.on(event, listener);
+  return {
+    next() {
+      if (head !== tail) {
+        const value = buffer[head & mask];
+        buffer[head++ & mask] = undefined;
+        return Promise.resolve({ value, done: false });
+      }
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => (waiting = resolve));
+    },
+    return() {
+      done = true;
+      call.off(event, listener);
+      if (waiting) waiting({ value: undefined, done: true });
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function time(fn) {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. DailySync.sendAppMessage vs the call object's own
+
+async function sendAppMessage({ rounds = 31, batch = 2000 } = {}) {
+  const call = new StubCall();
+  const sync = new lib.DailySync(call);
+  const data = objectOfSize(1024);
+  const result = await interleave(
+    {
+      direct: () =>
+        time(() => {
+          for (let i = 0; i < batch; i++) call.sendAppMessage(data);
+        }),
+      wrapper: () =>
+        time(() => {
+          for (let i = 0; i < batch; i++) sync.sendAppMessage(data);
+        }),
+    },
+    { rounds },
+  );
+  const expected = (rounds + 2) * 2 * batch;
+  check(call.sent['app-msg'] === expected, `app-msg count ${call.sent['app-msg']} !== ${expected}`);
+  check(JSON.stringify(call.last.data).length === 1024, 'the stub received the 1 KB object');
+  sync.dispose();
+  return { rounds: result, info: { batch, size: 1024 } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. 100,000 app-message events: a sync listener, the plain-JS iterator, DailySync's iterator, a Rust Stream
+
+/**
+ * The ways to consume `n` app-message events of `call`, each timed from the first event emitted
+ * to the last consumed (its checksum verified), and its listener checked removed afterwards.
+ */
+function appMessageVariants(call, sync, { n, chunk }, names) {
+  const pool = Array.from({ length: 1000 }, (_, i) => ({
+    action: 'app-message',
+    data: { kind: 'reaction', emoji: '🎉', n: i },
+    fromId: '9c0d7e3a-1b2c-4d5e-8f90-a1b2c3d4e5f6',
+    callClientId: 'bench-call-client',
+  }));
+  let expected = 0;
+  for (let i = 0; i < n; i++) expected += pool[i % pool.length].data.n;
+
+  async function consume(iterator) {
+    let count = 0;
+    let sum = 0;
+    for await (const message of iterator) {
+      sum += message.data.n;
+      if (++count === n) break;
+    }
+    return sum;
+  }
+  /** Emits the n events in chunks, a macrotask turn after each (the consumer drains in microtasks). */
+  async function produce() {
+    for (let i = 0; i < n; ) {
+      const end = Math.min(n, i + chunk);
+      for (; i < end; i++) call.emit('app-message', pool[i % pool.length]);
+      await macrotask();
+    }
+  }
+  const start = {
+    listener: () =>
+      new Promise((resolve) => {
+        let count = 0;
+        let sum = 0;
+        const listener = (event) => {
+          sum += event.data.n;
+          if (++count === n) {
+            call.off('app-message', listener);
+            resolve(sum);
+          }
+        };
+        call.on('app-message', listener);
+      }),
+    plainIterator: () => consume(plainIterator(call, 'app-message')),
+    jsIterator: () => consume(sync.appMessages()),
+    rustStream: () => lib.benchRustStream(call, n),
+    // The breakdown (not figures): where the time of the two above goes.
+    glueIterator: () => {
+      // DailySync's own JS iterator class, fed by a plain JS listener: no hop through wasm.
+      let close;
+      const iterator = new EventIterator('app-message', () => close());
+      const listener = (event) => iterator.push(event);
+      close = () => call.off('app-message', listener);
+      call.on('app-message', listener);
+      return consume(iterator);
+    },
+    rustEvents: () => lib.benchRustStreamBreakdown(call, n, 'events'),
+    rustTyped: () => lib.benchRustStreamBreakdown(call, n, 'typed'),
+    rustJson: () => lib.benchRustStreamBreakdown(call, n, 'json'),
+    rustCachedKeys: () => lib.benchRustStreamBreakdown(call, n, 'cached'),
+  };
+  const variants = {};
+  for (const name of names) {
+    const begin = start[name];
+    variants[name] = async () => {
+      check(call.listenerCount('app-message') === 0, `${name}: no listener left from before`);
+      const done = begin();
+      const t0 = performance.now();
+      await produce();
+      const sum = await done;
+      const ms = performance.now() - t0;
+      check(sum === expected, `${name}: checksum ${sum} !== ${expected}`);
+      await macrotask();
+      check(call.listenerCount('app-message') === 0, `${name}: its listener was removed`);
+      return ms;
+    };
+  }
+  return variants;
+}
+
+/** Whether glue.js's EventIterator still takes (kind, close), push(payload) and yields { data, fromId }. */
+async function glueIteratorWorks() {
+  try {
+    let closed = false;
+    const iterator = new EventIterator('app-message', () => (closed = true));
+    iterator.push({ action: 'app-message', data: { n: 1 }, fromId: 'x' });
+    const { value } = await iterator.next();
+    await iterator.return();
+    return value?.data?.n === 1 && closed;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Figures 2a to 2c. The JS consumers take about 0.1 to 0.3 µs per event and the Rust Stream some
+ * µs, so they run as two sets, each with the plain-JS iterator in every round: many short rounds
+ * for the JS consumers (the load of a shared machine changes less within one), fewer for Rust.
+ */
+async function appMessages({ rounds = 41, rustRounds = 11, n = 100_000, chunk = 5000 } = {}) {
+  const call = new StubCall();
+  const sync = new lib.DailySync(call);
+  // The breakdown's glueIterator uses glue.js's class directly: left out (not failing the figures)
+  // if that class no longer works as used here.
+  const names = ['listener', 'plainIterator', 'jsIterator'];
+  if (await glueIteratorWorks()) names.push('glueIterator');
+  const js = await interleave(appMessageVariants(call, sync, { n, chunk }, names), {
+    rounds,
+    warmup: 2,
+    label: 'appMessages-js',
+  });
+  const rust = await interleave(appMessageVariants(call, sync, { n, chunk }, ['plainIterator', 'rustStream']), {
+    rounds: rustRounds,
+    warmup: 1,
+    label: 'appMessages-rust',
+  });
+  sync.dispose();
+  return { rounds: js, rustRounds: rust, info: { n, chunk } };
+}
+
+/** Not a figure: where the Rust Stream's time goes, timed against the same plain-JS iterator. */
+async function appMessagesBreakdown({ rounds = 7, n = 100_000, chunk = 5000 } = {}) {
+  const call = new StubCall();
+  const sync = new lib.DailySync(call);
+  const names = ['plainIterator', 'rustEvents', 'rustCachedKeys', 'rustJson', 'rustTyped', 'rustStream'];
+  const result = await interleave(appMessageVariants(call, sync, { n, chunk }, names), { rounds, warmup: 1 });
+  sync.dispose();
+  return { rounds: result, info: { n, chunk } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Session data at 60 Hz for 10 s: the throttle vs calling setMeetingSessionData each time
+
+async function sessionData({ rounds = 15, updates = 600, hz = 60, size = 10240 } = {}) {
+  const base = sessionState(size);
+  check(JSON.stringify(base).length === size, 'the base state is 10 KB');
+  // An app's new state each frame: a fresh object sharing the unchanged parts (immutable updates).
+  const replaces = Array.from({ length: updates }, (_, i) => ({ ...base, cursor: { x: i, y: 600 - i }, round: 3 + (i >> 6) }));
+  const patches = Array.from({ length: updates }, (_, i) => ({ cursor: { x: i, y: 600 - i }, speaker: `p-${i % 12}-5d7a4b9e` }));
+  const period = 1000 / hz;
+  const info = { updates, hz, size, sends: {} };
+
+  /** One 10 s run in virtual time; the CPU time of the calls and of the timers they set. */
+  function run(name, mode, throttled, { echo = true } = {}) {
+    const call = new StubCall({ echo });
+    if (mode === 'merge') call.setMeetingSessionData(base, 'replace'); // the room's state
+    const clock = virtualClock();
+    try {
+      const sync = throttled ? new lib.DailySync(call) : null; // default interval: 1000 ms
+      const sentBefore = call.sent['set-session-data'] ?? 0;
+      const start = clock.now();
+      const t0 = performance.now();
+      for (let i = 0; i < updates; i++) {
+        clock.advanceTo(start + i * period);
+        if (mode === 'replace') {
+          if (throttled) sync.setSessionData(replaces[i]);
+          else call.setMeetingSessionData(replaces[i], 'replace');
+        } else if (throttled) sync.mergeSessionData(patches[i]);
+        else call.setMeetingSessionData(patches[i], 'shallow-merge');
+      }
+      // The trailing send, and (without the echo) the expiry of what was sent unconfirmed (5 s).
+      clock.advanceTo(start + updates * period + 7000);
+      const ms = performance.now() - t0;
+      check(clock.pending() === 0, `${name}: no timer left`);
+      const sends = (call.sent['set-session-data'] ?? 0) - sentBefore;
+      info.sends[name] = sends;
+      // The room ends in the same state either way.
+      const want = mode === 'replace' ? replaces[updates - 1] : { ...base, ...patches[updates - 1] };
+      check(JSON.stringify(call.meetingSessionState().data) === JSON.stringify(want), `${name}: the room's final state`);
+      if (throttled) {
+        check(sends >= 10 && sends <= 13, `${name}: ${sends} sends in 10 s at a 1000 ms interval`);
+        sync.dispose();
+      } else {
+        check(sends === updates, `${name}: one send per update`);
+      }
+      return ms;
+    } finally {
+      clock.restore();
+    }
+  }
+  const replace = await interleave(
+    {
+      direct: () => run('replace-direct', 'replace', false),
+      throttled: () => run('replace-throttled', 'replace', true),
+      // Not a figure: the same without the call machine's echo of the new state.
+      throttledNoEcho: () => run('replace-throttled-no-echo', 'replace', true, { echo: false }),
+    },
+    { rounds, label: 'sessionData-replace' },
+  );
+  const merge = await interleave(
+    {
+      direct: () => run('merge-direct', 'merge', false),
+      throttled: () => run('merge-throttled', 'merge', true),
+      throttledNoEcho: () => run('merge-throttled-no-echo', 'merge', true, { echo: false }),
+    },
+    { rounds, label: 'sessionData-merge' },
+  );
+  return { replace, merge, info };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. The local room: per-delivery cost of a broadcast with 2 to 128 participants in one page
+
+async function localRoom({ sizes = [2, 8, 32, 128], deliveries = 12_700, rounds = 7 } = {}) {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const rooms = {};
+  for (const size of sizes) {
+    const calls = Array.from({ length: size }, (_, i) =>
+      lib.createLocalCallObject({
+        room: `bench-${size}-${tag}`,
+        transport: 'memory',
+        userName: `p${i}`,
+        // No presence traffic during the timed broadcasts.
+        heartbeatMs: 3_600_000,
+        peerTimeoutMs: 7_200_000,
+      }),
+    );
+    await Promise.all(calls.map((call) => call.join()));
+    const t0 = Date.now();
+    while (!calls.every((call) => Object.keys(call.participants()).length === size)) {
+      check(Date.now() - t0 < 30_000, `room of ${size}: everyone sees everyone`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const room = { calls, received: 0, messages: Math.ceil(deliveries / (size - 1)) };
+    for (const call of calls.slice(1)) call.on('app-message', () => room.received++);
+    rooms[size] = room;
+  }
+  const variants = {};
+  for (const size of sizes) {
+    const room = rooms[size];
+    variants[`n${size}`] = async () => {
+      const [sender] = room.calls;
+      const want = room.messages * (size - 1);
+      room.received = 0;
+      const t0 = performance.now();
+      for (let i = 0; i < room.messages; i++) sender.sendAppMessage({ kind: 'reaction', emoji: '👍', n: i }, '*');
+      while (room.received < want) {
+        await macrotask();
+        check(performance.now() - t0 < 60_000, `room of ${size}: ${room.received} of ${want} delivered`);
+      }
+      const ms = performance.now() - t0;
+      check(room.received === want, `room of ${size}: exactly ${want} deliveries`);
+      return ms / want; // per delivery (one message at one receiver)
+    };
+  }
+  const result = await interleave(variants, { rounds, warmup: 1 });
+  const info = { sizes, messages: Object.fromEntries(sizes.map((s) => [s, rooms[s].messages])) };
+  await Promise.all(Object.values(rooms).flatMap((room) => room.calls.map((call) => call.leave())));
+  return { rounds: result, info };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. A 1 MiB message through the chunking layer (sync.channel), sent and reassembled
+
+/** A value whose JSON text is exactly `size` characters: rows of mixed fields, like an export. */
+function objectOfJsonLength(size) {
+  const rows = [];
+  const value = { kind: 'export', rows, tail: '' };
+  let length = JSON.stringify(value).length;
+  for (let i = 0; length < size - 200; i++) {
+    const row = { id: i, name: `item ${i}`, tags: ['a', 'b', `t${i % 7}`], score: (i * 37) % 1000, ok: i % 2 === 0 };
+    rows.push(row);
+    length += JSON.stringify(row).length + (rows.length > 1 ? 1 : 0);
+  }
+  value.tail = 'x'.repeat(size - JSON.stringify(value).length);
+  check(JSON.stringify(value).length === size, `objectOfJsonLength(${size})`);
+  return value;
+}
+
+async function channel({ rounds = 5, size = 1 << 20 } = {}) {
+  if (typeof new lib.DailySync(new StubCall()).channel !== 'function') return { built: false };
+  const room = `bench-channel-${Math.random().toString(36).slice(2, 8)}`;
+  const a = lib.createLocalCallObject({ room, transport: 'memory', heartbeatMs: 3_600_000, peerTimeoutMs: 7_200_000 });
+  const b = lib.createLocalCallObject({ room, transport: 'memory', heartbeatMs: 3_600_000, peerTimeoutMs: 7_200_000 });
+  await Promise.all([a.join(), b.join()]);
+  const syncA = new lib.DailySync(a);
+  const syncB = new lib.DailySync(b);
+  const chatA = syncA.channel('bench');
+  const chatB = syncB.channel('bench');
+  const incoming = chatB.messages()[Symbol.asyncIterator]();
+  const data = objectOfJsonLength(size);
+  const text = JSON.stringify(data);
+  const received = (value) => (value !== null && typeof value === 'object' && 'data' in value ? value.data : value);
+  const result = await interleave(
+    {
+      channel: async () => {
+        const t0 = performance.now();
+        await chatA.send(data);
+        const { value, done } = await incoming.next();
+        const ms = performance.now() - t0;
+        check(!done, 'the channel delivered the message');
+        check(JSON.stringify(received(value)).length === size, 'the message arrived whole');
+        return ms;
+      },
+      parse: () => time(() => check(JSON.parse(text).rows.length > 0, 'parsed')),
+    },
+    { rounds, warmup: 1 },
+  );
+  await incoming.return?.();
+  syncA.dispose();
+  syncB.dispose();
+  await Promise.all([a.leave(), b.leave()]);
+  return { built: true, rounds: result, info: { size } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. The Rust API's typed send vs the JS API sending the equivalent object
+
+async function rustSend({ rounds = 31, batch = 2000 } = {}) {
+  const call = new StubCall();
+  const sync = new lib.DailySync(call);
+  const payload = lib.benchRustPayload();
+  const size = JSON.stringify(payload).length;
+  const result = await interleave(
+    {
+      js: () =>
+        time(() => {
+          for (let i = 0; i < batch; i++) sync.sendAppMessage(payload);
+        }),
+      rust: () => time(() => check(lib.benchRustSend(call, batch) === batch, 'benchRustSend sent the batch')),
+    },
+    { rounds },
+  );
+  check(JSON.stringify(call.last.data) === JSON.stringify(payload), 'the Rust send made the same object');
+  sync.dispose();
+  return { rounds: result, info: { batch, size } };
+}
+
+const benches = { sendAppMessage, appMessages, appMessagesBreakdown, sessionData, localRoom, channel, rustSend };
+
+export function run(name, options, { profile = false } = {}) {
+  const bench = benches[name];
+  if (!bench) throw new Error(`no benchmark named ${name}`);
+  running = name;
+  profiling = profile;
+  return bench(options);
+}

@@ -1,0 +1,402 @@
+// The benchmark runner (`npm run bench` runs it through scripts/bench.sh, after the builds): opens
+// bench/index.html in headless Chromium, runs each benchmark of bench/bench-page.js in a fresh
+// page, turns the raw per-round times into ratios (the median over rounds, each round timing the
+// variant and the plain path back to back), reads the gzipped sizes the builds wrote, prints the
+// table and writes bench/results.json (and bench/results-raw.json, the raw rounds) and the table
+// in BENCHMARKS.md.
+//
+//   node bench/run.mjs              the full run
+//   node bench/run.mjs --profile    also records a DevTools CPU profile of each benchmark into
+//                                   bench/profiles/ and prints its heaviest functions; profiling
+//                                   slows what it watches, so this writes no results
+//   node bench/run.mjs --only=sessionData,rustSend   a subset, no results written
+import { writeFile, readFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { cpus, totalmem } from 'node:os';
+import { chromium } from 'playwright-core';
+import { startServer, openPage } from '../tests/page/harness.mjs';
+
+/** tests/page/harness.mjs's launchBrowser, plus --expose-gc: each timed variant starts after a full GC. */
+function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--js-flags=--expose-gc',
+    ],
+  });
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const PROFILE = args.includes('--profile');
+const ONLY = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const WRITE = !PROFILE && !ONLY;
+const BENCH_TIMEOUT_MS = 120_000;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round3 = (x) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
+
+/** Per-round ratios `num / den` of a benchmark's rounds: their median and range. */
+function ratio(rounds, num, den) {
+  const each = rounds.map((r) => r[num] / r[den]);
+  return { value: median(each), min: Math.min(...each), max: Math.max(...each), n: each.length };
+}
+
+// ---------------------------------------------------------------------------------------------
+// running the page benchmarks
+
+async function withTimeout(promise, ms, label) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${label}: timed out after ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Summarizes CPU profiles: the functions with the most self time, summed over the profiles. */
+function topFunctions(profiles, count = 16) {
+  const self = new Map();
+  let total = 0;
+  for (const profile of profiles) {
+    const dt = profile.timeDeltas;
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    profile.samples.forEach((id, i) => {
+      const { callFrame } = byId.get(id);
+      const file = callFrame.url ? callFrame.url.replace(/^.*\//, '') : '';
+      let name = callFrame.functionName || '(anonymous)';
+      // The page's own frame around each profiled variant (console.profile's start and stop are
+      // sampled in it) and idle time are not the variant's: left out.
+      if ((name === 'interleave' && file === 'bench-page.js') || name === '(idle)') return;
+      // Rust symbols: drop the crate hashes, keep the path.
+      name = name.replace(/\[[0-9a-f]{16}\]/g, '');
+      if (name.length > 150) name = name.slice(0, 147) + '...';
+      const key = `${name}${file && !file.endsWith('.wasm') ? ` ${file}:${callFrame.lineNumber + 1}` : file ? ' (wasm)' : ''}`;
+      self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+      total += dt[i] ?? 0;
+    });
+  }
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+async function runPageBench(browser, url, name, options = {}) {
+  const { context, page, errors } = await openPage(browser, url);
+  try {
+    const setup = await page.evaluate(async () => {
+      window.bench = await import('/bench/bench-page.js');
+      return window.bench.setup();
+    });
+    if (!setup.benchFeature) throw new Error('bench/pkg was built without the bench feature');
+    // Profiling: the page wraps each timed variant in console.profile(`bench/variant`); CDP hands
+    // each profile back, and they are summed by variant over the rounds.
+    const profiles = new Map();
+    if (PROFILE) {
+      const cdp = await context.newCDPSession(page);
+      cdp.on('Profiler.consoleProfileFinished', ({ title, profile }) => {
+        if (!profiles.has(title)) profiles.set(title, []);
+        profiles.get(title).push(profile);
+      });
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    }
+    const started = Date.now();
+    const result = await withTimeout(
+      page.evaluate(([n, o, p]) => window.bench.run(n, o, { profile: p }), [name, options, PROFILE]),
+      BENCH_TIMEOUT_MS,
+      name,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    if (PROFILE) {
+      await mkdir(`${ROOT}/bench/profiles`, { recursive: true });
+      const report = [];
+      for (const [title, list] of profiles) {
+        const file = title.replace(/[^A-Za-z0-9-]+/g, '_');
+        await writeFile(`${ROOT}/bench/profiles/${file}.cpuprofile`, JSON.stringify(list[list.length - 1]));
+        report.push(`--- ${title}: self time over ${list.length} profiled rounds (last round: bench/profiles/${file}.cpuprofile)`);
+        for (const line of topFunctions(list)) report.push(`  ${line}`);
+      }
+      await writeFile(`${ROOT}/bench/profiles/${name}.txt`, report.join('\n') + '\n');
+      console.log(`\n${report.join('\n')}`);
+    }
+    const pageErrors = errors.filter((e) => e.startsWith('pageerror'));
+    if (pageErrors.length) throw new Error(`${name}: the page threw: ${pageErrors.join('; ')}`);
+    return { ...result, seconds, setup, consoleErrors: errors };
+  } finally {
+    await context.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the figures
+
+const KB = 1024;
+const MiB = 1 << 20;
+
+/** The page benchmark each figure comes from, by the figure's number (4: the builds). */
+const BENCH_OF_FIGURE = { 1: 'sendAppMessage', 2: 'appMessages', 3: 'sessionData', 5: 'localRoom', 6: 'channel', 7: 'rustSend' };
+
+function figuresFrom(raw, sizes) {
+  const figures = [];
+  const add = (id, what, measured, unit, target, extra = {}) => {
+    const value = measured === null ? null : round3(measured.value ?? measured);
+    // A figure whose benchmark was not run (--only) is not a miss; one whose benchmark failed is.
+    const bench = BENCH_OF_FIGURE[id[0]];
+    const notRun = measured === null && bench !== undefined && !(bench in raw);
+    const met = target === null || notRun ? null : value === null ? false : value <= target;
+    if (notRun) what += ' (not run)';
+    extra.notRun = notRun;
+    figures.push({ id, what, value, unit, target, met, spread: measured?.min !== undefined ? [round3(measured.min), round3(measured.max)] : null, rounds: measured?.n ?? null, ...extra });
+  };
+  const failed = (bench) => (raw[bench]?.error ? ` (FAILED: ${raw[bench].error})` : '');
+
+  // 1
+  const r1 = raw.sendAppMessage;
+  add('1', `DailySync.sendAppMessage of a 1 KB object vs the stub's sendAppMessage directly (wrapper / direct)${failed('sendAppMessage')}`,
+    r1?.rounds ? ratio(r1.rounds, 'wrapper', 'direct') : null, 'ratio', 1.25);
+  // 2
+  const r2 = raw.appMessages;
+  const n2 = r2?.info?.n?.toLocaleString('en-US') ?? '100,000';
+  add('2a', `${n2} app-message events through sync.appMessages() (JS async iterator) / the best plain-JS async iterator (ring buffer, one promise per item)${failed('appMessages')}`,
+    r2?.rounds ? ratio(r2.rounds, 'jsIterator', 'plainIterator') : null, 'ratio', 1.5);
+  add('2b', `${n2} app-message events through a Rust Stream (DailySync::app_messages::<serde_json::Value>()) / the plain-JS async iterator${failed('appMessages')}`,
+    r2?.rustRounds ? ratio(r2.rustRounds, 'rustStream', 'plainIterator') : null, 'ratio', 1.5);
+  add('2c', `${n2} app-message events to a plain synchronous listener / the plain-JS async iterator (reference)${failed('appMessages')}`,
+    r2?.rounds ? ratio(r2.rounds, 'listener', 'plainIterator') : null, 'ratio', null);
+  // 3
+  const r3 = raw.sessionData;
+  add('3a', `600 replace updates (60 Hz, 10 s) of a 10 KB session state: CPU time in sync.setSessionData and its timer sends / 600 direct setMeetingSessionData calls${failed('sessionData')}`,
+    r3?.replace ? ratio(r3.replace, 'throttled', 'direct') : null, 'ratio', 0.35);
+  add('3b', `600 small shallow-merges (60 Hz, 10 s) into a 10 KB session state: sync.mergeSessionData and its timer sends / 600 direct setMeetingSessionData(patch, 'shallow-merge') calls${failed('sessionData')}`,
+    r3?.merge ? ratio(r3.merge, 'throttled', 'direct') : null, 'ratio', 0.35);
+  // 4
+  add('4a', `gzipped wasm + JS glue, core build (no local room, no REST; target/pkg-core: wasm ${sizes.core?.wasm_gz ?? '?'} + JS ${sizes.core?.js_gz ?? '?'})`,
+    sizes.core ? sizes.core.total_gz : null, 'bytes', 18 * KB);
+  add('4b', `gzipped wasm + JS glue, full npm package (pkg: wasm ${sizes.full?.wasm_gz ?? '?'} + JS ${sizes.full?.js_gz ?? '?'})`,
+    sizes.full ? sizes.full.total_gz : null, 'bytes', 45 * KB);
+  // 5
+  const r5 = raw.localRoom;
+  for (const [id, n] of [['5a', 8], ['5b', 32], ['5c', 128]]) {
+    add(id, `local room (memory transport), ${n} participants in one page: time per delivery (one message at one receiver) of one sender's broadcasts / 2 participants${failed('localRoom')}`,
+      r5?.rounds ? ratio(r5.rounds, `n${n}`, 'n2') : null, 'ratio', 2);
+  }
+  // 6
+  const r6 = raw.channel;
+  if (r6 && r6.built === false) {
+    add('6a', 'a 1 MiB message through the chunking layer (sync.channel), sent and reassembled (not built yet)', null, 'MiB/s', null);
+    add('6b', 'the same, time / JSON.parse of the same 1 MiB text (not built yet)', null, 'ratio', null);
+  } else {
+    const throughput = r6?.rounds ? (() => {
+      const each = r6.rounds.map((r) => r6.info.size / MiB / (r.channel / 1000));
+      return { value: median(each), min: Math.min(...each), max: Math.max(...each), n: each.length };
+    })() : null;
+    add('6a', `a 1 MiB message through the chunking layer (sync.channel, two local call objects, memory transport), sent and reassembled${failed('channel')}`,
+      throughput, 'MiB/s', null);
+    add('6b', `the same, time / JSON.parse of the same 1 MiB text${failed('channel')}`,
+      r6?.rounds ? ratio(r6.rounds, 'channel', 'parse') : null, 'ratio', null);
+  }
+  // 7
+  const r7 = raw.rustSend;
+  add('7', `typed send_app_message of a ${r7?.info?.size ?? '~1 KB'}-character struct (Rust API) / the JS API's sendAppMessage of the equivalent object${failed('rustSend')}`,
+    r7?.rounds ? ratio(r7.rounds, 'rust', 'js') : null, 'ratio', null);
+  return figures;
+}
+
+/** Not figures: where the time of the missed ones goes (see BENCHMARKS.md). */
+function breakdownFrom(raw) {
+  const rows = [];
+  const perEvent = (rounds, name, n) => `${((1000 * median(rounds.map((x) => x[name]))) / n).toFixed(3)} µs per event`;
+  const a = raw.appMessages;
+  if (a?.rounds) {
+    for (const [name, label] of [
+      ['plainIterator', 'the plain-JS iterator itself'],
+      ['jsIterator', 'sync.appMessages() (figure 2a)'],
+      ['glueIterator', "DailySync's JS iterator class (glue.js) fed by a JS listener: no hop through wasm"],
+    ]) {
+      if (!(name in a.rounds[0])) continue;
+      rows.push([`2 / ${name}`, `${label} / plain-JS iterator`, round3(ratio(a.rounds, name, 'plainIterator').value), perEvent(a.rounds, name, a.info.n)]);
+    }
+  }
+  const b = raw.appMessagesBreakdown;
+  if (b?.rounds) {
+    const what = {
+      plainIterator: 'the plain-JS iterator itself (in the rounds of this set)',
+      rustEvents: 'Rust: the raw EventStream, no decoding (fan-out, buffer, waker)',
+      rustCachedKeys: "Rust: the raw EventStream + AppMessages<serde_json::Value>'s decoding, keys made once",
+      rustJson: 'Rust: the raw EventStream + JSON.stringify(data) + serde_json::from_str',
+      rustTyped: 'Rust: app_messages::<struct Reaction>()',
+      rustStream: 'Rust: app_messages::<serde_json::Value>() (figure 2b)',
+    };
+    for (const [name, label] of Object.entries(what)) {
+      rows.push([`2 / ${name}`, `${label} / plain-JS iterator`, round3(ratio(b.rounds, name, 'plainIterator').value), perEvent(b.rounds, name, b.info.n)]);
+    }
+  }
+  const s = raw.sessionData;
+  if (s?.replace) {
+    for (const mode of ['replace', 'merge']) {
+      const r = ratio(s[mode], 'throttledNoEcho', 'direct');
+      const perCall = (x) => ((1000 * median(s[mode].map((y) => y[x]))) / s.info.updates).toFixed(1);
+      rows.push([`3 / ${mode}`, `throttled without the echo of the new state / direct`, round3(r.value),
+        `µs per update: direct ${perCall('direct')}, throttled ${perCall('throttled')}, without echo ${perCall('throttledNoEcho')}`]);
+    }
+  }
+  return rows;
+}
+
+/** A table cell's text for Markdown: pipes escaped, and `<`/`>` too (`Stream<T>` is not a tag). */
+const markdownCell = (text) => String(text).replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+function table(figures, { markdown }) {
+  const show = (v) => (v === null ? '—' : typeof v === 'number' ? String(v) : v);
+  const met = (f) => (f.notRun ? 'not run' : f.met === null ? '(report)' : f.met ? 'met' : 'MISSED');
+  const rows = figures.map((f) => [
+    f.id,
+    f.what,
+    show(f.value),
+    f.unit,
+    f.target === null ? '—' : `≤ ${f.target}`,
+    met(f),
+    f.spread ? `${f.spread[0]} – ${f.spread[1]} (${f.rounds})` : '—',
+  ]);
+  const head = ['#', 'what', 'value', 'unit', 'target', 'met', 'range over rounds (rounds)'];
+  if (markdown) {
+    const line = (cells) => `| ${cells.map(markdownCell).join(' | ')} |`;
+    return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+  }
+  const short = rows.map((r) => [r[0], r[1].length > 88 ? r[1].slice(0, 85) + '...' : r[1], ...r.slice(2)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...short.map((r) => String(r[i]).length)));
+  const fmt = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...short.map(fmt)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The lines of daily-js 0.92.2 (node_modules/@daily-co/daily-js/dist/daily-esm.js) that
+ * bench/stub-call.js imitates, as BENCHMARKS.md quotes them: if one is gone, daily-js changed and
+ * the stub must be checked again.
+ */
+const DAILY_JS = 'node_modules/@daily-co/daily-js/dist/daily-esm.js';
+const STUB_QUOTES = [
+  'key:"sendAppMessage",value:function(e){var t=arguments.length>1&&void 0!==arguments[1]?arguments[1]:"*";if(dc(this._callState,"sendAppMessage()"),JSON.stringify(e).length>this._maxAppMessageSize)throw new Error("Message data too large. Max size is "+this._maxAppMessageSize);return this.sendMessageToCallMachine({action:"app-msg",data:e,to:t}),this}',
+  'key:"setMeetingSessionData",value:function(e){var t=arguments.length>1&&void 0!==arguments[1]?arguments[1]:"replace";gc(this._callObjectMode,"setMeetingSessionData()"),dc(this._callState,"setMeetingSessionData");try{!function(e,t){new Ha({data:e,mergeStrategy:t})}(e,t)}',
+  'r=JSON.stringify(e),t===za){var i=JSON.parse(r);S(i,e)||console.warn(',
+  'else if(t===Wa)for(var o in e)if(Object.hasOwnProperty.call(e,o)&&void 0!==e[o]){var a=JSON.parse(JSON.stringify(e[o]));S(e[o],a)||',
+  'var i=Ba({},e);if(i.what=na,i.from="module",i.callClientId=n,t){',
+  'var a=r?r.contentWindow:window,s=this._callMachineTargetOrigin(r);s&&a.postMessage(i,s)',
+  'function k(e,t,n){for(n of e.keys())if(S(n,t))return n}function S(e,t){var n,r,i;if(e===t)return!0;',
+];
+
+async function checkStubAgainstDailyJs() {
+  let source;
+  try {
+    source = await readFile(`${ROOT}/${DAILY_JS}`, 'utf8');
+  } catch {
+    return `${DAILY_JS} is missing (npm ci): the stub could not be checked`;
+  }
+  const gone = STUB_QUOTES.filter((quote) => !source.includes(quote));
+  return gone.length ? `daily-js changed: ${gone.length} of the lines bench/stub-call.js imitates are gone (${gone.map((q) => q.slice(0, 40)).join('; ')})` : null;
+}
+
+const BENCHES = ['sendAppMessage', 'appMessages', 'appMessagesBreakdown', 'sessionData', 'localRoom', 'channel', 'rustSend'];
+
+async function readSize(path) {
+  try {
+    return JSON.parse(await readFile(`${ROOT}/${path}`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  const stubWarning = await checkStubAgainstDailyJs();
+  if (stubWarning) console.warn(`[bench] WARNING: ${stubWarning}`);
+  const server = await startServer({ root: ROOT });
+  const browser = await launchBrowser();
+  const raw = {};
+  let crashed = false;
+  const t0 = Date.now();
+  try {
+    for (const name of BENCHES) {
+      if (ONLY && !ONLY.includes(name)) continue;
+      process.stderr.write(`[bench] ${name} ... `);
+      try {
+        raw[name] = await runPageBench(browser, `${server.url}/bench/index.html`, name);
+        process.stderr.write(`${raw[name].seconds.toFixed(1)} s\n`);
+      } catch (error) {
+        crashed = true;
+        raw[name] = { error: String(error.message ?? error).split('\n')[0] };
+        process.stderr.write(`FAILED: ${raw[name].error}\n`);
+      }
+    }
+  } finally {
+    await browser.close().catch(() => {});
+    await server.close();
+  }
+  const browserVersion = raw.sendAppMessage?.setup?.userAgent ?? Object.values(raw).find((r) => r?.setup)?.setup.userAgent;
+  const sizes = { core: await readSize('target/pkg-core/size.json'), full: await readSize('pkg/size.json') };
+  const figures = figuresFrom(raw, sizes);
+  console.log('\n' + table(figures, { markdown: false }));
+  const breakdown = breakdownFrom(raw);
+  if (breakdown.length) {
+    console.log('\nbreakdown (not figures):');
+    for (const row of breakdown) console.log(`  ${row[0].padEnd(22)} ${String(row[2]).padStart(8)}  ${row[1]}; ${row[3]}`);
+  }
+  const missed = figures.filter((f) => f.met === false);
+  console.log(missed.length ? `\n${missed.length} figure(s) MISSED their target: ${missed.map((f) => f.id).join(', ')}` : '\nevery figure with a target met it');
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${browserVersion ?? 'Chromium'}; Node ${process.version}`;
+  if (WRITE) {
+    const results = figures.map(({ id, what, value, unit, target, met }) => ({ id, what, value, unit, target, met }));
+    await writeFile(`${ROOT}/bench/results.json`, JSON.stringify(results, null, 2) + '\n');
+    await writeFile(`${ROOT}/bench/results-raw.json`, JSON.stringify({ date: new Date().toISOString(), machine, sizes, raw }, null, 2) + '\n');
+    const doc = `${ROOT}/BENCHMARKS.md`;
+    const text = await readFile(doc, 'utf8');
+    const begin = '<!-- bench:results:begin -->';
+    const end = '<!-- bench:results:end -->';
+    const at = text.indexOf(begin);
+    const until = text.indexOf(end);
+    if (at >= 0 && until > at) {
+      const block = [
+        begin,
+        `Run on ${new Date().toISOString().slice(0, 10)} (${((Date.now() - t0) / 1000).toFixed(0)} s of benchmarks), ${machine}.`,
+        ...(stubWarning ? ['', `**Warning:** ${stubWarning}.`] : []),
+        '',
+        table(figures, { markdown: true }),
+        '',
+        ...(breakdown.length
+          ? ['Breakdown of the missed runtime figures (not figures; same run, same method):', '',
+             '| part | what | ratio | per item |', '|---|---|---|---|',
+             ...breakdown.map((row) => `| ${row.map(markdownCell).join(' | ')} |`), '']
+          : []),
+        end,
+      ].join('\n');
+      await writeFile(doc, text.slice(0, at) + block + text.slice(until + end.length));
+      console.log('wrote bench/results.json, bench/results-raw.json and the table in BENCHMARKS.md');
+    } else {
+      console.log('wrote bench/results.json and bench/results-raw.json (BENCHMARKS.md has no results markers)');
+    }
+  } else {
+    console.log(PROFILE ? '(profiling run: no results written)' : '(partial run: no results written)');
+  }
+  if (crashed) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
