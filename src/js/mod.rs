@@ -10,6 +10,8 @@ pub use types::{DailySyncOptionsArg, LocalCallObjectOptionsArg, RecipientArg};
 
 #[cfg(feature = "channels")]
 pub use channel::JsChannel as Channel;
+#[cfg(feature = "rest")]
+pub(crate) use sync::kind_of;
 #[cfg(any(feature = "local-room", feature = "channels"))]
 pub(crate) use sync::recipient_from_js;
 pub use sync::JsDailySync as DailySync;

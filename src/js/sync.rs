@@ -39,6 +39,12 @@ extern "C" {
     fn shape_participant(participant: &JsValue) -> JsValue;
 
     fn settle(promise: &js_sys::Promise, map_error: &Function) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_name = kindOf)]
+    pub(crate) fn kind_of(value: &JsValue) -> String;
+
+    #[wasm_bindgen(js_name = copyArray)]
+    fn copy_array(value: &JsValue) -> JsValue;
 }
 
 /// What feeds an iterator (an event subscription, a channel's sink guard): dropped when it ends.
@@ -156,8 +162,12 @@ pub(crate) fn recipient_from_js(to: &JsValue) -> Result<Recipient, Error> {
         Recipient::All
     } else if let Some(id) = to.as_string() {
         Recipient::from(id)
-    } else if Array::is_array(to) {
-        let ids: Array = to.clone().unchecked_into();
+    } else if kind_of(to) == "array" {
+        let ids = copy_array(to);
+        if ids.is_null() {
+            return Err(Error::InvalidRecipient("reading the list of session ids threw".into()));
+        }
+        let ids: Array = ids.unchecked_into();
         let ids = ids
             .iter()
             .map(|id| id.as_string().ok_or_else(|| Error::InvalidRecipient("every session id must be a string".into())))
@@ -172,12 +182,10 @@ pub(crate) fn recipient_from_js(to: &JsValue) -> Result<Recipient, Error> {
 
 /// The own enumerable entries of a plain object (what daily-js accepts as session data).
 fn own_entries(data: &JsValue) -> Result<Vec<(String, JsValue)>, Error> {
-    let plain = data.is_object() && {
-        let prototype = js_sys::Object::get_prototype_of(data);
-        prototype.is_null() || prototype == js_sys::Object::get_prototype_of(&js_sys::Object::new())
-    };
-    if !plain {
-        return Err(Error::NotPlainObject);
+    match kind_of(data).as_str() {
+        "plain" => {}
+        "hostile" => return Err(Error::NotSerializable("inspecting the object threw".into())),
+        _ => return Err(Error::NotPlainObject),
     }
     let entries = crate::sys::object_entries(data).map_err(|thrown| {
         let message = thrown.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
@@ -394,7 +402,7 @@ impl JsDailySync {
     /// app messages that fit and put back together, in order, on every receiver.
     pub fn channel(
         &self,
-        name: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "ChannelOptions")] options: Option<JsValue>,
     ) -> Result<JsChannel, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
@@ -404,7 +412,8 @@ impl JsDailySync {
             Some(size) if size >= 1.0 => size as usize,
             Some(_) => return Err(invalid("options.maxSize must be at least 1").into()),
         };
-        let core = self.state.channel(name, max_size)?;
+        let name = name.as_string().ok_or_else(|| invalid("the channel name must be a string"))?;
+        let core = self.state.channel(&name, max_size)?;
         Ok(JsChannel::new(core, self.state.clone()))
     }
 

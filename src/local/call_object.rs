@@ -335,9 +335,10 @@ impl LocalRoomBridge {
             if room.node.as_ref().is_some_and(|node| node.meeting_state().as_str() != "left-meeting") {
                 return Err(js_sys::Error::new("Already joined or joining a meeting.").into());
             }
-            if let Some(data) = user_data {
-                room.user_data = Some(Json::parse(&data).map_err(|_| js_sys::Error::new("userData must be JSON"))?);
-            }
+            let user_data = match user_data {
+                Some(data) => Some(Json::parse(&data).map_err(|_| js_sys::Error::new("userData must be JSON"))?),
+                None => room.user_data.clone(),
+            };
             let settings = room.settings.clone();
             let id = session_id();
             let identity = Identity {
@@ -347,9 +348,10 @@ impl LocalRoomBridge {
                 owner: settings.owner,
             };
             let mut node = Node::new(settings.config.clone(), identity);
-            if let Some(data) = room.user_data.clone() {
+            if let Some(data) = &user_data {
                 node.set_user_data(now(), Some(data.as_str())).map_err(throw)?;
             }
+            room.user_data = user_data;
             let inbox = LocalRoomBridge::inbox(Rc::downgrade(&self.room));
             room.transport = Some(match &settings.transport {
                 TransportKind::Memory { link, seed } => Transport::memory(&settings.config.room, *link, *seed, inbox),

@@ -16,6 +16,13 @@ function participant(p) {
   return p;
 }
 
+/** EventEmitter's own check, word for word. */
+function checkListener(listener) {
+  if (typeof listener !== 'function') {
+    throw new TypeError(`The "listener" argument must be of type function. Received ${listener === null ? 'null' : typeof listener}`);
+  }
+}
+
 export class LocalCallObject {
   constructor(bridge, options) {
     this._bridge = bridge;
@@ -29,6 +36,7 @@ export class LocalCallObject {
 
   // --- EventEmitter, as daily-js's call object has it ---
   on(name, listener) {
+    checkListener(listener);
     if (!this._listeners.has(name)) this._listeners.set(name, []);
     this._listeners.get(name).push(listener);
     return this;
@@ -41,6 +49,7 @@ export class LocalCallObject {
     return this.on(name, wrapped);
   }
   off(name, listener) {
+    checkListener(listener);
     const list = this._listeners.get(name);
     if (list) {
       const at = list.indexOf(listener);
@@ -99,7 +108,8 @@ export class LocalCallObject {
   }
 
   // --- the call ---
-  join(options = {}) {
+  join(options) {
+    if (options === null || typeof options !== 'object') options = {};
     if (this._destroyed) return Promise.reject(new Error('Use after destroy'));
     if (this._joining) return this._joining.promise;
     if (this.meetingState() === 'joined-meeting') {
@@ -107,12 +117,17 @@ export class LocalCallObject {
       return Promise.resolve(undefined);
     }
     let userData;
-    if (options.userData !== undefined) userData = JSON.stringify(options.userData);
+    try {
+      if (options.userData !== undefined) userData = JSON.stringify(options.userData);
+    } catch (error) {
+      return Promise.reject(Error(`userData must be serializable to JSON: ${error}`));
+    }
     const pending = {};
     pending.promise = new Promise((resolve, reject) => Object.assign(pending, { resolve, reject }));
     this._joining = pending;
     try {
-      this._bridge.join(options.userName ?? this._options.userName, userData);
+      const userName = options.userName ?? this._options.userName;
+      this._bridge.join(typeof userName === 'string' ? userName : undefined, userData);
     } catch (error) {
       this._joining = null;
       return Promise.reject(error);

@@ -90,9 +90,20 @@ impl JsRestClient {
     /// Sends `data` (a plain object within 4096 characters) into `roomName`, to `'*'` (everyone)
     /// or one session id; resolves with Daily's answer (`{ sent: "true" }`).
     #[wasm_bindgen(js_name = sendAppMessage, unchecked_return_type = "Promise<{ sent: string }>")]
-    pub fn send_app_message(&self, room_name: JsValue, data: JsValue, recipient: Option<String>) -> Promise {
+    pub fn send_app_message(
+        &self,
+        room_name: JsValue,
+        data: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] recipient: Option<JsValue>,
+    ) -> Promise {
         let client = self.clone();
         wasm_bindgen_futures::future_to_promise(async move {
+            let recipient = match recipient.filter(|r| !r.is_undefined() && !r.is_null()) {
+                None => None,
+                Some(r) => Some(r.as_string().ok_or_else(|| {
+                    Error::InvalidRecipient("the recipient must be '*' or a session id (a string)".into())
+                })?),
+            };
             let request = client.request(&room_name, &data, recipient.as_deref())?;
             Ok(client.send(&request).await?)
         })
@@ -102,12 +113,10 @@ impl JsRestClient {
 impl JsRestClient {
     fn request(&self, room: &JsValue, data: &JsValue, recipient: Option<&str>) -> Result<SendAppMessage, Error> {
         let room = room.as_string().ok_or_else(|| Error::InvalidArgument("the room name must be a string".into()))?;
-        let plain = data.is_object() && !js_sys::Array::is_array(data) && {
-            let prototype = js_sys::Object::get_prototype_of(data);
-            prototype.is_null() || prototype == js_sys::Object::get_prototype_of(&js_sys::Object::new())
-        };
-        if !plain {
-            return Err(Error::NotPlainObject);
+        match crate::js::kind_of(data).as_str() {
+            "plain" => {}
+            "hostile" => return Err(Error::NotSerializable("inspecting the data threw".into())),
+            _ => return Err(Error::NotPlainObject),
         }
         let text = js_sys::JSON::stringify(data)
             .ok()

@@ -120,11 +120,15 @@ impl<V: SessionValue> Driver<V> {
             return; // a garbage state from a peer is ignored, never fatal
         }
         let Ok(entries) = crate::sys::object_entries(data) else { return };
-        let state = entries.iter().filter_map(|pair| {
-            let pair: js_sys::Array = pair.unchecked_into();
-            let key = pair.get(0).as_string()?;
-            Some((key, V::from_js(pair.get(1))?))
-        });
+        // Measured before the throttle is borrowed: a value's toJSON may call back in.
+        let state: Vec<_> = entries
+            .iter()
+            .filter_map(|pair| {
+                let pair: js_sys::Array = pair.unchecked_into();
+                let key = pair.get(0).as_string()?;
+                Some((key, V::from_js(pair.get(1))?))
+            })
+            .collect();
         self.throttle.borrow_mut().remote(state, now());
     }
 
