@@ -29,6 +29,9 @@ const shapes = {
   identity: (e) => e,
 };
 
+/** The most items an iterator keeps for a reader that is not reading (events::STREAM_BUFFER). */
+const MAX_WAITING = 65536;
+
 export class EventIterator {
   constructor(kind, close) {
     this._shape = shapes[kind] || shapes.identity;
@@ -50,7 +53,18 @@ export class EventIterator {
     }
     if (value === undefined) return;
     if (this._waiting.length > 0) this._waiting.shift()({ value, done: false });
-    else this._items.push(value);
+    else {
+      // As the Rust streams: a reader that fell this far behind loses the oldest, so a peer's
+      // flood cannot grow memory without bound.
+      if (this._items.length - this._head >= MAX_WAITING) {
+        this._items[this._head++] = undefined;
+        if (this._head >= MAX_WAITING) {
+          this._items = this._items.slice(this._head);
+          this._head = 0;
+        }
+      }
+      this._items.push(value);
+    }
   }
 
   next() {

@@ -159,7 +159,8 @@ impl<V: SessionValue> Driver<V> {
 
     /// Sends what is pending now, whatever the window.
     pub(crate) fn flush(&self) -> Result<(), Error> {
-        self.timer.borrow_mut().take();
+        // The timer stays: when it fires it finds nothing to send, and sets the next one (the end
+        // of the sent update's in-flight window).
         let outgoing = self.throttle.borrow_mut().flush(now());
         match outgoing {
             Some(outgoing) => self.send(outgoing),
