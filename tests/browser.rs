@@ -254,11 +254,11 @@ extern "C" {
     type LocalCall;
 }
 
-#[wasm_bindgen_test]
-async fn the_rust_api_runs_on_the_local_room() {
+/// Ada and Bo, joined to the in-page local room `room`, each with a DailySync.
+async fn joined_pair(room: &str) -> (DailySync, DailySync) {
     use daily_sync::local::{local_call_object, LocalCallOptions};
     let options = |name: &str| LocalCallOptions {
-        room: Some("rust-api".into()),
+        room: Some(room.into()),
         user_name: Some(name.into()),
         transport: Some("memory".into()),
         ..Default::default()
@@ -267,7 +267,12 @@ async fn the_rust_api_runs_on_the_local_room() {
     for call in [&ada, &bo] {
         wasm_bindgen_futures::JsFuture::from(call.unchecked_ref::<LocalCall>().join_local()).await.unwrap();
     }
-    let (ada, bo) = (DailySync::new(ada).unwrap(), DailySync::new(bo).unwrap());
+    (DailySync::new(ada).unwrap(), DailySync::new(bo).unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn the_rust_api_runs_on_the_local_room() {
+    let (ada, bo) = joined_pair("rust-api").await;
     let mut at_bo = bo.app_messages::<Reaction>().unwrap();
     ada.send_app_message(&Reaction { emoji: "👋".into() }, Recipient::All).unwrap();
     let got = at_bo.next().await.unwrap().unwrap();
@@ -293,18 +298,7 @@ struct Note {
 #[wasm_bindgen_test]
 async fn channels_carry_typed_messages_past_the_app_message_limit() {
     use daily_sync::channel::ChannelIssue;
-    use daily_sync::local::{local_call_object, LocalCallOptions};
-    let options = |name: &str| LocalCallOptions {
-        room: Some("rust-channel".into()),
-        user_name: Some(name.into()),
-        transport: Some("memory".into()),
-        ..Default::default()
-    };
-    let (ada, bo) = (local_call_object(&options("Ada")).unwrap(), local_call_object(&options("Bo")).unwrap());
-    for call in [&ada, &bo] {
-        wasm_bindgen_futures::JsFuture::from(call.unchecked_ref::<LocalCall>().join_local()).await.unwrap();
-    }
-    let (ada, bo) = (DailySync::new(ada).unwrap(), DailySync::new(bo).unwrap());
+    let (ada, bo) = joined_pair("rust-channel").await;
     let mut notes = bo.channel::<Note>("notes").unwrap().messages();
     let mut plain = bo.app_messages::<serde_json::Value>().unwrap();
     let long = Note { text: "é\"'\\".repeat(20_000) };
