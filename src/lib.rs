@@ -12,9 +12,26 @@
 //! - `messages`, `user_data`, [`session`]: the three mechanisms;
 //! - [`local`]: the local room (a pure room model, plus its transports in wasm);
 //! - `rest`: the REST client for backends;
-//! - `js`: the `#[wasm_bindgen]` exports that make the npm package.
+//! - `convert`: conversions at the JS boundary (recipients, the JS face of [`Error`]);
+//! - `js`: the `#[wasm_bindgen]` exports that make the npm package, one module per entry (behind the
+//!   `npm-*` features, which a Rust app never turns on).
 #![deny(missing_docs, missing_debug_implementations)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+
+/// A module of the crate's internals: public (and hidden from the docs) only with the `internals`
+/// feature, which the dev server and this crate's tests turn on; crate-private otherwise.
+macro_rules! internal_mod {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        $(#[$meta])*
+        #[cfg(not(feature = "internals"))]
+        #[allow(dead_code, unreachable_pub)]
+        pub(crate) mod $name;
+    };
+}
 
 pub mod channel;
 pub mod payload;
@@ -30,11 +47,22 @@ pub use payload::{Error, Recipient};
 #[cfg(feature = "bench")]
 pub mod bench;
 
+pub(crate) mod convert;
 mod daily_errors;
-pub mod events;
-pub mod js;
+internal_mod!(events);
+#[cfg(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))]
+mod js;
 pub mod messages;
 mod sync;
-pub mod sys;
+internal_mod!(sys);
 pub mod user_data;
 pub use sync::DailySync;
+
+/// The default npm entry's allocator. Its wasm has no threads, so one that assumes a single thread
+/// is sound; a free list is enough for the little this entry allocates, at a tenth of the code.
+#[cfg(all(feature = "npm-core", target_arch = "wasm32"))]
+#[global_allocator]
+#[allow(unsafe_code)]
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread only.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -1428,11 +1428,11 @@ fn run_throttle_case(ops: Vec<ThrottleOp>) -> Result<(), TestCaseError> {
                 prop_assert!(!throttle.has_pending(), "pending after a flush");
             }
         }
-        let view: Vec<(&str, &Sized_)> = throttle.view().collect();
+        let view: Vec<(&str, &Sized_)> = throttle.view().map(|(k, v)| (k.as_str(), v)).collect();
         let keys: HashSet<&str> = view.iter().map(|(k, _)| *k).collect();
         prop_assert_eq!(keys.len(), view.len(), "a key twice in the view");
         for (key, value) in &view {
-            prop_assert_eq!(throttle.get(key), Some(*value));
+            prop_assert_eq!(throttle.get(*key), Some(*value));
         }
         // With sizes a JS string can have, the running size is the view's exact JSON length.
         if realistic {

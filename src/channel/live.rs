@@ -144,7 +144,7 @@ impl ChannelCore {
     }
 
     /// Stops listening: no more messages, no timer.
-    #[cfg_attr(not(feature = "channels"), allow(dead_code))]
+    #[cfg_attr(not(feature = "npm-channels"), allow(dead_code))]
     pub(crate) fn close(&self) {
         self.subscriptions.borrow_mut().clear();
         self.timer.borrow_mut().take();

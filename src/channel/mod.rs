@@ -6,9 +6,9 @@
 //! - [`codec`]: the wire format, and splitting a message's JSON text into chunks;
 //! - [`reassembly`]: the receiver, pure and clock-free (the time is passed in).
 
-pub mod codec;
+internal_mod!(codec);
 pub(crate) mod live;
-pub mod reassembly;
+internal_mod!(reassembly);
 mod typed;
 
 pub use typed::{Channel, ChannelIssue, ChannelMessage, ChannelMessages};

@@ -1,17 +1,12 @@
-//! The `#[wasm_bindgen]` exports that make the npm package `daily-sync`, with their TypeScript types.
+//! The `#[wasm_bindgen]` exports of the npm package, one module per entry; `scripts/build.sh`
+//! builds each entry's wasm with only its own feature on, so an entry loads only its own code.
+//! The hand-written ES modules in `npm/` wrap these into the public JS API.
 
-#[cfg(feature = "channels")]
+#[cfg(feature = "npm-channels")]
 mod channel;
-mod error;
+#[cfg(feature = "npm-local")]
+mod local;
+#[cfg(feature = "npm-rest")]
+mod rest;
+#[cfg(feature = "npm-core")]
 mod sync;
-mod types;
-
-pub use types::{DailySyncOptionsArg, LocalCallObjectOptionsArg, RecipientArg};
-
-#[cfg(feature = "channels")]
-pub use channel::JsChannel as Channel;
-#[cfg(feature = "rest")]
-pub(crate) use sync::kind_of;
-#[cfg(any(feature = "local-room", feature = "channels"))]
-pub(crate) use sync::recipient_from_js;
-pub use sync::JsDailySync as DailySync;

@@ -13,7 +13,7 @@ use super::protocol::Json;
 use super::room::{Event, Identity, Node, NodeConfig, Output, Participant};
 use super::sim::Link;
 use super::transport::{Inbox, Transport};
-use crate::js::recipient_from_js;
+use crate::convert::recipient_from_js;
 use crate::payload::Error;
 use crate::session::throttle::Strategy;
 
@@ -498,9 +498,7 @@ impl LocalRoomBridge {
 /// `createLocalCallObject(options)`: a call object with daily-js's surface, in a local room that
 /// needs no Daily account. Participants of the same `room` (default "local") in this page and in
 /// other tabs of this browser are in one room.
-#[wasm_bindgen(js_name = createLocalCallObject, unchecked_return_type = "LocalCallObject")]
-pub fn create_local_call_object(options: Option<crate::js::LocalCallObjectOptionsArg>) -> Result<JsValue, JsValue> {
-    let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
+pub(crate) fn create_local_call_object(options: JsValue) -> Result<JsValue, JsValue> {
     let settings = Settings::from_js(&options)?;
     let bridge = LocalRoomBridge {
         room: Rc::new(RefCell::new(Room {
@@ -516,44 +514,6 @@ pub fn create_local_call_object(options: Option<crate::js::LocalCallObjectOption
     };
     Ok(LocalCallObjectJs::new(bridge, &options).into())
 }
-
-#[wasm_bindgen(typescript_custom_section)]
-const LOCAL_TYPES: &'static str = r#"
-/** Options of `createLocalCallObject(options)`. */
-export interface LocalCallObjectOptions {
-  /** The room's name (default "local"): call objects with the same name are in one room. */
-  room?: string;
-  /** The local participant's name (join({ userName }) overrides it). */
-  userName?: string;
-  userId?: string;
-  owner?: boolean;
-  /** 'broadcast' (default where BroadcastChannel exists: this page and other tabs), 'memory'
-   *  (this page only, with optional injected network conditions) or 'websocket' (the dev server). */
-  transport?: 'broadcast' | 'memory' | 'websocket';
-  /** The dev server's room socket, with transport 'websocket'. */
-  url?: string;
-  /** The least time between two session state broadcasts (default 1000). */
-  sessionDataSyncMs?: number;
-  /** How long a userData change waits before it propagates (default 0). */
-  userDataDelayMs?: number;
-  joinWindowMs?: number;
-  heartbeatMs?: number;
-  peerTimeoutMs?: number;
-  appMessageLimit?: number;
-  /** With transport 'memory': injected latency, jitter and loss, from a seeded generator. */
-  network?: { latencyMs?: number; jitterMs?: number; dropRate?: number; seed?: number };
-}
-
-/** A call object for a local room, with the daily-js call-object surface DailySync uses. */
-export interface LocalCallObject extends DailyCallLike {
-  join(options?: { userName?: string; userData?: unknown }): Promise<Record<string, any>>;
-  leave(): Promise<void>;
-  destroy(): Promise<void>;
-  meetingState(): 'new' | 'joining-meeting' | 'joined-meeting' | 'left-meeting';
-  emit(event: string, payload: unknown): boolean;
-  listenerCount(event: string): number;
-}
-"#;
 
 /// The options of [`local_call_object`], the Rust face of `createLocalCallObject` (each `None`
 /// keeps the default; see the JS options for what each does).
@@ -588,6 +548,6 @@ pub struct LocalCallOptions {
 /// ```
 pub fn local_call_object(options: &LocalCallOptions) -> Result<JsValue, Error> {
     let options = crate::messages::to_js(options)?;
-    create_local_call_object(Some(options.unchecked_into()))
+    create_local_call_object(options)
         .map_err(|thrown| crate::daily_errors::classify(thrown, || None))
 }

@@ -1,9 +1,11 @@
 //! The local room: a stand-in for a Daily call that needs no Daily account.
 
 mod call_object;
-pub mod protocol;
-pub mod room;
-pub mod sim;
+internal_mod!(protocol);
+internal_mod!(room);
+internal_mod!(sim);
 mod transport;
 
-pub use call_object::{create_local_call_object, local_call_object, LocalCallOptions, LocalRoomBridge};
+#[cfg(feature = "npm-local")]
+pub(crate) use call_object::create_local_call_object;
+pub use call_object::{local_call_object, LocalCallOptions, LocalRoomBridge};

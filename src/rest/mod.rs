@@ -8,11 +8,9 @@
 //! This module is the part that needs no network: validating a request, building its path and
 //! body, reading Daily's answer, and the retry policy, so it is tested natively.
 
-mod client;
 #[cfg(feature = "rest-native")]
 pub mod native;
 
-pub use client::{DailyRestClientOptionsArg, JsRestClient};
 
 use core::fmt;
 

@@ -50,14 +50,26 @@ impl<V: SessionValue> fmt::Debug for Driver<V> {
 }
 
 impl<V: SessionValue> Driver<V> {
-    /// Starts following the room's session state on `call`.
-    pub(crate) fn new(call: CallObject, interval_ms: u64) -> Result<Rc<Self>, Error> {
+    /// A driver that is told of the room's events by its owner ([`remote`](Self::remote),
+    /// [`joined`](Self::on_joined), [`left`](Self::on_left)): the JS API's, whose one JS listener
+    /// per event feeds it.
+    pub(crate) fn detached(call: CallObject, interval_ms: u64) -> Rc<Self> {
         let driver = Rc::new(Driver {
-            call: call.clone(),
+            call,
             throttle: RefCell::new(Throttle::new(interval_ms, SESSION_DATA_LIMIT)),
             timer: RefCell::new(None),
             subscriptions: RefCell::new(Vec::new()),
         });
+        if driver.joined() {
+            driver.on_joined();
+        }
+        driver
+    }
+
+    /// Starts following the room's session state on `call`, through its own subscriptions.
+    #[cfg_attr(feature = "npm-core", allow(dead_code))]
+    pub(crate) fn new(call: CallObject, interval_ms: u64) -> Result<Rc<Self>, Error> {
+        let driver = Self::detached(call.clone(), interval_ms);
         let on_state = Rc::downgrade(&driver);
         let on_join = Rc::downgrade(&driver);
         let on_leave = Rc::downgrade(&driver);
@@ -77,7 +89,7 @@ impl<V: SessionValue> Driver<V> {
                 "joined-meeting",
                 Box::new(move |_| {
                     if let Some(driver) = on_join.upgrade() {
-                        driver.read_room_state();
+                        driver.on_joined();
                     }
                 }),
             )?,
@@ -85,19 +97,21 @@ impl<V: SessionValue> Driver<V> {
                 "left-meeting",
                 Box::new(move |_| {
                     if let Some(driver) = on_leave.upgrade() {
-                        driver.timer.borrow_mut().take();
-                        if driver.throttle.borrow_mut().discard_pending() {
-                            warn("daily-sync: the call left before pending session data could be sent; it was dropped");
-                        }
+                        driver.on_left();
                     }
                 }),
             )?,
         ];
         *driver.subscriptions.borrow_mut() = subscriptions;
-        if driver.joined() {
-            driver.read_room_state();
-        }
         Ok(driver)
+    }
+
+    /// The call left: nothing can be sent any more, so pending changes are dropped, with a warning.
+    pub(crate) fn on_left(&self) {
+        self.timer.borrow_mut().take();
+        if self.throttle.borrow_mut().discard_pending() {
+            warn("daily-sync: the call left before pending session data could be sent; it was dropped");
+        }
     }
 
     fn joined(&self) -> bool {
@@ -108,14 +122,15 @@ impl<V: SessionValue> Driver<V> {
             .is_some_and(|state| state == "joined-meeting")
     }
 
-    fn read_room_state(&self) {
+    /// The call joined: the room's state is read at once.
+    pub(crate) fn on_joined(&self) {
         if let Ok(state) = self.call.meeting_session_state() {
             self.remote(&get(&state, "data"));
         }
     }
 
     /// Takes in the room's state; pending local changes stay on top of it.
-    fn remote(&self, data: &JsValue) {
+    pub(crate) fn remote(&self, data: &JsValue) {
         if !data.is_object() {
             return; // a garbage state from a peer is ignored, never fatal
         }

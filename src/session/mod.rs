@@ -6,7 +6,7 @@
 //! pending then are discarded with a console warning, so call `flush` before `leave()`.
 
 pub(crate) mod driver;
-pub mod throttle;
+internal_mod!(throttle);
 mod typed;
 mod values;
 

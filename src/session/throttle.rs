@@ -13,6 +13,8 @@
 //! - the *view*: the base with the batch applied, kept up to date at every call so that reads and
 //!   the size check are cheap.
 
+use std::borrow::Borrow;
+
 use crate::payload::{check_size, json_str_len, object_len, Error, SESSION_DATA_LIMIT};
 
 /// The default interval: Daily syncs session data about once a second.
@@ -50,12 +52,25 @@ impl Strategy {
 
 /// One combined update to hand to the call object.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outgoing<V> {
+pub struct Outgoing<V, K = String> {
     /// How to apply `data`.
     pub strategy: Strategy,
     /// The keys in order. For [`Strategy::Replace`] every key of the state, all `Some`; for
     /// [`Strategy::ShallowMerge`] only the changed keys, `None` meaning delete (JS `undefined`).
-    pub data: Vec<(String, Option<V>)>,
+    pub data: Vec<(K, Option<V>)>,
+}
+
+/// A key of the state: ordered (for lookups), and knowing its length as JSON (quoted and
+/// escaped), which Daily's size limit counts.
+pub trait Key: Ord + Clone {
+    /// The key's `JSON.stringify` length in UTF-16 units, quotes included.
+    fn json_len(&self) -> usize;
+}
+
+impl Key for String {
+    fn json_len(&self) -> usize {
+        json_str_len(self)
+    }
 }
 
 /// An insertion-ordered map, ordered like a JS object's string keys: a new key goes last, an
@@ -65,13 +80,13 @@ pub struct Outgoing<V> {
 /// leaves a hole that is compacted away once holes outnumber entries (amortized O(1)). Sorted
 /// vectors rather than a hash map or a `BTreeMap` keep the wasm small (each costs 6 to 20 KB).
 #[derive(Debug, Clone)]
-struct Ordered<T> {
-    slots: Vec<Option<(String, T)>>,
+struct Ordered<K, T> {
+    slots: Vec<Option<(K, T)>>,
     /// (key, slot) sorted by key.
-    index: Vec<(String, usize)>,
+    index: Vec<(K, usize)>,
 }
 
-impl<T> Ordered<T> {
+impl<K: Key, T> Ordered<K, T> {
     fn new() -> Self {
         Ordered { slots: Vec::new(), index: Vec::new() }
     }
@@ -80,17 +95,23 @@ impl<T> Ordered<T> {
         self.index.len()
     }
 
-    fn find(&self, key: &str) -> Result<usize, usize> {
-        self.index.binary_search_by(|(other, _)| other.as_str().cmp(key))
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.index.binary_search_by(|(other, _)| other.borrow().cmp(key))
     }
 
-    fn get(&self, key: &str) -> Option<&T> {
+    fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&T>
+    where
+        K: Borrow<Q>,
+    {
         let at = self.index.get(self.find(key).ok()?)?.1;
         self.slots.get(at)?.as_ref().map(|(_, value)| value)
     }
 
     /// Sets `key`, returning its previous value.
-    fn insert(&mut self, key: String, value: T) -> Option<T> {
+    fn insert(&mut self, key: K, value: T) -> Option<T> {
         match self.find(&key) {
             Ok(found) => {
                 let at = self.index.get(found)?.1;
@@ -105,7 +126,7 @@ impl<T> Ordered<T> {
         }
     }
 
-    fn remove(&mut self, key: &str) -> Option<T> {
+    fn remove(&mut self, key: &K) -> Option<T> {
         let (_, at) = self.index.remove(self.find(key).ok()?);
         let removed = self.slots.get_mut(at)?.take().map(|(_, value)| value);
         if self.slots.len() > 2 * self.index.len() + 8 {
@@ -127,7 +148,7 @@ impl<T> Ordered<T> {
         }
     }
 
-    fn retain(&mut self, mut keep: impl FnMut(&str, &T) -> bool) {
+    fn retain(&mut self, mut keep: impl FnMut(&K, &T) -> bool) {
         for slot in &mut self.slots {
             if let Some((key, value)) = slot {
                 if !keep(key, value) {
@@ -140,11 +161,11 @@ impl<T> Ordered<T> {
         self.compact();
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&str, &T)> + '_ {
-        self.slots.iter().flatten().map(|(key, value)| (key.as_str(), value))
+    fn iter(&self) -> impl Iterator<Item = (&K, &T)> + '_ {
+        self.slots.iter().flatten().map(|(key, value)| (key, value))
     }
 
-    fn into_entries(self) -> impl Iterator<Item = (String, T)> {
+    fn into_entries(self) -> impl Iterator<Item = (K, T)> {
         self.slots.into_iter().flatten()
     }
 }
@@ -163,19 +184,19 @@ fn object_size(keys_len: usize, values_len: usize, count: usize) -> usize {
 
 /// A session state: ordered entries with running sums of their keys' and values' JSON lengths.
 #[derive(Debug, Clone)]
-struct State<V> {
-    entries: Ordered<Entry<V>>,
+struct State<K, V> {
+    entries: Ordered<K, Entry<V>>,
     keys_len: usize,
     values_len: usize,
 }
 
-impl<V> State<V> {
+impl<K: Key, V> State<K, V> {
     fn new() -> Self {
         State { entries: Ordered::new(), keys_len: 0, values_len: 0 }
     }
 
     /// A state from entries in order; a repeated key keeps its first place and its last value.
-    fn from_entries(entries: impl IntoIterator<Item = (String, Entry<V>)>) -> Self {
+    fn from_entries(entries: impl IntoIterator<Item = (K, Entry<V>)>) -> Self {
         let mut state = State::new();
         for (key, entry) in entries {
             state.insert(key, entry);
@@ -183,12 +204,15 @@ impl<V> State<V> {
         state
     }
 
-    fn get(&self, key: &str) -> Option<&V> {
+    fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         self.entries.get(key).map(|entry| &entry.value)
     }
 
-    fn insert(&mut self, key: String, entry: Entry<V>) {
-        let key_len = json_str_len(&key);
+    fn insert(&mut self, key: K, entry: Entry<V>) {
+        let key_len = key.json_len();
         let size = entry.size;
         match self.entries.insert(key, entry) {
             Some(old) => self.values_len = self.values_len.saturating_sub(old.size),
@@ -197,15 +221,15 @@ impl<V> State<V> {
         self.values_len = self.values_len.saturating_add(size);
     }
 
-    fn remove(&mut self, key: &str) {
+    fn remove(&mut self, key: &K) {
         if let Some(old) = self.entries.remove(key) {
-            self.keys_len = self.keys_len.saturating_sub(json_str_len(key));
+            self.keys_len = self.keys_len.saturating_sub(key.json_len());
             self.values_len = self.values_len.saturating_sub(old.size);
         }
     }
 
     /// Applies one shallow-merge change: `None` deletes.
-    fn apply(&mut self, key: String, change: Option<Entry<V>>) {
+    fn apply(&mut self, key: K, change: Option<Entry<V>>) {
         match change {
             Some(entry) => self.insert(key, entry),
             None => self.remove(&key),
@@ -217,14 +241,14 @@ impl<V> State<V> {
     }
 }
 
-impl<V: PartialEq> State<V> {
+impl<K: Key, V: PartialEq> State<K, V> {
     /// Same keys with equal values, in any order (order does not change what Daily stores).
     fn same_as(&self, other: &Self) -> bool {
         self.entries.len() == other.entries.len() && self.entries.iter().all(|(k, e)| other.get(k) == Some(&e.value))
     }
 
     /// Whether a shallow-merge change would leave this state as it is.
-    fn unchanged_by(&self, key: &str, change: Option<&Entry<V>>) -> bool {
+    fn unchanged_by(&self, key: &K, change: Option<&Entry<V>>) -> bool {
         match change {
             Some(entry) => self.get(key) == Some(&entry.value),
             None => self.get(key).is_none(),
@@ -237,20 +261,20 @@ impl<V: PartialEq> State<V> {
 /// older than [`Throttle::IN_FLIGHT_MS`] (a room state that never reflects it was overwritten
 /// by someone else).
 #[derive(Debug, Clone)]
-struct InFlight<V> {
+struct InFlight<K, V> {
     sent_at: u64,
     strategy: Strategy,
-    changes: Vec<(String, Option<Entry<V>>)>,
+    changes: Vec<(K, Option<Entry<V>>)>,
 }
 
-impl<V: Clone + PartialEq> InFlight<V> {
-    fn reflected_by(&self, room: &State<V>) -> bool {
-        let same = |(key, change): &(String, Option<Entry<V>>)| room.get(key) == change.as_ref().map(|e| &e.value);
+impl<K: Key, V: Clone + PartialEq> InFlight<K, V> {
+    fn reflected_by(&self, room: &State<K, V>) -> bool {
+        let same = |(key, change): &(K, Option<Entry<V>>)| room.get(key) == change.as_ref().map(|e| &e.value);
         let whole = self.strategy == Strategy::ShallowMerge || room.entries.len() == self.changes.len();
         whole && self.changes.iter().all(same)
     }
 
-    fn apply_to(&self, state: &mut State<V>) {
+    fn apply_to(&self, state: &mut State<K, V>) {
         if self.strategy == Strategy::Replace {
             *state = State::new();
         }
@@ -262,9 +286,9 @@ impl<V: Clone + PartialEq> InFlight<V> {
 
 /// What is waiting to be sent.
 #[derive(Debug, Clone)]
-enum Batch<V> {
+enum Batch<K, V> {
     /// A squashed shallow-merge patch, holding only changes to the base (never empty).
-    Merge(Ordered<Option<Entry<V>>>),
+    Merge(Ordered<K, Option<Entry<V>>>),
     /// A replace by the whole view.
     Replace,
 }
@@ -276,26 +300,26 @@ enum Batch<V> {
 /// makes the batch a replace; nothing that leaves the base unchanged is sent; the local view is
 /// the base with pending changes applied, at once.
 #[derive(Debug, Clone)]
-pub struct Throttle<V> {
+pub struct Throttle<V, K: Key = String> {
     interval: u64,
     limit: usize,
     /// The room's last state, as it arrived.
-    room: State<V>,
-    base: State<V>,
-    view: State<V>,
-    batch: Option<Batch<V>>,
+    room: State<K, V>,
+    base: State<K, V>,
+    view: State<K, V>,
+    batch: Option<Batch<K, V>>,
     last_sent: Option<u64>,
-    in_flight: Vec<InFlight<V>>,
+    in_flight: Vec<InFlight<K, V>>,
 }
 
-impl<V> Default for Throttle<V> {
+impl<V, K: Key> Default for Throttle<V, K> {
     /// Daily's cadence and limit: [`DEFAULT_INTERVAL_MS`] and [`SESSION_DATA_LIMIT`].
     fn default() -> Self {
         Throttle::new(DEFAULT_INTERVAL_MS, SESSION_DATA_LIMIT)
     }
 }
 
-impl<V> Throttle<V> {
+impl<V, K: Key> Throttle<V, K> {
     /// An empty throttle sending at most once per `interval_ms` and refusing a state whose JSON is
     /// longer than `limit`. Checking that the interval is sane (at least 16 ms) is the caller's job.
     pub fn new(interval_ms: u64, limit: usize) -> Self {
@@ -332,18 +356,42 @@ impl<V> Throttle<V> {
     }
 
     /// A key's value in the local view, so reads see the app's own changes at once.
-    pub fn get(&self, key: &str) -> Option<&V> {
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         self.view.get(key)
     }
 
     /// The local view in key order: the base with pending changes applied.
-    pub fn view(&self) -> impl Iterator<Item = (&str, &V)> + '_ {
+    pub fn view(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
         self.view.entries.iter().map(|(key, entry)| (key, &entry.value))
     }
 
     /// The JSON length of the local view, the size Daily's limit applies to.
     pub fn size(&self) -> usize {
         self.view.json_len()
+    }
+
+    /// Calls `f` with every key and value the throttle holds (the room's state, the base, the view,
+    /// the batch and the updates in flight), so a caller that keeps values elsewhere by id knows
+    /// which ids are still in use. A key may come more than once.
+    pub fn for_each_held(&self, mut f: impl FnMut(&K, Option<&V>)) {
+        for state in [&self.room, &self.base, &self.view] {
+            for (key, entry) in state.entries.iter() {
+                f(key, Some(&entry.value));
+            }
+        }
+        if let Some(Batch::Merge(batch)) = &self.batch {
+            for (key, change) in batch.iter() {
+                f(key, change.as_ref().map(|entry| &entry.value));
+            }
+        }
+        for sent in &self.in_flight {
+            for (key, change) in &sent.changes {
+                f(key, change.as_ref().map(|entry| &entry.value));
+            }
+        }
     }
 
     /// Whether changes wait to be sent, so the driver knows a flush has work to do.
@@ -362,11 +410,11 @@ impl<V> Throttle<V> {
     }
 }
 
-impl<V: Clone + PartialEq> Throttle<V> {
+impl<V: Clone + PartialEq, K: Key> Throttle<V, K> {
     /// Replaces the whole state (`'replace'`). O(size of the new state).
     ///
     /// Refused with [`Error::PayloadTooLarge`], changing nothing, when the state is over the limit.
-    pub fn set(&mut self, state: impl IntoIterator<Item = (String, Entry<V>)>) -> Result<(), Error> {
+    pub fn set(&mut self, state: impl IntoIterator<Item = (K, Entry<V>)>) -> Result<(), Error> {
         let state = State::from_entries(state);
         check_size(state.json_len(), self.limit)?;
         // A replace supersedes everything pending; one equal to the base has nothing to send.
@@ -380,7 +428,7 @@ impl<V: Clone + PartialEq> Throttle<V> {
     ///
     /// Refused with [`Error::PayloadTooLarge`], changing nothing, when the result would be over the
     /// limit. An empty patch, or one that leaves the base as it is, schedules nothing.
-    pub fn merge(&mut self, patch: impl IntoIterator<Item = (String, Option<Entry<V>>)>) -> Result<(), Error> {
+    pub fn merge(&mut self, patch: impl IntoIterator<Item = (K, Option<Entry<V>>)>) -> Result<(), Error> {
         let patch: Vec<_> = patch.into_iter().collect();
         if patch.is_empty() {
             return Ok(());
@@ -411,7 +459,7 @@ impl<V: Clone + PartialEq> Throttle<V> {
     /// base. Updates sent but not yet reflected stay applied on top (the state may be a late echo
     /// from before them); pending local changes stay on top of that, as Daily will apply them
     /// when they are sent; those the room already holds are dropped.
-    pub fn remote(&mut self, state: impl IntoIterator<Item = (String, Entry<V>)>, now: u64) {
+    pub fn remote(&mut self, state: impl IntoIterator<Item = (K, Entry<V>)>, now: u64) {
         self.room = State::from_entries(state);
         // Room states arrive in order, and the room may skip states (it squashes what arrives
         // within one sync), so the state confirms every update up to one it reflects. When several
@@ -461,7 +509,7 @@ impl<V: Clone + PartialEq> Throttle<V> {
     /// What may be sent at `now` under the rate bound: the pending update when nothing was sent in
     /// the last interval (leading edge) or the window since the last send has ended (trailing
     /// edge). The update is applied to the base optimistically.
-    pub fn poll(&mut self, now: u64) -> Option<Outgoing<V>> {
+    pub fn poll(&mut self, now: u64) -> Option<Outgoing<V, K>> {
         self.expire(now);
         match self.send_deadline() {
             Some(deadline) if deadline <= now => self.send(now),
@@ -471,24 +519,24 @@ impl<V: Clone + PartialEq> Throttle<V> {
 
     /// The pending update now, whatever the window (for an explicit flush, dispose or leave). It
     /// counts as a send: the next [`poll`](Self::poll) waits a whole interval from `now`.
-    pub fn flush(&mut self, now: u64) -> Option<Outgoing<V>> {
+    pub fn flush(&mut self, now: u64) -> Option<Outgoing<V, K>> {
         self.expire(now);
         self.send(now)
     }
 
     /// The view's JSON length once `patch` is applied, from the running sums: O(size of the patch).
-    fn merged_len(&self, patch: &[(String, Option<Entry<V>>)]) -> usize {
+    fn merged_len(&self, patch: &[(K, Option<Entry<V>>)]) -> usize {
         // The value size each key already touched by this patch would have (`None`: absent).
         // A patch rarely repeats a key, so a list searched linearly is enough.
-        let mut touched: Vec<(&str, Option<usize>)> = Vec::new();
+        let mut touched: Vec<(&K, Option<usize>)> = Vec::new();
         let (mut keys, mut values, mut count) = (self.view.keys_len, self.view.values_len, self.view.entries.len());
         for (key, change) in patch {
-            let before = match touched.iter().rev().find(|(k, _)| *k == key.as_str()) {
+            let before = match touched.iter().rev().find(|(k, _)| *k == key) {
                 Some((_, size)) => *size,
                 None => self.view.entries.get(key).map(|entry| entry.size),
             };
             let after = change.as_ref().map(|entry| entry.size);
-            let key_len = json_str_len(key);
+            let key_len = key.json_len();
             if let Some(size) = before {
                 keys = keys.saturating_sub(key_len);
                 values = values.saturating_sub(size);
@@ -505,7 +553,7 @@ impl<V: Clone + PartialEq> Throttle<V> {
     }
 
     /// Takes the batch as an update, unless it changes nothing, and applies it to the base.
-    fn send(&mut self, now: u64) -> Option<Outgoing<V>> {
+    fn send(&mut self, now: u64) -> Option<Outgoing<V, K>> {
         let sent = match self.batch.take()? {
             Batch::Replace if self.view.same_as(&self.base) => None,
             Batch::Replace => {

@@ -1,10 +1,10 @@
-//! `DailyRestClient`, the npm package's REST client for Node and edge runtimes (through fetch).
+//! The `daily-sync/rest` entry: `DailyRestClient`, the npm package's REST client for Node and edge runtimes (through fetch).
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{read_answer, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
+use crate::rest::{read_answer, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
 use crate::payload::Error;
 
 #[wasm_bindgen(module = "/src/rest/fetch.js")]
@@ -113,7 +113,7 @@ impl JsRestClient {
 impl JsRestClient {
     fn request(&self, room: &JsValue, data: &JsValue, recipient: Option<&str>) -> Result<SendAppMessage, Error> {
         let room = room.as_string().ok_or_else(|| Error::InvalidArgument("the room name must be a string".into()))?;
-        match crate::js::kind_of(data).as_str() {
+        match crate::convert::kind_of(data).as_str() {
             "plain" => {}
             "hostile" => return Err(Error::NotSerializable("inspecting the data threw".into())),
             _ => return Err(Error::NotPlainObject),

@@ -1,0 +1,143 @@
+// The `daily-sync/channels` entry: typed, chunked, ordered messages past daily-js's 4096-character
+// limit. The chunk codec and the reassembler are Rust (src/js/channel.rs), in this entry's own wasm.
+//
+//   import initChannels, { channel } from 'daily-sync/channels';
+//   await initChannels();
+//   const chat = sync.channel('chat');          // or channel(sync, 'chat')
+import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
+import { checkCallback } from './checks.js';
+import { dailySyncError } from './errors.js';
+import { EventIterator, fanOut, initWith, internals, registry } from './hub.js';
+
+/** Loads this entry's wasm; after it, `sync.channel(name)` works on every DailySync. */
+export default async function init(input) {
+  const loaded = await initWith(wasmInit, input);
+  registry.channel = channel;
+  return loaded;
+}
+
+/** A named channel of messages of any size up to its `maxSize`, ordered per sender. */
+export class Channel {
+  #core;
+  #name;
+  #live;
+  #messages = [];
+  #gaps = [];
+  #stops = new Set();
+  #closed = false;
+  #onClose;
+
+  /** Use `channel(sync, name, options)` or `sync.channel(name, options)`. */
+  constructor(core, name, live, onClose) {
+    this.#core = core;
+    this.#name = name;
+    this.#live = live;
+    this.#onClose = onClose;
+  }
+
+  /** @internal what the Rust core calls with each delivery. */
+  static deliverTo(channel) {
+    return (fromId, seq, data, last) => {
+      if (last === undefined) fanOut(channel.#messages, { data, fromId, seq }, 'channel message');
+      else fanOut(channel.#gaps, { fromId, first: seq, last }, 'channel gap');
+    };
+  }
+
+  /** The channel's name. */
+  get name() {
+    return this.#name;
+  }
+
+  #check() {
+    if (this.#closed) throw dailySyncError('disposed', 'this channel was closed with its DailySync');
+    this.#live();
+  }
+
+  /** Sends `data` to `'*'`, a session id or a list of them; resolves once every chunk is handed to the call object. */
+  send(data, to) {
+    try {
+      this.#check();
+      this.#core.send(data, to);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #add(list, fn, stop) {
+    this.#check();
+    list.push(fn);
+    let subscribed = true;
+    const off = () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.#stops.delete(stopper);
+      const at = list.indexOf(fn);
+      if (at >= 0) list.splice(at, 1);
+    };
+    const stopper = stop ?? off;
+    this.#stops.add(stopper);
+    return off;
+  }
+
+  #iterate(list) {
+    const iterator = new EventIterator();
+    iterator.onEnd = this.#add(list, (item) => iterator.push(item), () => iterator.end());
+    return iterator;
+  }
+
+  /** An async iterator of `{ data, fromId, seq }`, in order per sender; `break` unsubscribes. */
+  messages() {
+    return this.#iterate(this.#messages);
+  }
+
+  /** Calls `fn({ data, fromId, seq })` for each message; returns the function that unsubscribes. */
+  onMessage(fn) {
+    checkCallback(fn);
+    return this.#add(this.#messages, (item) => fn(item));
+  }
+
+  /** An async iterator of `{ fromId, first, last }`: messages of a sender that will not arrive. */
+  gaps() {
+    return this.#iterate(this.#gaps);
+  }
+
+  /** Calls `fn({ fromId, first, last })` for each gap; returns the function that unsubscribes. */
+  onGap(fn) {
+    checkCallback(fn);
+    return this.#add(this.#gaps, (item) => fn(item));
+  }
+
+  /** Stops the channel: its iterators end, its listeners go. Its DailySync's dispose() calls it. */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose();
+    for (const stop of [...this.#stops]) stop();
+    this.#core.close();
+    this.#core.free();
+  }
+}
+
+/** The channel `name` of `sync` (one per name and DailySync), closed when `sync` is disposed. */
+export function channel(sync, name, options) {
+  const shared = internals.get(sync);
+  if (shared === undefined) throw dailySyncError('invalid-argument', 'invalid argument: expected a DailySync');
+  shared.live();
+  const { channels } = shared;
+  const existing = channels.get(name);
+  if (existing !== undefined) return existing;
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw dailySyncError('invalid-argument', 'invalid argument: options must be an object');
+  }
+  let deliver = null;
+  const core = new ChannelCore(shared.call, name, options?.maxSize, (a, b, c, d) => deliver(a, b, c, d));
+  const made = new Channel(core, name, shared.live, () => {
+    forget();
+    if (channels.get(name) === made) channels.delete(name);
+  });
+  deliver = Channel.deliverTo(made);
+  const forget = shared.own(() => made.close());
+  channels.set(name, made);
+  return made;
+}

@@ -1,0 +1,98 @@
+// The checks of what an app hands the default entry, before daily-js sees it: daily-js's own
+// checks are missing (an empty recipient list), late (session data over the limit is refused
+// seconds later, by an event) or confusing (a TypeError for a BigInt). Each refusal is an error
+// with a kind (errors.js), worded as the Rust API words it (src/payload/error.rs).
+import { dailySyncError, invalidArgument, notSerializable } from './errors.js';
+
+/** The methods a value must have to be used as a call object. */
+const CALL_METHODS = ['on', 'off', 'sendAppMessage', 'setUserData', 'setMeetingSessionData', 'participants'];
+
+const notCallObject = (why) => dailySyncError('not-call-object', `not a daily-js call object: ${why}`);
+
+/** Checks that `call` has the call-object methods this library uses; names the first missing. */
+export function checkCallObject(call) {
+  if (call === null || (typeof call !== 'object' && typeof call !== 'function')) {
+    throw notCallObject('expected a daily-js call object, got a non-object');
+  }
+  for (const name of CALL_METHODS) {
+    let method;
+    try {
+      method = call[name];
+    } catch {
+      method = undefined; // a hostile getter: as good as missing
+    }
+    if (typeof method !== 'function') throw notCallObject(`expected a daily-js call object: it has no ${name}() method`);
+  }
+}
+
+/** The smallest session-data interval: one animation frame. */
+const MIN_INTERVAL_MS = 16;
+
+/** Checks `new DailySync(call, options)`'s options; returns the session-data interval in ms. */
+export function sessionInterval(options) {
+  if (options === undefined || options === null) return 1000;
+  if (typeof options !== 'object' && typeof options !== 'function') throw invalidArgument('options must be an object');
+  let interval;
+  try {
+    interval = options.sessionDataIntervalMs;
+  } catch {
+    throw invalidArgument('options.sessionDataIntervalMs cannot be read');
+  }
+  if (interval === undefined) return 1000;
+  if (typeof interval !== 'number' || !Number.isFinite(interval)) {
+    throw invalidArgument('options.sessionDataIntervalMs must be a finite number of milliseconds');
+  }
+  if (interval < MIN_INTERVAL_MS) throw invalidArgument('options.sessionDataIntervalMs must be at least 16');
+  return interval;
+}
+
+const invalidRecipient = (why) => dailySyncError('invalid-recipient', `invalid recipient: ${why}`);
+
+/**
+ * Reads `to` as daily-js takes it: `'*'` (or nothing), a session id, or a non-empty array of ids,
+ * none empty and none `'*'`. A list is copied, so the caller's array cannot change after the check.
+ */
+export function recipient(to) {
+  if (to === undefined || to === null || to === '*') return '*';
+  if (typeof to === 'string') {
+    if (to === '') throw invalidRecipient('a session id must not be empty');
+    return to;
+  }
+  let isArray;
+  try {
+    isArray = Array.isArray(to);
+  } catch {
+    isArray = false; // a revoked Proxy
+  }
+  if (!isArray) throw invalidRecipient("expected '*', a session id or an array of session ids");
+  let ids;
+  try {
+    ids = Array.from(to);
+  } catch {
+    throw invalidRecipient('reading the list of session ids threw');
+  }
+  if (!ids.every((id) => typeof id === 'string')) throw invalidRecipient('every session id must be a string');
+  if (ids.length === 0) throw invalidRecipient('the list of session ids is empty');
+  if (ids.some((id) => id === '' || id === '*')) throw invalidRecipient("a list of session ids must hold non-empty ids, not '*'");
+  return ids;
+}
+
+/** Refuses values that have no JSON form at their top level (daily-js's own check is a TypeError or nothing). */
+export function checkSerializable(data, what) {
+  const why =
+    data === undefined
+      ? 'is undefined'
+      : typeof data === 'function'
+        ? 'is a function'
+        : typeof data === 'symbol'
+          ? 'is a Symbol'
+          : typeof data === 'bigint'
+            ? 'is a BigInt'
+            : null;
+  if (why !== null) throw notSerializable(`${what} ${why}, which has no JSON form`);
+}
+
+/** Checks a callback. */
+export function checkCallback(fn) {
+  if (typeof fn !== 'function') throw invalidArgument('the callback must be a function');
+}

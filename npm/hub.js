@@ -1,0 +1,152 @@
+// Event delivery in JS, shared by the entries: one listener per (call object, event), fanned out
+// to subscribers with no hop through wasm, and async iterators over those subscriptions.
+//
+// daily-js's call object is an EventEmitter that warns past ten listeners on one event and stops
+// at a listener that throws, so each (call object, event) pair gets exactly one listener here,
+// every subscriber is called inside its own try, and the listener is removed with the last
+// subscriber.
+
+/** call object -> Map(event -> hub) */
+const hubs = new WeakMap();
+
+/**
+ * Subscribes `fn` to `event` on `call`; returns the function that unsubscribes (safe to call twice).
+ * Throws what `call.on` throws.
+ */
+export function listen(call, event, fn) {
+  let events = hubs.get(call);
+  if (events === undefined) hubs.set(call, (events = new Map()));
+  let hub = events.get(event);
+  if (hub === undefined) {
+    const created = { list: [], listener: null };
+    // The list is replaced, never changed in place, so a subscriber may (un)subscribe mid-dispatch.
+    created.listener = (payload) => {
+      const list = created.list;
+      for (let i = 0; i < list.length; i++) {
+        try {
+          list[i](payload);
+        } catch (error) {
+          console.error(`daily-sync: a ${event} subscriber threw`, error);
+        }
+      }
+    };
+    call.on(event, created.listener);
+    events.set(event, (hub = created));
+  }
+  const entry = (payload) => fn(payload);
+  hub.list = hub.list.concat(entry);
+  const subscribed = hub;
+  return () => {
+    if (!subscribed.list.includes(entry)) return;
+    subscribed.list = subscribed.list.filter((other) => other !== entry);
+    if (subscribed.list.length > 0) return;
+    if (events.get(event) === subscribed) events.delete(event);
+    try {
+      call.off(event, subscribed.listener);
+    } catch {
+      // A call object that throws from off() (destroyed, say) has dropped its listeners anyway.
+    }
+  };
+}
+
+/** The most items an iterator keeps for a reader that is not reading; past it the oldest go. */
+export const MAX_WAITING = 65536;
+
+/**
+ * An async iterator fed by `push`: a plain array with a moving head is the queue (no promise for
+ * an item that waits), and ending it (break, return(), dispose) calls `onEnd` once.
+ */
+export class EventIterator {
+  constructor() {
+    this._items = [];
+    this._head = 0;
+    this._waiting = [];
+    this._done = false;
+    this.onEnd = null;
+  }
+
+  push(value) {
+    if (this._done) return;
+    if (this._waiting.length > 0) {
+      this._waiting.shift()({ value, done: false });
+      return;
+    }
+    // A reader that fell this far behind loses the oldest, so a peer's flood cannot grow memory
+    // without bound.
+    if (this._items.length - this._head >= MAX_WAITING) {
+      this._items[this._head++] = undefined;
+      if (this._head >= MAX_WAITING) {
+        this._items = this._items.slice(this._head);
+        this._head = 0;
+      }
+    }
+    this._items.push(value);
+  }
+
+  next() {
+    if (this._head < this._items.length) {
+      const value = this._items[this._head];
+      this._items[this._head++] = undefined;
+      if (this._head === this._items.length) {
+        this._items.length = 0;
+        this._head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this._done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this._waiting.push(resolve));
+  }
+
+  return(value) {
+    this.end();
+    return Promise.resolve({ value, done: true });
+  }
+
+  throw(error) {
+    this.end();
+    return Promise.reject(error);
+  }
+
+  /** Ends the iteration: pending next() calls resolve done, and the subscription goes. */
+  end() {
+    if (this._done) return;
+    this._done = true;
+    this._items = [];
+    this._head = 0;
+    for (const resolve of this._waiting.splice(0)) resolve({ value: undefined, done: true });
+    const onEnd = this.onEnd;
+    this.onEnd = null;
+    if (onEnd) onEnd();
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+/** Runs `fn(item)` for each function of `list`, each inside its own try. */
+export function fanOut(list, item, what) {
+  for (let i = 0; i < list.length; i++) {
+    try {
+      list[i](item);
+    } catch (error) {
+      console.error(`daily-sync: a ${what} callback threw`, error);
+    }
+  }
+}
+
+/**
+ * What one DailySync shares with the other entries (the channels entry): its call object, whether
+ * it is live, and what it must close when disposed.
+ */
+export const internals = new WeakMap();
+
+/** The channels entry's `channel(sync, name, options)`, once `daily-sync/channels` is loaded. */
+export const registry = { channel: null };
+
+/** Loads an entry's wasm: `init()`, `init(urlOrBytesOrModule)` or `init({ module_or_path })`. */
+export function initWith(wasmInit, input) {
+  if (input === undefined) return wasmInit();
+  if (input !== null && typeof input === 'object' && 'module_or_path' in input) return wasmInit(input);
+  return wasmInit({ module_or_path: input });
+}

@@ -1,0 +1,51 @@
+// Each entry's size as an app's production build ships it: gzip -9 of its wasm, plus gzip -9 of
+// its JS bundled and minified by esbuild (what a bundler does to the glue). Prints a table, writes
+// pkg/sizes.json, and exits non-zero when an entry passes its budget.
+import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const PKG = fileURLToPath(new URL('../pkg/', import.meta.url));
+/** entry file -> [its wasm, its budget in bytes] */
+export const ENTRIES = {
+  'daily-sync': ['index.js', 'wasm/core/daily_sync_bg.wasm', 18432],
+  'daily-sync/local': ['local.js', 'wasm/local/daily_sync_bg.wasm', 46080],
+  'daily-sync/rest': ['rest.js', 'wasm/rest/daily_sync_bg.wasm', 46080],
+  'daily-sync/channels': ['channels.js', 'wasm/channels/daily_sync_bg.wasm', 46080],
+};
+
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+export async function measure() {
+  const sizes = {};
+  for (const [name, [file, wasm, budget]] of Object.entries(ENTRIES)) {
+    const bundled = await build({
+      entryPoints: [PKG + file],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    });
+    const js = gz(bundled.outputFiles[0].contents);
+    const wasmGz = gz(readFileSync(PKG + wasm));
+    sizes[name] = { wasm_gz: wasmGz, js_gz: js, total_gz: wasmGz + js, budget };
+  }
+  return sizes;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const sizes = await measure();
+  let over = 0;
+  for (const [name, s] of Object.entries(sizes)) {
+    const flag = s.total_gz > s.budget ? '  OVER BUDGET' : '';
+    if (flag) over++;
+    console.log(
+      `${name.padEnd(20)} wasm ${String(s.wasm_gz).padStart(6)} B + JS ${String(s.js_gz).padStart(5)} B = ${String(s.total_gz).padStart(6)} B gzipped (budget ${s.budget})${flag}`,
+    );
+  }
+  writeFileSync(PKG + 'sizes.json', JSON.stringify(sizes, null, 2) + '\n');
+  process.exit(over ? 1 : 0);
+}
