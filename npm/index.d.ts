@@ -1,0 +1,181 @@
+// Types of the default entry, `daily-sync`. Compiles under `tsc --strict` with lib ES2022 + DOM.
+import type { DailySyncError, DailySyncErrorKind } from './errors.js';
+
+export type { DailySyncError, DailySyncErrorKind };
+export { isDailySyncError } from './errors.js';
+
+/** What `init()` takes: nothing (the wasm beside the module), a URL, bytes, a module, or `{ module_or_path }`. */
+export type InitInput =
+  | RequestInfo
+  | URL
+  | Response
+  | BufferSource
+  | WebAssembly.Module
+  | { module_or_path: RequestInfo | URL | Response | BufferSource | WebAssembly.Module };
+
+/** Loads this entry's wasm; call (and await) it once before using DailySync. */
+export default function init(input?: InitInput | Promise<InitInput>): Promise<unknown>;
+
+/** What DailySync needs of a call object: daily-js's call object, or createLocalCallObject()'s. */
+export interface DailyCallLike {
+  on(event: any, listener: (event: any) => void): unknown;
+  off(event: any, listener: (event: any) => void): unknown;
+  sendAppMessage(data: any, to?: string | string[]): unknown;
+  setUserData(data: any): Promise<unknown> | unknown;
+  setMeetingSessionData(data: any, mergeStrategy?: 'replace' | 'shallow-merge'): unknown;
+  meetingSessionState(): { data: unknown; topology: string };
+  participants(): Record<string, any>;
+  meetingState(): string;
+}
+
+/**
+ * The payload types of one app, as one type parameter: `new DailySync<Types>(call)`. Each may be
+ * an interface or a type alias; a missing one is `unknown` (`Record<string, unknown>` for session data).
+ */
+export interface SyncTypes {
+  appMessage?: unknown;
+  userData?: unknown;
+  sessionData?: object;
+}
+
+export type AppMessageOf<T extends SyncTypes> = T extends { appMessage: infer A } ? A : unknown;
+export type UserDataOf<T extends SyncTypes> = T extends { userData: infer U } ? U : unknown;
+export type SessionDataOf<T extends SyncTypes> = T extends { sessionData: infer S extends object }
+  ? S
+  : Record<string, unknown>;
+
+/** Options of `new DailySync(call, options)`. */
+export interface DailySyncOptions {
+  /** The least time between two session-data writes, in ms (16 or more; default 1000). */
+  sessionDataIntervalMs?: number;
+}
+
+/** Who receives an app message: `'*'` (everyone else), a session id, or a list of them. */
+export type Recipient = '*' | (string & {}) | readonly string[];
+
+/** An app message as received. */
+export interface AppMessage<T = unknown> {
+  data: T;
+  /** The sender's session id. */
+  fromId: string;
+}
+
+/** A participant, with only the fields apps read. */
+export interface Participant<U = unknown> {
+  sessionId: string;
+  userId: string;
+  userName: string;
+  local: boolean;
+  owner: boolean;
+  userData: U | undefined;
+}
+
+/** A join, an update or a leave. */
+export interface ParticipantEvent<U = unknown> {
+  action: 'joined' | 'updated' | 'left';
+  participant: Participant<U>;
+}
+
+/** The network topology, as daily-js names it. */
+export type Topology = 'sfu' | 'peer' | 'none';
+
+/** The room-wide state, each time it arrives: `data` is the local view (pending local changes applied). */
+export interface SessionState<S = Record<string, unknown>> {
+  data: S;
+  topology: Topology;
+}
+
+/** A session-data patch: each key set, or deleted with `undefined`. */
+export type SessionPatch<S> = { [K in keyof S]?: S[K] | undefined };
+
+/** The function that ends a subscription; calling it twice does nothing. */
+export type Unsubscribe = () => void;
+
+/** `[Symbol.dispose]` where the TypeScript lib knows it (ESNext.Disposable), so `using` works. */
+type DisposeKey = SymbolConstructor extends { readonly dispose: infer K extends symbol } ? K : never;
+type Disposable = { [K in DisposeKey]: () => void };
+
+/** Syncs app data over one daily-js call object (or a local one). */
+export interface DailySync<T extends SyncTypes = {}> extends Disposable {
+  /** Sends an ephemeral message to `'*'` (everyone else), one session id, or a list of them. */
+  sendAppMessage(data: AppMessageOf<T>, to?: Recipient): void;
+  /** An async iterator of app messages; `break` or `return()` unsubscribes. */
+  appMessages(): AsyncIterableIterator<AppMessage<AppMessageOf<T>>>;
+  /** Calls `fn` for each app message. */
+  onAppMessage(fn: (message: AppMessage<AppMessageOf<T>>) => void): Unsubscribe;
+
+  /** Sets the local participant's userData (`undefined` removes it); allowed before join. */
+  setUserData(data: UserDataOf<T> | undefined): Promise<void>;
+  /** Everyone in the call, the local participant included. */
+  participants(): Participant<UserDataOf<T>>[];
+  /** An async iterator of participants as they change. */
+  participantUpdates(): AsyncIterableIterator<Participant<UserDataOf<T>>>;
+  /** Calls `fn` for each participant update. */
+  onParticipantUpdate(fn: (participant: Participant<UserDataOf<T>>) => void): Unsubscribe;
+  /** An async iterator of joins, updates and leaves. */
+  participantEvents(): AsyncIterableIterator<ParticipantEvent<UserDataOf<T>>>;
+  /** Calls `fn` on each join, update and leave. */
+  onParticipantEvent(fn: (event: ParticipantEvent<UserDataOf<T>>) => void): Unsubscribe;
+
+  /** Replaces the room-wide state, throttled: at most one write per interval, the last always sent. */
+  setSessionData(data: SessionDataOf<T>): void;
+  /** Shallow-merges `patch` into the room-wide state, throttled; a key set to `undefined` is deleted. */
+  mergeSessionData(patch: SessionPatch<SessionDataOf<T>>): void;
+  /** Sends pending session data now, whatever the interval. */
+  flushSessionData(): void;
+  /** The local view of the room-wide state: the room's state with pending local changes applied. */
+  sessionData(): Partial<SessionDataOf<T>>;
+  /** An async iterator of the room-wide state each time it arrives. */
+  sessionStates(): AsyncIterableIterator<SessionState<Partial<SessionDataOf<T>>>>;
+  /** Calls `fn` each time the room-wide state arrives. */
+  onSessionState(fn: (state: SessionState<Partial<SessionDataOf<T>>>) => void): Unsubscribe;
+
+  /** The channel `name` of `M` messages (needs `daily-sync/channels`, loaded with its `init()`). */
+  channel<M = unknown>(name: string, options?: ChannelOptions): Channel<M>;
+
+  /** Sends pending session data, ends every iterator and removes every listener it added. */
+  dispose(): void;
+  /** The same as `dispose()`. */
+  free(): void;
+  /** Whether `dispose()` was called. */
+  readonly disposed: boolean;
+}
+
+export declare const DailySync: {
+  new <T extends SyncTypes = {}>(call: DailyCallLike, options?: DailySyncOptions): DailySync<T>;
+  readonly prototype: DailySync<any>;
+};
+
+/** Options of `sync.channel(name, options)`. */
+export interface ChannelOptions {
+  /** The largest message, in JSON.stringify characters (default 1 MiB); the same on every end. */
+  maxSize?: number;
+}
+
+/** A message of a channel. */
+export interface ChannelMessage<T = unknown> {
+  data: T;
+  fromId: string;
+  /** The sender's sequence number on this channel, from 0. */
+  seq: number;
+}
+
+/** Messages of a sender that will not arrive. */
+export interface ChannelGap {
+  fromId: string;
+  first: number;
+  last: number;
+}
+
+/** A named channel of messages of any size up to its `maxSize`, ordered per sender. */
+export interface Channel<T = unknown> {
+  readonly name: string;
+  /** Resolves once every chunk is handed to the call object. */
+  send(data: T, to?: Recipient): Promise<void>;
+  messages(): AsyncIterableIterator<ChannelMessage<T>>;
+  onMessage(fn: (message: ChannelMessage<T>) => void): Unsubscribe;
+  gaps(): AsyncIterableIterator<ChannelGap>;
+  onGap(fn: (gap: ChannelGap) => void): Unsubscribe;
+  /** Ends the channel's iterators and callbacks; its DailySync's dispose() calls it. */
+  close(): void;
+}

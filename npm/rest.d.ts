@@ -1,0 +1,29 @@
+// Types of `daily-sync/rest`: server side only (Node 18+, edge runtimes).
+import type { InitInput } from './index.js';
+
+export type { DailySyncError, DailySyncErrorKind } from './errors.js';
+export { isDailySyncError } from './errors.js';
+
+/** Loads this entry's wasm. With no argument it fetches the wasm beside the module; in Node it reads it from disk. */
+export default function init(input?: InitInput | Promise<InitInput>): Promise<unknown>;
+/** Options of `new DailyRestClient(options)`. Server side only: never ship an API key to a browser. */
+export interface DailyRestClientOptions {
+  apiKey: string;
+  /** Daily's API root by default; a dev server's `http://127.0.0.1:8080/v1` for local work. */
+  baseUrl?: string;
+  /** How long to wait for one attempt's answer (default 10000 ms). */
+  timeoutMs?: number;
+  /** Retries after a 429 or 5xx answer (default 2), the delay doubling from 500 ms up to 4 s. */
+  retries?: number;
+}
+
+/** Sends app messages into rooms through Daily's REST API. Server side only. */
+export declare class DailyRestClient {
+  constructor(options: DailyRestClientOptions);
+  /**
+   * Sends `data` (a plain object within 4096 characters) into `roomName`, to `'*'` (everyone) or
+   * one session id; resolves with Daily's answer.
+   */
+  sendAppMessage(roomName: string, data: Record<string, unknown> | object, recipient?: string): Promise<{ sent: string }>;
+  free(): void;
+}

@@ -13,7 +13,8 @@
 //
 // Anything a participant typed is put on the page with textContent, never as HTML.
 
-import init, { DailySync, createLocalCallObject } from '/pkg/daily_sync.js';
+import initSync, { DailySync } from '/pkg/index.js';
+import initLocal, { createLocalCallObject } from '/pkg/local.js';
 
 const DAILY_JS = '/node_modules/@daily-co/daily-js/dist/daily-esm.js';
 const SESSION_INTERVAL_MS = 1000;
@@ -143,7 +144,8 @@ if (useServer) {
     'Rooms are hosted by this dev server (WebSocket): every browser that opens this page can join.';
 }
 
-const wasmReady = init().then(
+// The local room's wasm is loaded with the rest: the demo runs on it unless given a Daily room URL.
+const wasmReady = Promise.all([initSync(), initLocal()]).then(
   () => {
     joinButton.disabled = false;
     joinButton.textContent = 'Join';

@@ -98,8 +98,8 @@ async fn run(options: Options) -> Result<(), String> {
             options.root.display()
         ));
     }
-    if !options.root.join("pkg/daily_sync.js").is_file() {
-        eprintln!("warning: pkg/daily_sync.js is missing: build it with `bash scripts/build.sh`");
+    if !options.root.join("pkg/index.js").is_file() {
+        eprintln!("warning: pkg/index.js is missing: build it with `bash scripts/build.sh`");
     }
     let api_key = match options.key {
         Some(key) => key,

@@ -4,7 +4,7 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::rest::{read_answer, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
+use crate::rest::{failure_of, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
 use crate::payload::Error;
 
 #[wasm_bindgen(module = "/src/rest/fetch.js")]
@@ -19,20 +19,6 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "DailyRestClientOptions")]
     pub type DailyRestClientOptionsArg;
 }
-
-#[wasm_bindgen(typescript_custom_section)]
-const REST_TYPES: &'static str = r#"
-/** Options of `new DailyRestClient(options)`. Server side only: never ship an API key to a browser. */
-export interface DailyRestClientOptions {
-  apiKey: string;
-  /** Daily's API root by default; a dev server's `http://127.0.0.1:8080/v1` for local work. */
-  baseUrl?: string;
-  /** How long to wait for one attempt's answer (default 10000 ms). */
-  timeoutMs?: number;
-  /** Retries after a 429 or 5xx answer (default 2), the delay doubling from 500 ms up to 4 s. */
-  retries?: number;
-}
-"#;
 
 fn field(options: &JsValue, key: &str) -> JsValue {
     Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -120,11 +106,10 @@ impl JsRestClient {
         }
         let text = js_sys::JSON::stringify(data)
             .ok()
-            .and_then(|text| text.as_string())
+            .filter(|text| text.is_string())
             .ok_or_else(|| Error::NotSerializable("the data has no JSON form (a cycle or a BigInt)".into()))?;
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|_| Error::NotSerializable("the data is not JSON".into()))?;
-        SendAppMessage::new(&room, &value, recipient)
+        let len = text.length() as usize;
+        SendAppMessage::from_json(&room, &String::from(text), len, recipient)
     }
 
     async fn send(&self, request: &SendAppMessage) -> Result<JsValue, Error> {
@@ -144,10 +129,12 @@ impl JsRestClient {
                 }
                 (None, Some(status)) => {
                     let body = field(&outcome, "body").as_string().unwrap_or_default();
-                    match read_answer(status, &body) {
-                        Ok(()) => return Ok(js_sys::JSON::parse(&body).unwrap_or(JsValue::UNDEFINED)),
-                        Err(error) => error,
+                    let answer = js_sys::JSON::parse(&body).unwrap_or(JsValue::UNDEFINED);
+                    if (200..300).contains(&status) {
+                        return Ok(answer);
                     }
+                    let text = |key| if answer.is_object() { field(&answer, key).as_string() } else { None };
+                    failure_of(status, text("error"), text("info"), &body)
                 }
             };
             let retryable = matches!(&error, Error::Http { status, .. } if RetryPolicy::retries_status(*status));

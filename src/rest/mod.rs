@@ -98,18 +98,25 @@ impl SendAppMessage {
     /// Checks a request as Daily would, before it is sent: a non-empty room name, `data` a JSON
     /// object within 4096 characters, `recipient` `'*'` or a non-empty session id.
     pub fn new(room: &str, data: &serde_json::Value, recipient: Option<&str>) -> Result<Self, Error> {
-        if room.is_empty() {
-            return Err(Error::InvalidArgument("the room name is empty".into()));
-        }
         if !data.is_object() {
             return Err(Error::NotPlainObject);
         }
-        check_size(json_len(data)?, APP_MESSAGE_LIMIT)?;
+        Self::from_json(room, &data.to_string(), json_len(data)?, recipient)
+    }
+
+    /// [`new`](Self::new) for data already written as JSON: `data` is the JSON text of an object
+    /// and `data_len` its length in UTF-16 units (what `JSON.stringify` gives, in JS).
+    pub fn from_json(room: &str, data: &str, data_len: usize, recipient: Option<&str>) -> Result<Self, Error> {
+        if room.is_empty() {
+            return Err(Error::InvalidArgument("the room name is empty".into()));
+        }
+        check_size(data_len, APP_MESSAGE_LIMIT)?;
         let recipient = recipient.unwrap_or("*");
         if recipient.is_empty() {
             return Err(Error::InvalidRecipient("the recipient must be '*' or a session id".into()));
         }
-        let body = serde_json::json!({ "data": data, "recipient": recipient }).to_string();
+        let recipient = serde_json::to_string(recipient).unwrap_or_default();
+        let body = [r#"{"data":"#, data, r#","recipient":"#, &recipient, "}"].concat();
         Ok(SendAppMessage { path: ["/rooms/", &percent_encode(room), "/send-app-message"].concat(), body })
     }
 
@@ -132,11 +139,17 @@ pub fn read_answer(status: u16, body: &str) -> Result<(), Error> {
         info: Option<String>,
     }
     let failure: Failure = serde_json::from_str(body).unwrap_or_default();
-    Err(Error::Http {
+    Err(failure_of(status, failure.error, failure.info, body))
+}
+
+/// The error for a non-2xx answer, from the `error` and `info` of its JSON body (each `None` when
+/// missing or not a string): Daily's words, or the start of the body when it has none.
+pub fn failure_of(status: u16, error: Option<String>, info: Option<String>, body: &str) -> Error {
+    Error::Http {
         status,
-        error: failure.error.unwrap_or_else(|| "unknown-error".into()),
-        info: failure.info.unwrap_or_else(|| body.chars().take(200).collect()),
-    })
+        error: error.unwrap_or_else(|| "unknown-error".into()),
+        info: info.unwrap_or_else(|| body.chars().take(200).collect()),
+    }
 }
 
 /// Percent-encodes a path segment: everything but RFC 3986's unreserved characters.

@@ -21,7 +21,7 @@ after(async () => {
 async function page() {
   const opened = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
   await opened.page.evaluate(async () => {
-    const lib = await import('/pkg/daily_sync.js');
+    const lib = await import('/tests/js/all-entries.js');
     await lib.default();
     window.lib = lib;
     window.joined = async (room, names, options = {}) => {

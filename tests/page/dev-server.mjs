@@ -21,7 +21,7 @@ function newest(dir) {
 
 /** Builds pkg/ when it is missing or older than src/. */
 export function ensurePackage() {
-  const pkg = join(ROOT, 'pkg/daily_sync.js');
+  const pkg = join(ROOT, 'pkg/index.js');
   if (existsSync(pkg) && statSync(pkg).mtimeMs >= newest(join(ROOT, 'src'))) return;
   execFileSync('bash', ['scripts/build.sh'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }

@@ -37,7 +37,7 @@ async function joinFrom(userName) {
   const opened = await openPage(browser, `${server.url}/`);
   const id = await opened.page.evaluate(
     async ({ url, room, userName, peerTimeoutMs }) => {
-      const { default: init, createLocalCallObject } = await import('/pkg/daily_sync.js');
+      const { default: init, createLocalCallObject } = await import('/tests/js/all-entries.js');
       await init();
       const call = createLocalCallObject({ room, transport: 'websocket', url, userName, peerTimeoutMs });
       window.call = call;
@@ -79,10 +79,10 @@ test('serves the demo, the package and daily-js', { timeout: 30_000 }, async () 
   const index = await fetch(`${server.url}/`);
   assert.equal(index.status, 200);
   assert.match(index.headers.get('content-type'), /^text\/html/);
-  const glue = await fetch(`${server.url}/pkg/daily_sync.js`);
+  const glue = await fetch(`${server.url}/pkg/index.js`);
   assert.equal(glue.status, 200);
   assert.match(glue.headers.get('content-type'), /javascript/);
-  const wasm = await fetch(`${server.url}/pkg/daily_sync_bg.wasm`);
+  const wasm = await fetch(`${server.url}/pkg/wasm/core/daily_sync_bg.wasm`);
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
   assert.equal((await fetch(`${server.url}/node_modules/@daily-co/daily-js/dist/daily-esm.js`)).status, 200);
   assert.equal((await fetch(`${server.url}/Cargo.toml`)).status, 404);

@@ -3,7 +3,6 @@
 // page in a local room receiving what the client sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { launchBrowser, openPage } from './harness.mjs';
@@ -15,9 +14,10 @@ let DailyRestClient;
 before(async () => {
   ensurePackage();
   server = await startServer(buildServer());
-  const pkg = await import(join(ROOT, 'pkg/daily_sync.js'));
-  await pkg.default({ module_or_path: readFileSync(join(ROOT, 'pkg/daily_sync_bg.wasm')) });
-  DailyRestClient = pkg.DailyRestClient;
+  // As a backend uses it: `daily-sync/rest`, and init() with no argument (Node reads the wasm).
+  const rest = await import(join(ROOT, 'pkg/rest.js'));
+  await rest.default();
+  DailyRestClient = rest.DailyRestClient;
 });
 
 after(async () => {
@@ -105,7 +105,7 @@ test('a page in a local room receives what the client sent, from the server’s 
     const { page, errors } = await openPage(browser, `${server.url}/`);
     const room = 'rest-e2e';
     await page.evaluate(async ({ room, origin }) => {
-      const { default: init, createLocalCallObject } = await import('/pkg/daily_sync.js');
+      const { default: init, createLocalCallObject } = await import('/tests/js/all-entries.js');
       await init();
       const call = createLocalCallObject({ room, transport: 'websocket', url: `${origin.replace('http', 'ws')}/v1/rooms/${room}/ws` });
       window.received = [];

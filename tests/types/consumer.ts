@@ -1,14 +1,19 @@
-// A small app written against the public types of daily-sync, the way the README's contract
-// describes the API. Only type-checked (npx tsc -p tests/types/tsconfig.json), never run.
+// A small app written against the public types of daily-sync's entries, the way the README
+// describes the API: one type parameter types everything, with no cast. Only type-checked
+// (npx tsc -p tests/types/tsconfig.json, lib ES2022 + DOM, skipLibCheck off), never run.
 import Daily, { type DailyCall } from '@daily-co/daily-js';
 import init, {
   DailySync,
+  isDailySyncError,
   type AppMessage,
-  type DailySyncError,
   type DailySyncErrorKind,
   type Participant,
+  type ParticipantEvent,
   type SessionState,
 } from 'daily-sync';
+import initChannels, { channel, type ChannelMessage } from 'daily-sync/channels';
+import initLocal, { createLocalCallObject, type LocalCallObject } from 'daily-sync/local';
+import initRest, { DailyRestClient } from 'daily-sync/rest';
 
 interface Reaction {
   emoji: string;
@@ -16,86 +21,84 @@ interface Reaction {
 interface Profile {
   color: string;
 }
+// An interface, with no index signature: still a valid session-data type.
 interface Room {
-  topic?: string;
+  topic: string;
   votes?: Record<string, number>;
 }
-
-/** Narrows anything caught to the library's error. */
-function isDailySyncError(error: unknown): error is DailySyncError {
-  return error instanceof Error && typeof (error as { kind?: unknown }).kind === 'string';
-}
+type Types = { appMessage: Reaction; userData: Profile; sessionData: Room };
 
 /** What the app shows for each kind of error. */
 function describe(error: unknown): string {
   if (!isDailySyncError(error)) return String(error);
   const kind: DailySyncErrorKind = error.kind;
-  switch (kind) {
-    case 'payload-too-large':
-      return `too large: ${error.size ?? '?'} of ${error.limit ?? '?'} characters`;
-    case 'not-joined':
-      return 'join the call first';
-    case 'daily':
-      return `daily-js: ${String(error.cause)}`;
-    default:
-      return `${kind}: ${error.message}`;
+  if (isDailySyncError(error, 'payload-too-large')) {
+    const narrowed: 'payload-too-large' = error.kind;
+    return `${narrowed}: ${error.size ?? '?'} of ${error.limit ?? '?'} characters`;
   }
+  return `${kind}: ${error.message}`;
 }
 
-async function showReactions(sync: DailySync, signal: AbortSignal): Promise<number> {
+async function showReactions(sync: DailySync<Types>, signal: AbortSignal): Promise<number> {
   let count = 0;
-  for await (const m of sync.appMessages()) {
-    const message: AppMessage = m;
-    const from: string = message.fromId;
-    const reaction = message.data as Reaction;
-    console.log(`${reaction.emoji} from ${from}`);
+  for await (const message of sync.appMessages()) {
+    const typed: AppMessage<Reaction> = message;
+    const emoji: string = typed.data.emoji; // no cast
+    console.log(`${emoji} from ${message.fromId}`);
     count++;
     if (signal.aborted) break; // unsubscribes
   }
   return count;
 }
 
-async function followPeople(sync: DailySync): Promise<void> {
-  const byId = new Map<string, Participant>();
+async function followPeople(sync: DailySync<Types>): Promise<void> {
+  const byId = new Map<string, Participant<Profile>>();
   for (const p of sync.participants()) byId.set(p.sessionId, p);
   const updates = sync.participantUpdates();
   const first = await updates.next();
   if (!first.done) {
-    const p: Participant = first.value;
-    const profile = p.userData as Profile | undefined;
-    const label: string = `${p.userName} (${p.userId})${p.local ? ' [me]' : ''}${p.owner ? ' [owner]' : ''}`;
-    console.log(label, profile?.color);
-    byId.set(p.sessionId, p);
+    const p = first.value;
+    const color: string | undefined = p.userData?.color;
+    console.log(`${p.userName} (${p.userId})${p.local ? ' [me]' : ''}${p.owner ? ' [owner]' : ''}`, color);
   }
   await updates.return?.();
+  const off = sync.onParticipantEvent((event: ParticipantEvent<Profile>) => {
+    if (event.action === 'left') byId.delete(event.participant.sessionId);
+    else byId.set(event.participant.sessionId, event.participant);
+  });
+  off();
 }
 
-async function followRoom(sync: DailySync): Promise<void> {
+async function followRoom(sync: DailySync<Types>): Promise<void> {
   for await (const state of sync.sessionStates()) {
-    const s: SessionState = state;
-    const room = s.data as Room;
-    console.log(room.topic, s.topology);
-    if (room.topic === 'done') break;
+    const s: SessionState<Partial<Room>> = state;
+    const topology: 'sfu' | 'peer' | 'none' = s.topology;
+    console.log(s.data.topic, topology);
+    if (s.data.topic === 'done') break;
   }
 }
 
 export async function main(url: string): Promise<void> {
-  await init();
+  await Promise.all([init(), initChannels(), initLocal()]);
   const call: DailyCall = Daily.createCallObject();
-  const sync = new DailySync(call, { sessionDataIntervalMs: 1000 });
-  const plain = new DailySync(call); // options are optional
-  plain.dispose();
+  const sync = new DailySync<Types>(call, { sessionDataIntervalMs: 1000 });
+  const untyped = new DailySync(call); // options are optional; payloads are unknown
+  untyped.sendAppMessage(42);
+  untyped.dispose();
 
-  await sync.setUserData({ color: 'red' } satisfies Profile); // allowed before join
+  await sync.setUserData({ color: 'red' }); // allowed before join
   await call.join({ url });
 
   const controller = new AbortController();
   const reactions = showReactions(sync, controller.signal);
   void followPeople(sync);
   void followRoom(sync);
+  const off = sync.onAppMessage((m) => console.log(m.data.emoji));
+  off();
+  sync.onSessionState((state) => console.log(state.data.votes));
 
   try {
-    sync.sendAppMessage({ emoji: '🎉' } satisfies Reaction); // to everyone
+    sync.sendAppMessage({ emoji: '🎉' }); // to everyone
     sync.sendAppMessage({ emoji: '👋' }, '*');
     const others = sync.participants().filter((p) => !p.local).map((p) => p.sessionId);
     if (others[0] !== undefined) sync.sendAppMessage({ emoji: '🙂' }, others[0]);
@@ -104,25 +107,56 @@ export async function main(url: string): Promise<void> {
     console.warn(describe(error));
   }
 
-  try {
-    await sync.setUserData({ color: 'x'.repeat(5000) });
-  } catch (error) {
-    if (isDailySyncError(error) && error.kind === 'payload-too-large') {
-      const over: number = (error.size ?? 0) - (error.limit ?? 0);
-      console.warn(`userData is ${over} characters over`);
-    }
-  }
-
-  sync.setSessionData({ topic: 'planning' } satisfies Room);
+  sync.setSessionData({ topic: 'planning' });
   sync.mergeSessionData({ votes: { alice: 1 } });
-  sync.mergeSessionData({ topic: undefined }); // deletes the key
-  const view: Record<string, unknown> = sync.sessionData();
-  const topic = (view as Room).topic;
+  sync.mergeSessionData({ votes: undefined }); // deletes the key
+  const topic: string | undefined = sync.sessionData().topic;
   console.log(topic);
   sync.flushSessionData();
+
+  // Wrong payloads fail to compile.
+  // @ts-expect-error: a Reaction has an emoji
+  sync.sendAppMessage({ emoj: '🎉' });
+  // @ts-expect-error: userData is a Profile
+  void sync.setUserData({ color: 1 });
+  // @ts-expect-error: session data is a Room
+  sync.setSessionData({ title: 'x' });
+  // @ts-expect-error: no such key in a Room
+  sync.mergeSessionData({ title: 'x' });
+  // @ts-expect-error: a recipient is '*', a session id or a list of them
+  sync.sendAppMessage({ emoji: '🎉' }, 42);
+
+  const chat = channel<{ text: string }>(sync, 'chat', { maxSize: 65536 });
+  const same = sync.channel<{ text: string }>('chat');
+  await chat.send({ text: 'hello' });
+  // @ts-expect-error: a chat message has a text
+  await same.send({ body: 'hello' });
+  const stop = chat.onMessage((m: ChannelMessage<{ text: string }>) => console.log(m.data.text, m.seq));
+  stop();
 
   controller.abort();
   sync.dispose();
   const disposed: boolean = sync.disposed;
   console.log(disposed, await reactions);
+}
+
+/** The local room: a call object with no Daily account. */
+export async function local(): Promise<void> {
+  const call: LocalCallObject = createLocalCallObject({ room: 'demo', userName: 'Ann' });
+  await call.join({ userName: 'Ann' });
+  const sync = new DailySync<Types>(call);
+  sync.sendAppMessage({ emoji: '👋' });
+  // @ts-expect-error: the transport is one of three
+  createLocalCallObject({ transport: 'carrier-pigeon' });
+  await call.leave();
+}
+
+/** A backend. */
+export async function backend(apiKey: string): Promise<string> {
+  await initRest();
+  const rest = new DailyRestClient({ apiKey, baseUrl: 'http://127.0.0.1:8080/v1' });
+  const answer = await rest.sendAppMessage('demo', { notice: 'starting' }, '*');
+  // @ts-expect-error: the API key is required
+  new DailyRestClient({ baseUrl: 'x' });
+  return answer.sent;
 }

@@ -1,0 +1,13 @@
+// Every entry of the built package (pkg/) as one module, for page tests that use several: the
+// default export loads each entry's wasm (channels registered, so sync.channel() works).
+// Test helper, not part of the library.
+import initCore, { DailySync, isDailySyncError } from '/pkg/index.js';
+import initLocal, { createLocalCallObject } from '/pkg/local.js';
+import initRest, { DailyRestClient } from '/pkg/rest.js';
+import initChannels, { Channel, channel } from '/pkg/channels.js';
+
+export { Channel, DailyRestClient, DailySync, channel, createLocalCallObject, isDailySyncError };
+
+export default async function init() {
+  await Promise.all([initCore(), initLocal(), initRest(), initChannels()]);
+}
