@@ -88,9 +88,6 @@ export class SessionDriver {
 
   /** The quads of what an app hands `setSessionData` / `mergeSessionData`, checked. */
   incoming(data, deletions) {
-    if (!this.joined()) {
-      throw dailySyncError('not-joined', 'not joined: setMeetingSessionData only supported after join.');
-    }
     let plain;
     try {
       plain = data !== null && typeof data === 'object' && !Array.isArray(data) && isPlain(data);
@@ -98,11 +95,17 @@ export class SessionDriver {
       throw notSerializable('inspecting the object threw');
     }
     if (!plain) throw notPlainObject();
+    let ids;
     try {
-      return this.quads(data, deletions);
+      ids = this.quads(data, deletions);
     } catch (error) {
       throw notSerializable(error instanceof Error ? error.message : 'JSON.stringify failed');
     }
+    // As daily-js refuses it (and the throttle would otherwise hold it): after the value checks.
+    if (!this.joined()) {
+      throw dailySyncError('not-joined', 'not joined: setMeetingSessionData only supported after join.');
+    }
+    return ids;
   }
 
   set(data) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: each entry's own wasm (pkg/wasm/<entry>/, from this crate with
 # only that entry's `npm-*` feature on), the hand-written ES modules and types of npm/ beside them,
-# and prints each entry's size as an app's production build ships it (pkg/sizes.json).
+# and prints each entry's size as an app's production build ships it (pkg/sizes.json; the budgets
+# are enforced by tests/page/sizes.test.mjs).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -11,11 +12,13 @@ WASM_FEATURES="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-s
   --enable-mutable-globals --enable-reference-types --enable-multivalue"
 
 # The smallest wasm comes from rebuilding std with panics that abort at once (no panic messages,
-# no formatting machinery: about a quarter of the size). That needs std's source and unstable
-# flags; where they are missing, the ordinary release build is used.
+# no formatting machinery: about a quarter of the size), no source locations and no Debug output.
+# That needs std's source and unstable flags; where they are missing, the ordinary release build
+# is used.
 small_build() { # cargo-feature-flags...
   [ "$(wasm_route)" = debian ] && export PATH=/usr/bin:$PATH
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" CARGO_TARGET_DIR=target/small \
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
+    CARGO_TARGET_DIR=target/small \
     cargo build --target wasm32-unknown-unknown -Z build-std=std,panic_abort --release --lib --quiet "$@" 2>/dev/null
 }
 

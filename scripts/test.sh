@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The whole check, as CI runs it: setup, format, lints (native and wasm32), native tests, browser
 # tests of the Rust API (wasm-bindgen-test in headless Chromium), the build, the TypeScript check and
-# the page-level tests. Ends with one line "N passed, M failed".
+# the page-level tests. Ends with one line "N passed, M failed, K skipped" (K: skipped and todo tests).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 log=$(mktemp -d)
 step() { # name command...: a step that is one check
   local name=$1; shift
@@ -17,20 +17,22 @@ counted() { # name regex-kind command...: a step whose runner reports its own co
   local name=$1 kind=$2; shift 2
   say "$name"
   "$@" >"$log/out" 2>&1; local rc=$?
-  local p f
+  local p f k
   case $kind in
     cargo) p=$(grep -oE '[0-9]+ passed' "$log/out" | awk '{s+=$1} END {print s+0}')
-           f=$(grep -oE '[0-9]+ failed' "$log/out" | awk '{s+=$1} END {print s+0}') ;;
+           f=$(grep -oE '[0-9]+ failed' "$log/out" | awk '{s+=$1} END {print s+0}')
+           k=$(grep -oE '[0-9]+ ignored' "$log/out" | awk '{s+=$1} END {print s+0}') ;;
     node)  p=$(grep -E '^# pass ' "$log/out" | awk '{s+=$3} END {print s+0}')
-           f=$(grep -E '^# fail ' "$log/out" | awk '{s+=$3} END {print s+0}') ;;
+           f=$(grep -E '^# fail ' "$log/out" | awk '{s+=$3} END {print s+0}')
+           k=$(grep -E '^# (skipped|todo) ' "$log/out" | awk '{s+=$3} END {print s+0}') ;;
   esac
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   [ "$rc" -ne 0 ] && { cat "$log/out"; say "FAILED: $name"; }
-  [ "$rc" -eq 0 ] && grep -E 'test result|^# (pass|fail) ' "$log/out" >&2
-  passed=$((passed + p)); failed=$((failed + f))
+  [ "$rc" -eq 0 ] && grep -E 'test result|^# (pass|fail|skipped|todo) ' "$log/out" >&2
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
 }
 
-bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/setup.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} WASM_BINDGEN_TEST_TIMEOUT=120
@@ -39,11 +41,14 @@ step "cargo fmt --check" cargo fmt --all --check
 step "cargo clippy (native)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo clippy (wasm32)" cargo_wasm clippy --lib --test browser --quiet -- -D warnings
 counted "cargo test (native)" cargo cargo test --workspace --quiet
+step "cargo package --list: only what a Rust app compiles" bash scripts/check-crate-files.sh
 counted "wasm-bindgen-test (headless Chromium)" cargo cargo_wasm test --test browser
 step "npm run build" bash scripts/build.sh
 step "TypeScript consumer check (tsc --strict)" npx --no-install tsc -p tests/types/tsconfig.json
-counted "page tests (playwright-core, Chromium)" node node --test --test-concurrency=1 tests/page/
+# The TAP reporter and an explicit file list: Node 22+ defaults to the spec reporter and no longer
+# takes a directory.
+counted "page tests (playwright-core, Chromium)" node node --test --test-reporter=tap --test-concurrency=1 tests/page/*.test.mjs
 
 rm -rf "$log"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

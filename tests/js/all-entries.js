@@ -8,6 +8,8 @@ import initChannels, { Channel, channel } from '/pkg/channels.js';
 
 export { Channel, DailyRestClient, DailySync, channel, createLocalCallObject, isDailySyncError };
 
+/** Loads every entry; resolves with the default entry's wasm exports (its `memory`: DailySync's). */
 export default async function init() {
-  await Promise.all([initCore(), initLocal(), initRest(), initChannels()]);
+  const [core] = await Promise.all([initCore(), initLocal(), initRest(), initChannels()]);
+  return core;
 }

@@ -302,7 +302,7 @@ describe('the Live Q&A demo on a local room', () => {
     // A backend in the same room (here a call object in a fourth page) sends the notification.
     const backend = await addPage('backend', DESKTOP);
     await backend.evaluate(async (room) => {
-      const { default: init, createLocalCallObject } = await import('/tests/js/all-entries.js');
+      const { default: init, createLocalCallObject } = await import('/pkg/local.js');
       await init();
       const call = createLocalCallObject({ room, userName: 'Backend' });
       await call.join();

@@ -37,7 +37,7 @@ async function joinFrom(userName) {
   const opened = await openPage(browser, `${server.url}/`);
   const id = await opened.page.evaluate(
     async ({ url, room, userName, peerTimeoutMs }) => {
-      const { default: init, createLocalCallObject } = await import('/tests/js/all-entries.js');
+      const { default: init, createLocalCallObject } = await import('/pkg/local.js');
       await init();
       const call = createLocalCallObject({ room, transport: 'websocket', url, userName, peerTimeoutMs });
       window.call = call;

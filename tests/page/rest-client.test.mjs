@@ -105,7 +105,7 @@ test('a page in a local room receives what the client sent, from the server’s 
     const { page, errors } = await openPage(browser, `${server.url}/`);
     const room = 'rest-e2e';
     await page.evaluate(async ({ room, origin }) => {
-      const { default: init, createLocalCallObject } = await import('/tests/js/all-entries.js');
+      const { default: init, createLocalCallObject } = await import('/pkg/local.js');
       await init();
       const call = createLocalCallObject({ room, transport: 'websocket', url: `${origin.replace('http', 'ws')}/v1/rooms/${room}/ws` });
       window.received = [];
