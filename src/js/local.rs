@@ -11,4 +11,3 @@ pub fn create_local_call_object(
 ) -> Result<JsValue, JsValue> {
     crate::local::create_local_call_object(options)
 }
-

@@ -4,8 +4,8 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::rest::{failure_of, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
 use crate::payload::Error;
+use crate::rest::{failure_of, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
 
 #[wasm_bindgen(module = "/src/rest/fetch.js")]
 extern "C" {

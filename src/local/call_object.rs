@@ -548,6 +548,5 @@ pub struct LocalCallOptions {
 /// ```
 pub fn local_call_object(options: &LocalCallOptions) -> Result<JsValue, Error> {
     let options = crate::messages::to_js(options)?;
-    create_local_call_object(options)
-        .map_err(|thrown| crate::daily_errors::classify(thrown, || None))
+    create_local_call_object(options).map_err(|thrown| crate::daily_errors::classify(thrown, || None))
 }

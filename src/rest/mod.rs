@@ -11,7 +11,6 @@
 #[cfg(feature = "rest-native")]
 pub mod native;
 
-
 use core::fmt;
 
 use crate::payload::{check_size, json_len, Error, APP_MESSAGE_LIMIT};

@@ -365,8 +365,7 @@ describe('DailySync: every function and constructor, every bad argument', () => 
     for (const [name, count] of Object.entries(r.atEnd)) assert.equal(count, 0, `${name} listeners after dispose`);
   });
 
-  // Known bug, open: after free() wasm-bindgen's glue throws 'null pointer passed to rust' (no kind).
-  test('after free() or [Symbol.dispose]() (what `using` calls), methods throw disposed and dispose() is a no-op', { todo: 'open bug: the generated glue throws without a kind after free()' }, async () => {
+  test('after free() or [Symbol.dispose]() (what `using` calls), methods throw disposed and dispose() is a no-op', async () => {
     // README: "free() and [Symbol.dispose] dispose too", and dispose() "Calling it again does nothing".
     const r = await run(async () => {
       const { DailySync, Daily, createStandInCallObject } = window.lib;
