@@ -7,7 +7,7 @@
 import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError } from './errors.js';
-import { EventIterator, fanOut, initWith, internals, registry } from './hub.js';
+import { Subscriptions, fanOut, initWith, internals, registry } from './hub.js';
 
 /** Loads this entry's wasm; after it, `sync.channel(name)` works on every DailySync. */
 export default async function init(input) {
@@ -23,7 +23,7 @@ export class Channel {
   #live;
   #messages = [];
   #gaps = [];
-  #stops = new Set();
+  #subscriptions = new Subscriptions();
   #closed = false;
   #onClose;
 
@@ -64,26 +64,20 @@ export class Channel {
     }
   }
 
-  #add(list, fn, stop) {
+  /** A feed for Subscriptions: adds a sink to `list`, and returns what removes it. */
+  #feed(list) {
     this.#check();
-    list.push(fn);
-    let subscribed = true;
-    const off = () => {
-      if (!subscribed) return;
-      subscribed = false;
-      this.#stops.delete(stopper);
-      const at = list.indexOf(fn);
-      if (at >= 0) list.splice(at, 1);
+    return (sink) => {
+      list.push(sink);
+      return () => {
+        const at = list.indexOf(sink);
+        if (at >= 0) list.splice(at, 1);
+      };
     };
-    const stopper = stop ?? off;
-    this.#stops.add(stopper);
-    return off;
   }
 
   #iterate(list) {
-    const iterator = new EventIterator();
-    iterator.onEnd = this.#add(list, (item) => iterator.push(item), () => iterator.end());
-    return iterator;
+    return this.#subscriptions.iterate(this.#feed(list));
   }
 
   /** An async iterator of `{ data, fromId, seq }`, in order per sender; `break` unsubscribes. */
@@ -94,7 +88,7 @@ export class Channel {
   /** Calls `fn({ data, fromId, seq })` for each message; returns the function that unsubscribes. */
   onMessage(fn) {
     checkCallback(fn);
-    return this.#add(this.#messages, (item) => fn(item));
+    return this.#subscriptions.on(this.#feed(this.#messages), (item) => fn(item));
   }
 
   /** An async iterator of `{ fromId, first, last }`: messages of a sender that will not arrive. */
@@ -105,7 +99,7 @@ export class Channel {
   /** Calls `fn({ fromId, first, last })` for each gap; returns the function that unsubscribes. */
   onGap(fn) {
     checkCallback(fn);
-    return this.#add(this.#gaps, (item) => fn(item));
+    return this.#subscriptions.on(this.#feed(this.#gaps), (item) => fn(item));
   }
 
   /** Stops the channel: its iterators end, its listeners go. Its DailySync's dispose() calls it. */
@@ -113,7 +107,7 @@ export class Channel {
     if (this.#closed) return;
     this.#closed = true;
     this.#onClose();
-    for (const stop of [...this.#stops]) stop();
+    this.#subscriptions.stopAll();
     this.#core.close();
     this.#core.free();
   }

@@ -124,6 +124,44 @@ export class EventIterator {
   }
 }
 
+/**
+ * The live subscriptions of one owner (a DailySync, a channel), so that its dispose ends them all.
+ * `feed(sink)` subscribes `sink` and returns what undoes it; callbacks and iterators are both made
+ * on it, so they get the same items.
+ */
+export class Subscriptions {
+  constructor() {
+    /** What stopAll() calls: each callback's unsubscribe, each iterator's end. */
+    this.stops = new Set();
+  }
+
+  /** Subscribes `fn` through `feed`; returns the function that unsubscribes (safe to call twice). */
+  on(feed, fn, stop) {
+    const undo = feed(fn);
+    let live = true;
+    const off = () => {
+      if (!live) return;
+      live = false;
+      this.stops.delete(stopper);
+      undo();
+    };
+    const stopper = stop ?? off;
+    this.stops.add(stopper);
+    return off;
+  }
+
+  /** An async iterator of what `feed` delivers; ending it unsubscribes. */
+  iterate(feed) {
+    const iterator = new EventIterator();
+    iterator.onEnd = this.on(feed, (item) => iterator.push(item), () => iterator.end());
+    return iterator;
+  }
+
+  stopAll() {
+    for (const stop of [...this.stops]) stop();
+  }
+}
+
 /** Runs `fn(item)` for each function of `list`, each inside its own try. */
 export function fanOut(list, item, what) {
   for (let i = 0; i < list.length; i++) {

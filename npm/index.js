@@ -4,7 +4,7 @@
 import wasmInit from './wasm/core/daily_sync.js';
 import { checkCallObject, checkCallback, checkSerializable, recipient, sessionInterval } from './checks.js';
 import { classify, dailySyncError, invalidArgument, isDailySyncError, jsonLength, notSerializable } from './errors.js';
-import { EventIterator, initWith, internals, listen, registry } from './hub.js';
+import { Subscriptions, initWith, internals, listen, registry } from './hub.js';
 import { SessionDriver } from './session.js';
 
 export { isDailySyncError };
@@ -48,8 +48,8 @@ export class DailySync {
   #call;
   #session;
   #disposed = false;
-  /** What dispose() stops: each callback's unsubscribe, each iterator's end. */
-  #stops = new Set();
+  /** The app's callbacks and iterators, which dispose() ends. */
+  #subscriptions = new Subscriptions();
   /** The session driver's own subscriptions. */
   #own = [];
   /** Channels made through the channels entry, closed on dispose. */
@@ -92,11 +92,15 @@ export class DailySync {
   }
 
   /**
-   * Subscribes `sink` to the items `shape` makes of `event`'s payloads (for each [event, shape]
-   * pair); returns the function that unsubscribes. `stop` is what dispose() calls (default: that).
+   * A feed for Subscriptions: subscribes `sink` to the items `shape` makes of `event`'s payloads
+   * (for each [event, shape] pair), and returns what unsubscribes it.
    */
-  #subscribe(pairs, sink, stop) {
+  #feed(pairs) {
     this.#live();
+    return (sink) => this.#listen(pairs, sink);
+  }
+
+  #listen(pairs, sink) {
     const offs = [];
     try {
       for (const [event, shape] of pairs) {
@@ -116,27 +120,18 @@ export class DailySync {
       for (const off of offs) off();
       throw classify(error);
     }
-    let subscribed = true;
-    const off = () => {
-      if (!subscribed) return;
-      subscribed = false;
-      this.#stops.delete(stopper);
-      for (const each of offs) each();
+    return () => {
+      for (const off of offs) off();
     };
-    const stopper = stop ?? off;
-    this.#stops.add(stopper);
-    return off;
   }
 
   #iterate(pairs) {
-    const iterator = new EventIterator();
-    iterator.onEnd = this.#subscribe(pairs, (item) => iterator.push(item), () => iterator.end());
-    return iterator;
+    return this.#subscriptions.iterate(this.#feed(pairs));
   }
 
   #on(pairs, fn) {
     checkCallback(fn);
-    return this.#subscribe(pairs, fn);
+    return this.#subscriptions.on(this.#feed(pairs), fn);
   }
 
   /** Sends an ephemeral message to `'*'` (everyone else), one session id, or a list of them. */
@@ -296,7 +291,7 @@ export class DailySync {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const stop of [...this.#stops]) stop();
+    this.#subscriptions.stopAll();
     for (const close of [...this.#closers]) close();
     for (const off of this.#own.splice(0)) off();
     try {

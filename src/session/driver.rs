@@ -50,10 +50,9 @@ impl<V: SessionValue> fmt::Debug for Driver<V> {
 }
 
 impl<V: SessionValue> Driver<V> {
-    /// A driver that is told of the room's events by its owner ([`remote`](Self::remote),
-    /// [`joined`](Self::on_joined), [`left`](Self::on_left)): the JS API's, whose one JS listener
-    /// per event feeds it.
-    pub(crate) fn detached(call: CallObject, interval_ms: u64) -> Rc<Self> {
+    /// A driver not yet subscribed to the room's events ([`remote`](Self::remote),
+    /// [`on_joined`](Self::on_joined) and [`on_left`](Self::on_left) take them).
+    fn detached(call: CallObject, interval_ms: u64) -> Rc<Self> {
         let driver = Rc::new(Driver {
             call,
             throttle: RefCell::new(Throttle::new(interval_ms, SESSION_DATA_LIMIT)),
@@ -67,7 +66,6 @@ impl<V: SessionValue> Driver<V> {
     }
 
     /// Starts following the room's session state on `call`, through its own subscriptions.
-    #[cfg_attr(feature = "npm-core", allow(dead_code))]
     pub(crate) fn new(call: CallObject, interval_ms: u64) -> Result<Rc<Self>, Error> {
         let driver = Self::detached(call.clone(), interval_ms);
         let on_state = Rc::downgrade(&driver);

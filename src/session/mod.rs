@@ -12,4 +12,3 @@ mod values;
 
 pub use driver::SessionValue;
 pub use typed::{SessionData, SessionStates};
-pub use values::JsJson;
