@@ -44,10 +44,72 @@ export type SessionDataOf<T extends SyncTypes> = T extends { sessionData: infer 
   ? S
   : Record<string, unknown>;
 
+/**
+ * A Standard Schema (https://standardschema.dev): what zod, valibot, arktype and others implement.
+ * DailySync needs only `~standard.validate`.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (
+      value: unknown,
+    ) => StandardSchemaV1.Result<Output> | Promise<StandardSchemaV1.Result<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+export declare namespace StandardSchemaV1 {
+  type Result<Output> = { readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<Issue> };
+  interface Issue {
+    readonly message: string;
+    readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+  }
+  type InferOutput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['output'];
+}
+
+/** Schemas for what peers send; each optional. */
+export interface SyncSchemas {
+  appMessage?: StandardSchemaV1;
+  userData?: StandardSchemaV1;
+  sessionData?: StandardSchemaV1;
+}
+
+/** The payload types the schemas give, where no type parameter is given. */
+export type TypesFromSchemas<S extends SyncSchemas> = {
+  appMessage: S['appMessage'] extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S['appMessage']> : unknown;
+  userData: S['userData'] extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S['userData']> : unknown;
+  sessionData: S['sessionData'] extends StandardSchemaV1
+    ? StandardSchemaV1.InferOutput<S['sessionData']> & object
+    : Record<string, unknown>;
+};
+
 /** Options of `new DailySync(call, options)`. */
-export interface DailySyncOptions {
+export interface DailySyncOptions<S extends SyncSchemas = SyncSchemas> {
   /** The least time between two session-data writes, in ms (16 or more; default 1000). */
   sessionDataIntervalMs?: number;
+  /**
+   * Hold app messages and session-data writes made before `joined-meeting` (each checked at once:
+   * size, JSON form, plain object), in order, up to 1000, and send them on join. They are dropped
+   * with a warning if the call leaves or the DailySync is disposed first. Default false: a send
+   * before join throws `not-joined`, as daily-js does.
+   */
+  queueUntilJoined?: boolean;
+  /**
+   * Standard Schemas for peer data. Data that fails never reaches iterators, callbacks,
+   * `participants()` or `sessionData()`; it goes to `onInvalid`.
+   */
+  schemas?: S;
+}
+
+/** Peer data that failed its schema. */
+export interface InvalidPeerData {
+  source: 'app-message' | 'user-data' | 'session-data';
+  /** The sender's session id (undefined for session data, which has no single sender). */
+  fromId: string | undefined;
+  /** The data as it arrived. */
+  data: unknown;
+  issues: ReadonlyArray<StandardSchemaV1.Issue>;
 }
 
 /** Who receives an app message: `'*'` (everyone else), a session id, or a list of them. */
@@ -130,6 +192,9 @@ export interface DailySync<T extends SyncTypes = {}> extends Disposable {
   /** Calls `fn` each time the room-wide state arrives. */
   onSessionState(fn: (state: SessionState<Partial<SessionDataOf<T>>>) => void): Unsubscribe;
 
+  /** Calls `fn` for each piece of peer data that failed its schema. */
+  onInvalid(fn: (invalid: InvalidPeerData) => void): Unsubscribe;
+
   /** The channel `name` of `M` messages (needs `daily-sync/channels`, loaded with its `init()`). */
   channel<M = unknown>(name: string, options?: ChannelOptions): Channel<M>;
 
@@ -142,7 +207,14 @@ export interface DailySync<T extends SyncTypes = {}> extends Disposable {
 }
 
 export declare const DailySync: {
-  new <T extends SyncTypes = {}>(call: DailyCallLike, options?: DailySyncOptions): DailySync<T>;
+  /**
+   * `new DailySync<Types>(call, options)`; without a type parameter, the types come from
+   * `options.schemas` (and are `unknown` where there is none).
+   */
+  new <T extends SyncTypes = never, S extends SyncSchemas = {}>(
+    call: DailyCallLike,
+    options?: DailySyncOptions<S>,
+  ): DailySync<[T] extends [never] ? TypesFromSchemas<S> : T>;
   readonly prototype: DailySync<any>;
 };
 

@@ -3,8 +3,18 @@
 // (src/js/sync.rs), in this entry's own small wasm, driven by session.js.
 import wasmInit from './wasm/core/daily_sync.js';
 import { checkCallObject, checkCallback, checkSerializable, recipient, sessionInterval } from './checks.js';
-import { classify, dailySyncError, invalidArgument, isDailySyncError, jsonLength, notSerializable } from './errors.js';
-import { Subscriptions, initWith, internals, listen, registry } from './hub.js';
+import {
+  classify,
+  dailySyncError,
+  invalidArgument,
+  isDailySyncError,
+  jsonLength,
+  notPlainObject,
+  notSerializable,
+  tooLarge,
+} from './errors.js';
+import { Subscriptions, fanOut, initWith, internals, listen, registry } from './hub.js';
+import { SOURCES, isThenable, readSchemas, validate } from './schemas.js';
 import { SessionDriver } from './session.js';
 
 export { isDailySyncError };
@@ -37,11 +47,46 @@ const appMessage = (e) =>
 
 const participantOf = (e) => (isObject(e) ? shapeParticipant(e.participant) : undefined);
 
-const PARTICIPANT_EVENTS = [
-  ['participant-joined', 'joined'],
-  ['participant-updated', 'updated'],
-  ['participant-left', 'left'],
-];
+/** The room's state in a `meeting-session-state-updated` payload, or undefined for a peer's garbage. */
+const roomStateOf = (e) => {
+  const state = isObject(e) ? e.meetingSessionState : undefined;
+  return isObject(state) && isObject(state.data) ? state : undefined;
+};
+
+/**
+ * Where each kind of item carries peer data, for the schemas: the schema's name, the value, its
+ * sender, and the item with the value replaced by the schema's output (`undefined`: it failed).
+ * `optional`: an absent value (a participant with no userData) is not checked.
+ */
+const GUARDS = {
+  message: {
+    schema: 'appMessage',
+    value: (m) => m.data,
+    from: (m) => m.fromId,
+    with: (m, data) => (data === undefined ? undefined : { data, fromId: m.fromId }),
+  },
+  // A participant whose userData fails is still shown (presence matters), without it.
+  participant: {
+    schema: 'userData',
+    optional: true,
+    value: (p) => p.userData,
+    from: (p) => p.sessionId,
+    with: (p, userData) => ({ ...p, userData }),
+  },
+  participantEvent: {
+    schema: 'userData',
+    optional: true,
+    value: (e) => e.participant.userData,
+    from: (e) => e.participant.sessionId,
+    with: (e, userData) => ({ action: e.action, participant: { ...e.participant, userData } }),
+  },
+};
+
+/** The most sends and session-data writes `queueUntilJoined` holds before join. */
+export const MAX_QUEUED = 1000;
+
+const APP_MESSAGE_LIMIT = 4096;
+const SESSION_DATA_LIMIT = 102400;
 
 /** Syncs app data over one daily-js call object (or a local one). */
 export class DailySync {
@@ -50,26 +95,66 @@ export class DailySync {
   #disposed = false;
   /** The app's callbacks and iterators, which dispose() ends. */
   #subscriptions = new Subscriptions();
-  /** The session driver's own subscriptions. */
+  /** This DailySync's own listeners (the session driver's, the schemas'). */
   #own = [];
   /** Channels made through the channels entry, closed on dispose. */
   #closers = new Set();
+  /** `options.schemas`, or null. */
+  #schemas;
+  /** Each peer payload's validation result (or its Promise), so it is checked and reported once. */
+  #checked = new WeakMap();
+  /** `onInvalid` callbacks. */
+  #invalid = [];
+  /** The last local view of the session data that passed its schema. */
+  #lastValidView = {};
+  /** Sends and session-data writes made before join (`queueUntilJoined`), or null without it. */
+  #queue = null;
 
-  /** `new DailySync(call, { sessionDataIntervalMs })`: `call` is a daily-js call object, or a local one. */
+  /** `new DailySync(call, options)`: `call` is a daily-js call object, or a local one. */
   constructor(call, options) {
     checkCallObject(call);
-    const session = new SessionDriver(call, sessionInterval(options));
+    const interval = sessionInterval(options);
+    this.#schemas = readSchemas(options);
+    if (readQueueOption(options)) this.#queue = [];
+    const session = new SessionDriver(call, interval);
     this.#call = call;
     this.#session = session;
     try {
       this.#own.push(
         listen(call, 'meeting-session-state-updated', (e) => {
-          const state = isObject(e) ? e.meetingSessionState : undefined;
-          if (isObject(state) && isObject(state.data)) session.remote(state.data);
+          const state = roomStateOf(e);
+          if (state === undefined) return;
+          session.remote(state.data);
+          if (this.#schemas?.sessionData) this.#check('sessionData', e, state.data, undefined);
         }),
-        listen(call, 'joined-meeting', () => session.onJoined()),
-        listen(call, 'left-meeting', () => session.onLeft()),
+        listen(call, 'joined-meeting', () => {
+          session.onJoined();
+          this.#sendQueued();
+        }),
+        listen(call, 'left-meeting', () => {
+          session.onLeft();
+          this.#dropQueued('the call left');
+        }),
       );
+      // Peer data is checked (and failures reported) as it arrives, whoever listens.
+      if (this.#schemas?.appMessage) {
+        this.#own.push(
+          listen(call, 'app-message', (e) => {
+            const m = appMessage(e);
+            if (m !== undefined) this.#check('appMessage', e, m.data, m.fromId);
+          }),
+        );
+      }
+      if (this.#schemas?.userData) {
+        for (const event of ['participant-joined', 'participant-updated']) {
+          this.#own.push(
+            listen(call, event, (e) => {
+              const p = participantOf(e);
+              if (p !== undefined && p.userData !== undefined) this.#check('userData', e, p.userData, p.sessionId);
+            }),
+          );
+        }
+      }
     } catch (error) {
       for (const off of this.#own) off();
       session.close();
@@ -91,9 +176,45 @@ export class DailySync {
     if (this.#disposed) throw dailySyncError('disposed', 'this DailySync was disposed');
   }
 
+  // --- peer data and its schemas ---
+
   /**
-   * A feed for Subscriptions: subscribes `sink` to the items `shape` makes of `event`'s payloads
-   * (for each [event, shape] pair), and returns what unsubscribes it.
+   * Validates `value` of a peer `payload` against the schema `name` once per payload, reporting a
+   * failure to `onInvalid`; returns `{ value }`, `{ issues }`, a Promise of one, or null when there
+   * is no schema.
+   */
+  #check(name, payload, value, fromId) {
+    const schema = this.#schemas?.[name];
+    if (!schema) return null;
+    const cached = this.#checked.get(payload);
+    if (cached !== undefined) return cached;
+    const report = (result) => {
+      if (result.issues) {
+        fanOut(this.#invalid, { source: SOURCES[name], fromId, data: value, issues: result.issues }, 'onInvalid');
+      }
+      return result;
+    };
+    const result = validate(schema, value);
+    const checked = isThenable(result) ? result.then(report) : report(result);
+    this.#checked.set(payload, checked);
+    return checked;
+  }
+
+  /** `item` (made from `payload`) as its consumers may see it: `{ value }` of it, or a Promise of that. */
+  #guarded(guard, payload, item) {
+    if (guard === undefined || !this.#schemas?.[guard.schema]) return { value: item };
+    const value = guard.value(item);
+    if (value === undefined && guard.optional) return { value: item };
+    const result = this.#check(guard.schema, payload, value, guard.from(item));
+    const pass = (r) => ({ value: guard.with(item, r.issues ? undefined : r.value) });
+    return isThenable(result) ? result.then(pass) : pass(result);
+  }
+
+  // --- subscriptions ---
+
+  /**
+   * A feed for Subscriptions: subscribes `sink` to the items `shape` makes of `event`'s payloads,
+   * for each `[event, shape, guard]`, and returns what unsubscribes it.
    */
   #feed(pairs) {
     this.#live();
@@ -101,9 +222,14 @@ export class DailySync {
   }
 
   #listen(pairs, sink) {
+    // While an asynchronous schema is checking an item, later items wait behind it: order is kept.
+    let chain = null;
+    const deliver = (guarded) => {
+      if (guarded.value !== undefined) sink(guarded.value);
+    };
     const offs = [];
     try {
-      for (const [event, shape] of pairs) {
+      for (const [event, shape, guard] of pairs) {
         offs.push(
           listen(this.#call, event, (payload) => {
             let item;
@@ -112,7 +238,13 @@ export class DailySync {
             } catch {
               return; // a hostile getter on a peer's payload must not stop the stream
             }
-            if (item !== undefined) sink(item);
+            if (item === undefined) return;
+            const guarded = this.#guarded(guard, payload, item);
+            if (chain === null && !isThenable(guarded)) return deliver(guarded);
+            chain = (chain ?? Promise.resolve())
+              .then(() => guarded)
+              .then(deliver)
+              .catch((error) => console.error(`daily-sync: a ${event} subscriber threw`, error));
           }),
         );
       }
@@ -134,11 +266,73 @@ export class DailySync {
     return this.#subscriptions.on(this.#feed(pairs), fn);
   }
 
+  // --- before join ---
+
+  #joined() {
+    return this.#session.joined();
+  }
+
+  /** Holds a send made before join (`queueUntilJoined`), refusing it when the queue is full. */
+  #enqueue(entry) {
+    if (this.#queue.length >= MAX_QUEUED) {
+      throw dailySyncError('not-joined', `not joined: ${MAX_QUEUED} sends already wait for the join`);
+    }
+    this.#queue.push(entry);
+  }
+
+  #sendQueued() {
+    if (this.#queue === null || this.#queue.length === 0) return;
+    for (const send of this.#queue.splice(0)) {
+      try {
+        send();
+      } catch (error) {
+        console.warn(`daily-sync: a send held until join failed: ${error.message}`);
+      }
+    }
+  }
+
+  #dropQueued(why) {
+    if (this.#queue === null || this.#queue.length === 0) return;
+    const count = this.#queue.splice(0).length;
+    console.warn(`daily-sync: ${why} before join; ${count} held send(s) dropped`);
+  }
+
+  /** Checks session data for the queue as daily-js and the throttle would: a plain object, with a JSON form, in size. */
+  #checkQueuedSessionData(data) {
+    let plain;
+    try {
+      plain = isObject(data) && !Array.isArray(data) && [null, Object.prototype].includes(Object.getPrototypeOf(data));
+    } catch {
+      throw notSerializable('inspecting the object threw');
+    }
+    if (!plain) throw notPlainObject();
+    let size;
+    try {
+      size = JSON.stringify(data).length;
+    } catch (error) {
+      throw notSerializable(error instanceof Error ? error.message : 'JSON.stringify failed');
+    }
+    if (size > SESSION_DATA_LIMIT) throw tooLarge(size, SESSION_DATA_LIMIT);
+  }
+
+  // --- the API ---
+
   /** Sends an ephemeral message to `'*'` (everyone else), one session id, or a list of them. */
   sendAppMessage(data, to) {
     this.#live();
     checkSerializable(data, 'the message');
     const recipients = recipient(to);
+    if (this.#queue !== null && !this.#joined()) {
+      const size = jsonLength(data);
+      if (size === undefined) throw notSerializable('the message has no JSON form (a cycle or a BigInt)');
+      if (size > APP_MESSAGE_LIMIT) throw tooLarge(size, APP_MESSAGE_LIMIT);
+      this.#enqueue(() => this.#send(data, recipients));
+      return;
+    }
+    this.#send(data, recipients);
+  }
+
+  #send(data, recipients) {
     try {
       this.#call.sendAppMessage(data, recipients);
     } catch (thrown) {
@@ -153,12 +347,12 @@ export class DailySync {
 
   /** An async iterator of `{ data, fromId }`; `break` or `return()` unsubscribes. */
   appMessages() {
-    return this.#iterate([['app-message', appMessage]]);
+    return this.#iterate([['app-message', appMessage, GUARDS.message]]);
   }
 
   /** Calls `fn({ data, fromId })` for each app message; returns the function that unsubscribes. */
   onAppMessage(fn) {
-    return this.#on([['app-message', appMessage]], fn);
+    return this.#on([['app-message', appMessage, GUARDS.message]], fn);
   }
 
   /** Sets the local participant's userData (`undefined` removes it); allowed before join. */
@@ -178,7 +372,10 @@ export class DailySync {
     }
   }
 
-  /** Everyone in the call, the local participant included. */
+  /**
+   * Everyone in the call, the local participant included. With a userData schema, a participant
+   * whose userData fails it (or whose schema is asynchronous) shows `userData: undefined`.
+   */
   participants() {
     this.#live();
     const list = [];
@@ -187,7 +384,13 @@ export class DailySync {
       if (isObject(all)) {
         for (const p of Object.values(all)) {
           const shaped = shapeParticipant(p);
-          if (shaped !== undefined) list.push(shaped);
+          if (shaped === undefined) continue;
+          const schema = this.#schemas?.userData;
+          if (schema && shaped.userData !== undefined) {
+            const result = validate(schema, shaped.userData);
+            shaped.userData = isThenable(result) || result.issues ? undefined : result.value;
+          }
+          list.push(shaped);
         }
       }
     } catch (error) {
@@ -198,43 +401,56 @@ export class DailySync {
 
   /** An async iterator of participants as they change; `break` or `return()` unsubscribes. */
   participantUpdates() {
-    return this.#iterate([['participant-updated', participantOf]]);
+    return this.#iterate([['participant-updated', participantOf, GUARDS.participant]]);
   }
 
   /** Calls `fn(participant)` for each participant update; returns the function that unsubscribes. */
   onParticipantUpdate(fn) {
-    return this.#on([['participant-updated', participantOf]], fn);
+    return this.#on([['participant-updated', participantOf, GUARDS.participant]], fn);
   }
 
-  #participantEvents() {
-    return PARTICIPANT_EVENTS.map(([event, action]) => [
-      event,
-      (e) => {
-        const participant = participantOf(e);
-        return participant === undefined ? undefined : { action, participant };
-      },
-    ]);
-  }
+  static #participantEvents = [
+    ['participant-joined', 'joined'],
+    ['participant-updated', 'updated'],
+    ['participant-left', 'left'],
+  ].map(([event, action]) => [
+    event,
+    (e) => {
+      const participant = participantOf(e);
+      return participant === undefined ? undefined : { action, participant };
+    },
+    GUARDS.participantEvent,
+  ]);
 
   /** An async iterator of `{ action: 'joined' | 'updated' | 'left', participant }`. */
   participantEvents() {
-    return this.#iterate(this.#participantEvents());
+    return this.#iterate(DailySync.#participantEvents);
   }
 
   /** Calls `fn({ action, participant })` on each join, update and leave. */
   onParticipantEvent(fn) {
-    return this.#on(this.#participantEvents(), fn);
+    return this.#on(DailySync.#participantEvents, fn);
   }
 
   /** Replaces the room-wide state, throttled: at most one write per interval, the last always sent. */
   setSessionData(data) {
     this.#live();
+    if (this.#queue !== null && !this.#joined()) {
+      this.#checkQueuedSessionData(data);
+      this.#enqueue(() => this.#session.set(data));
+      return;
+    }
     this.#session.set(data);
   }
 
   /** Shallow-merges `patch` into the room-wide state, throttled; a key set to `undefined` is deleted. */
   mergeSessionData(patch) {
     this.#live();
+    if (this.#queue !== null && !this.#joined()) {
+      this.#checkQueuedSessionData(patch);
+      this.#enqueue(() => this.#session.merge(patch));
+      return;
+    }
     this.#session.merge(patch);
   }
 
@@ -244,35 +460,76 @@ export class DailySync {
     this.#session.flush();
   }
 
-  /** The local view of the room-wide state: the room's state with pending local changes applied. */
+  /**
+   * The local view of the room-wide state: the room's state with pending local changes applied.
+   * With a sessionData schema, the last view that passed it.
+   */
   sessionData() {
     this.#live();
-    return this.#session.view();
+    return this.#view();
   }
 
+  #view() {
+    const view = this.#session.view();
+    const schema = this.#schemas?.sessionData;
+    if (!schema) return view;
+    const result = validate(schema, view);
+    if (!isThenable(result) && !result.issues) this.#lastValidView = result.value;
+    return this.#lastValidView;
+  }
+
+  /** Items `{ state, make }`: `make()` gives what consumers see, once the state passed its schema. */
   #sessionStates() {
-    const session = this.#session;
+    const guard = {
+      schema: 'sessionData',
+      value: (item) => item.state.data,
+      from: () => undefined,
+      with: (item, data) => (data === undefined ? undefined : item),
+    };
     return [
       [
         'meeting-session-state-updated',
         (e) => {
-          const state = isObject(e) ? e.meetingSessionState : undefined;
-          if (!isObject(state) || !isObject(state.data)) return undefined; // a peer's garbage
-          const topology = state.topology;
-          return { data: session.view(), topology: typeof topology === 'string' ? topology : 'none' };
+          const state = roomStateOf(e);
+          if (state === undefined) return undefined;
+          const topology = typeof state.topology === 'string' ? state.topology : 'none';
+          // Made once the room's state passed its schema (if any), from the view of that moment.
+          return { state, make: () => ({ data: this.#view(), topology }) };
         },
+        guard,
       ],
     ];
   }
 
   /** An async iterator of `{ data, topology }` each time the room's state arrives (`data`: the local view). */
   sessionStates() {
-    return this.#iterate(this.#sessionStates());
+    return this.#subscriptions.iterate(this.#sessionStateFeed());
   }
 
   /** Calls `fn({ data, topology })` each time the room's state arrives. */
   onSessionState(fn) {
-    return this.#on(this.#sessionStates(), fn);
+    checkCallback(fn);
+    return this.#subscriptions.on(this.#sessionStateFeed(), fn);
+  }
+
+  #sessionStateFeed() {
+    const feed = this.#feed(this.#sessionStates());
+    return (sink) => feed((item) => sink(item.make()));
+  }
+
+  /** Calls `fn({ source, fromId, data, issues })` for each piece of peer data that failed its schema. */
+  onInvalid(fn) {
+    checkCallback(fn);
+    this.#live();
+    const list = this.#invalid;
+    const feed = (sink) => {
+      list.push(sink);
+      return () => {
+        const at = list.indexOf(sink);
+        if (at >= 0) list.splice(at, 1);
+      };
+    };
+    return this.#subscriptions.on(feed, (item) => fn(item));
   }
 
   /** The channel `name` (needs `daily-sync/channels`, loaded with its `init()`). */
@@ -291,6 +548,7 @@ export class DailySync {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#dropQueued('the DailySync was disposed');
     this.#subscriptions.stopAll();
     for (const close of [...this.#closers]) close();
     for (const off of this.#own.splice(0)) off();
@@ -310,6 +568,19 @@ export class DailySync {
   free() {
     this.dispose();
   }
+}
+
+/** Reads `options.queueUntilJoined` (default false). */
+function readQueueOption(options) {
+  let queue;
+  try {
+    queue = options?.queueUntilJoined;
+  } catch {
+    throw invalidArgument('options.queueUntilJoined cannot be read');
+  }
+  if (queue === undefined) return false;
+  if (typeof queue !== 'boolean') throw invalidArgument('options.queueUntilJoined must be a boolean');
+  return queue;
 }
 
 if (typeof Symbol.dispose === 'symbol') {

@@ -14,6 +14,8 @@ import init, {
 import initChannels, { channel, type ChannelMessage } from 'daily-sync/channels';
 import initLocal, { createLocalCallObject, type LocalCallObject } from 'daily-sync/local';
 import initRest, { DailyRestClient } from 'daily-sync/rest';
+import * as v from 'valibot';
+import { z } from 'zod';
 
 interface Reaction {
   emoji: string;
@@ -123,6 +125,8 @@ export async function main(url: string): Promise<void> {
   sync.setSessionData({ title: 'x' });
   // @ts-expect-error: no such key in a Room
   sync.mergeSessionData({ title: 'x' });
+  // @ts-expect-error: not an option
+  new DailySync<Types>(call, { queueUntilJoined: 'yes' });
   // @ts-expect-error: a recipient is '*', a session id or a list of them
   sync.sendAppMessage({ emoji: '🎉' }, 42);
 
@@ -159,4 +163,31 @@ export async function backend(apiKey: string): Promise<string> {
   // @ts-expect-error: the API key is required
   new DailyRestClient({ baseUrl: 'x' });
   return answer.sent;
+}
+
+/** Peer data checked by schemas: without a type parameter, the types come from them. */
+export function validated(call: DailyCall): void {
+  const sync = new DailySync(call, {
+    queueUntilJoined: true,
+    schemas: {
+      appMessage: z.object({ emoji: z.string() }),
+      userData: v.object({ hand: v.boolean() }),
+      sessionData: z.object({ stage: z.string().optional() }),
+    },
+  });
+  sync.onAppMessage((m) => {
+    const emoji: string = m.data.emoji;
+    console.log(emoji);
+  });
+  const hand: boolean | undefined = sync.participants()[0]?.userData?.hand;
+  const stage: string | undefined = sync.sessionData().stage;
+  console.log(hand, stage);
+  sync.onInvalid((invalid) => {
+    const source: 'app-message' | 'user-data' | 'session-data' = invalid.source;
+    console.warn(source, invalid.fromId, invalid.issues.map((issue) => issue.message));
+  });
+  // @ts-expect-error: the appMessage schema says an emoji is a string
+  sync.sendAppMessage({ emoji: 1 });
+  // @ts-expect-error: the userData schema says hand is a boolean
+  void sync.setUserData({ hand: 'yes' });
 }

@@ -1,0 +1,49 @@
+// Validation of what peers send, with any library that implements Standard Schema (zod, valibot,
+// arktype...): `schema['~standard'].validate(value)` is all this needs, so no schema library is a
+// dependency. See https://standardschema.dev.
+import { invalidArgument } from './errors.js';
+
+/** The option names, and the `source` each reports as in `onInvalid`. */
+export const SOURCES = { appMessage: 'app-message', userData: 'user-data', sessionData: 'session-data' };
+
+/** Checks `options.schemas`; returns them, or null when there are none. */
+export function readSchemas(options) {
+  let schemas;
+  try {
+    schemas = options?.schemas;
+  } catch {
+    throw invalidArgument('options.schemas cannot be read');
+  }
+  if (schemas === undefined || schemas === null) return null;
+  if (typeof schemas !== 'object') throw invalidArgument('options.schemas must be an object');
+  const found = {};
+  for (const name of Object.keys(SOURCES)) {
+    const schema = schemas[name];
+    if (schema === undefined) continue;
+    if (typeof schema?.['~standard']?.validate !== 'function') {
+      throw invalidArgument(`options.schemas.${name} must be a Standard Schema (zod, valibot, arktype...)`);
+    }
+    found[name] = schema;
+  }
+  return found;
+}
+
+export const isThenable = (value) => value !== null && typeof value === 'object' && typeof value.then === 'function';
+
+/**
+ * `{ value }` when `value` passes `schema` (the schema's output: it may transform), `{ issues }`
+ * when not; a Promise of one for an asynchronous schema. A schema that throws is a failure too.
+ */
+export function validate(schema, value) {
+  const failed = (error) => ({ issues: [{ message: `the schema threw: ${error?.message ?? String(error)}` }] });
+  const read = (result) =>
+    result !== null && typeof result === 'object' && Array.isArray(result.issues)
+      ? { issues: result.issues }
+      : { value: result?.value };
+  try {
+    const result = schema['~standard'].validate(value);
+    return isThenable(result) ? Promise.resolve(result).then(read, failed) : read(result);
+  } catch (error) {
+    return failed(error);
+  }
+}
