@@ -275,7 +275,7 @@ async function joinCall({ name, room, url, token }) {
   decideHost(s);
 }
 
-/** Listens to the call object and to DailySync's iterators for this call. */
+/** Listens to the call object's call-level events, and to DailySync's callbacks for its data. */
 function wire(s) {
   const on = (event, listener) => {
     s.call.on(event, listener);
@@ -285,8 +285,6 @@ function wire(s) {
     s.joined = true;
     refreshParticipants(s);
   });
-  on('participant-joined', () => refreshParticipants(s));
-  on('participant-left', (event) => onParticipantLeft(s, event?.participant?.session_id));
   on('left-meeting', () => {
     if (s.leaving) return;
     setConn('disconnected', 'Disconnected');
@@ -301,25 +299,22 @@ function wire(s) {
     showCallError(`${refused ? 'The room refused a change' : 'Warning'}: ${describe(event)}`);
   });
 
-  pump(s, s.sync.appMessages(), (message) => onAppMessage(s, message));
-  pump(s, s.sync.participantUpdates(), () => refreshParticipants(s));
-  pump(s, s.sync.sessionStates(), ({ data }) => onSessionData(s, data));
-}
-
-/** Feeds every item of an async iterator to `handler` until the iterator ends (on dispose). */
-async function pump(s, iterator, handler) {
-  try {
-    for await (const item of iterator) {
-      if (s.leaving) break;
-      try {
-        handler(item);
-      } catch (error) {
-        showCallError(`Something went wrong: ${describe(error)}`);
-      }
+  // DailySync's callbacks end with dispose(); a handler that throws is shown, and the rest go on.
+  const guarded = (handler) => (item) => {
+    if (s.leaving) return;
+    try {
+      handler(item);
+    } catch (error) {
+      showCallError(`Something went wrong: ${describe(error)}`);
     }
-  } catch (error) {
-    if (!s.leaving) showCallError(`Lost an event stream: ${describe(error)}`);
-  }
+  };
+  s.sync.onAppMessage(guarded((message) => onAppMessage(s, message)));
+  s.sync.onParticipantEvent(
+    guarded(({ action, participant }) =>
+      action === 'left' ? onParticipantLeft(s, participant.sessionId) : refreshParticipants(s),
+    ),
+  );
+  s.sync.onSessionState(guarded(({ data }) => onSessionData(s, data)));
 }
 
 async function teardown(s) {
