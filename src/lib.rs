@@ -47,6 +47,11 @@ pub use payload::{Error, Recipient};
 #[cfg(feature = "bench")]
 pub mod bench;
 
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub(crate) mod convert;
 mod daily_errors;
 internal_mod!(events);

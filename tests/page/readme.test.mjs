@@ -1,0 +1,102 @@
+// Every JavaScript example of the README, run as written: in Chromium on the local room (daily-js's
+// import resolves to local call objects), and the backend example in Node against a stand-in for
+// Daily's REST API. An example that throws, or that names something the page does not have, fails.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, launchBrowser, openPage } from './harness.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const examples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+const inNode = (code) => code.includes("'daily-sync/rest'");
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ root });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the README has JavaScript examples for the page and for a backend', () => {
+  assert.ok(examples.filter((code) => !inNode(code)).length >= 5);
+  assert.equal(examples.filter(inNode).length, 1);
+});
+
+for (const [index, code] of examples.entries()) {
+  if (inNode(code)) continue;
+  test(`README example ${index + 1} runs: ${code.split('\n')[0]}`, { timeout: 60_000 }, async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/readme.html`);
+    try {
+      const outcome = await page.evaluate(async (code) => {
+        // What the examples take from the app around them: its call, its DailySync, its UI.
+        const lib = await import('/tests/js/all-entries.js');
+        await lib.default();
+        const { default: Daily } = await import('/tests/js/daily-local-shim.js');
+        const call = Daily.createCallObject();
+        await call.join();
+        const ui = [];
+        Object.assign(window, {
+          Daily,
+          DailySync: lib.DailySync,
+          call,
+          sync: new lib.DailySync(call),
+          id: call.participants().local.session_id,
+          longText: 'x'.repeat(10_000),
+          ...Object.fromEntries(
+            ['showReaction', 'render', 'renderStage', 'addLine', 'warnLost'].map((name) => [name, (...args) => ui.push(name)]),
+          ),
+        });
+        const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+        try {
+          await import(url);
+          return { ran: true };
+        } catch (error) {
+          return { ran: false, error: `${error?.name}: ${error?.message} (kind ${error?.kind})` };
+        }
+      }, code);
+      assert.deepEqual(outcome, { ran: true }, code);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.context().close();
+    }
+  });
+}
+
+test('the README backend example runs in Node, against a stand-in for Daily’s API', { timeout: 60_000 }, () => {
+  const code = examples.find(inNode);
+  // Inside the repository, so that `daily-sync/rest` resolves to this package (its own exports).
+  const dir = join(root, 'target', 'readme-examples');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'backend.mjs'), code);
+  writeFileSync(
+    join(dir, 'daily-api.mjs'),
+    `// Daily's REST API, as far as the example needs it: every request recorded and answered.
+globalThis.fetch = async (url, init) => {
+  console.log(JSON.stringify({ url: String(url), authorization: init.headers.authorization, body: JSON.parse(init.body) }));
+  return new Response('{"sent":"true"}', { status: 200, headers: { 'content-type': 'application/json' } });
+};
+`,
+  );
+  const out = execFileSync('node', ['--import', './daily-api.mjs', 'backend.mjs'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, DAILY_API_KEY: 'a-secret' },
+  });
+  const requests = out.trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(requests, [
+    {
+      url: 'https://api.daily.co/v1/rooms/my-room/send-app-message',
+      authorization: 'Bearer a-secret',
+      body: { data: { type: 'notification', text: 'Recording started' }, recipient: '*' },
+    },
+  ]);
+});
