@@ -1,4 +1,4 @@
-// Types of `daily-sync/rest`: server side only (Node 18+, edge runtimes).
+// Types of `daily-sync/rest`: server side only (Node 20+, edge runtimes).
 import type { InitInput } from './index.js';
 
 export type { DailySyncError, DailySyncErrorKind } from './errors.js';
@@ -13,8 +13,13 @@ export interface DailyRestClientOptions {
   baseUrl?: string;
   /** How long to wait for one attempt's answer (default 10000 ms). */
   timeoutMs?: number;
-  /** Retries after a 429 or 5xx answer (default 2), the delay doubling from 500 ms up to 4 s. */
+  /** Retries after a 429 answer (default 2), the delay doubling from 500 ms up to 4 s. */
   retries?: number;
+  /**
+   * Retry 5xx answers too (default false). A 5xx may come after Daily delivered the message, and
+   * send-app-message is not idempotent: with this, a message may arrive twice rather than never.
+   */
+  retryServerErrors?: boolean;
 }
 
 /** Sends app messages into rooms through Daily's REST API. Server side only. */

@@ -1,4 +1,4 @@
-// The `daily-sync/rest` entry: DailyRestClient, for backends (Node 18+, edge runtimes), in this
+// The `daily-sync/rest` entry: DailyRestClient, for backends (Node 20+, edge runtimes), in this
 // entry's own wasm. Server side only: a Daily API key never belongs in browser code.
 import wasmInit from './wasm/rest/daily_sync.js';
 import { initWith } from './hub.js';

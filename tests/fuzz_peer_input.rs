@@ -1079,6 +1079,8 @@ fn chunk_input() -> BoxedStrategy<ChunkInput> {
     )
         .prop_map(|(channel, seq, index, count, whole, piece, value)| Chunk {
             channel,
+            // A third of them direct: a stream of its own beside the channel's broadcasts.
+            direct: value % 3 == 0,
             seq,
             index,
             count,
@@ -1144,6 +1146,7 @@ fn run_chunk_case(case: ChunkCase) -> Result<(), TestCaseError> {
                 let fields = Fields {
                     version: f.version,
                     channel: f.channel,
+                    direct: None,
                     seq: f.seq,
                     index: f.index,
                     count: f.count,
@@ -1299,6 +1302,7 @@ fn run_stream_case(case: StreamCase) -> Result<(), TestCaseError> {
         let fields = Fields {
             version: number(codec::MARKER),
             channel: string("c"),
+            direct: number("d"),
             seq: number("s"),
             index: number("i"),
             count: number("n"),
@@ -1532,13 +1536,18 @@ fn long_rest_answers_are_read_whatever_they_hold() {
 /// (A sender that is not `joined` restarts at the chunk heard, so a late chunk of an older message
 /// arriving first after the eviction replays the same way.)
 #[test]
-#[ignore = "open bug: an evicted channel of a joined sender restarts at 0"]
 fn an_evicted_channel_heard_again_does_not_deliver_twice() {
     let config = ReassemblyConfig { max_channels_per_sender: 1, timeout_ms: 1000, ..ReassemblyConfig::default() };
     let mut r: Reassembler<u32> = Reassembler::new(config);
     r.joined("s", 0);
-    let whole =
-        |channel: &str, seq: u64| Chunk { channel: channel.into(), seq, index: 0, count: 1, piece: Piece::Whole(7) };
+    let whole = |channel: &str, seq: u64| Chunk {
+        channel: channel.into(),
+        direct: false,
+        seq,
+        index: 0,
+        count: 1,
+        piece: Piece::Whole(7),
+    };
     let mut delivered = Vec::new();
     let mut record = |out: Vec<Delivery<u32>>| {
         for d in out {

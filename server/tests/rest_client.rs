@@ -62,3 +62,49 @@ async fn network_failures_and_timeouts_have_their_own_kinds() {
     assert_eq!(slow.send_app_message("r", &json!({}), None).await.unwrap_err().kind(), "timeout");
     hold.abort();
 }
+
+/// A loopback server answering each request with the next of `statuses` (then 200); counts them.
+async fn answering(statuses: Vec<u16>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let status = statuses.get(counted.fetch_add(1, Ordering::SeqCst)).copied().unwrap_or(200);
+            let mut request = vec![0; 64 * 1024];
+            let _ = socket.read(&mut request).await;
+            let body = if status == 200 { r#"{"sent":"true"}"# } else { r#"{"error":"some-error","info":"x"}"# };
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    (base, calls)
+}
+
+#[tokio::test]
+async fn a_429_is_retried_and_a_5xx_only_when_asked() {
+    use std::sync::atomic::Ordering;
+    let fast = RetryPolicy { base_delay_ms: 10, max_delay_ms: 20, ..RetryPolicy::default() };
+    let rest = |base: &str, retry| RestClient::new(KEY).unwrap().with_base_url(base).with_retry(retry);
+
+    let (base, calls) = answering(vec![429, 429]).await;
+    rest(&base, fast).send_app_message("r", &json!({}), None).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "two retries, then the answer");
+
+    // send-app-message is not idempotent: a 5xx may come after the message went out.
+    let (base, calls) = answering(vec![500, 500]).await;
+    let failed = rest(&base, fast).send_app_message("r", &json!({}), None).await.unwrap_err();
+    assert!(matches!(&failed, Error::Http { status: 500, .. }), "{failed:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "exactly one request");
+
+    let (base, calls) = answering(vec![503]).await;
+    let opted_in = RetryPolicy { retry_server_errors: true, ..fast };
+    rest(&base, opted_in).send_app_message("r", &json!({}), None).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "retried when asked");
+}

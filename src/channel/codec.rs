@@ -21,7 +21,10 @@
 //! ```
 //!
 //! - `c`: the channel, 1 to 64 UTF-16 units, no control characters;
-//! - `s`: the message's sequence number, per sender and channel, counting from 0, a safe integer;
+//! - `d`: `1` in a message sent to chosen participants (direct), absent in a broadcast;
+//! - `s`: the message's sequence number, counting from 0, a safe integer: per sender and channel
+//!   for broadcasts, per sender, channel and receiver for direct messages, so a message sent to
+//!   one participant leaves no gap in what the others count;
 //! - `i`, `n`: the chunk's index and the chunk count (only in chunks of a cut message);
 //! - `p`: a piece of the message's JSON text. The pieces, concatenated, are that text with every
 //!   `"` and `'` swapped. In a JSON string a `"` costs two characters (`\"`) and a `'` one, and
@@ -46,9 +49,9 @@ pub const DEFAULT_MAX_SIZE: usize = 1 << 20;
 /// The smallest app message limit [`encode`] accepts (room for the longest header and a piece).
 pub const MIN_LIMIT: usize = 512;
 /// The longest header of a cut chunk (everything but the piece), in UTF-16 units: `{"$ds":1,"c":`,
-/// a 64-unit channel at two units each with its quotes, `,"s":` and 16 digits, `,"i":` and
-/// `,"n":` with 10 digits each, `,"p":"` and `"}`.
-const MAX_HEADER: usize = 13 + (2 + 2 * MAX_CHANNEL_LEN) + (5 + 16) + 2 * (5 + 10) + 6 + 2;
+/// a 64-unit channel at two units each with its quotes, `,"s":` and 16 digits, `,"d":1`, `,"i":`
+/// and `,"n":` with 10 digits each, `,"p":"` and `"}`.
+const MAX_HEADER: usize = 13 + (2 + 2 * MAX_CHANNEL_LEN) + (5 + 16) + 6 + 2 * (5 + 10) + 6 + 2;
 
 /// The sizes both ends agree on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +93,8 @@ pub enum Piece<T> {
 pub struct Chunk<T> {
     /// The channel.
     pub channel: String,
+    /// Sent to chosen participants: its sequence numbers are the receiver's own.
+    pub direct: bool,
     /// The message's sequence number.
     pub seq: u64,
     /// The chunk's index, from 0 (0 for a whole message).
@@ -132,6 +137,8 @@ pub struct Fields<T> {
     pub version: Option<f64>,
     /// `"c"`, when a string.
     pub channel: Option<String>,
+    /// `"d"`, when a number.
+    pub direct: Option<f64>,
     /// `"s"`, when a number.
     pub seq: Option<f64>,
     /// `"i"`, when a number.
@@ -146,7 +153,16 @@ pub struct Fields<T> {
 
 impl<T> Default for Fields<T> {
     fn default() -> Self {
-        Fields { version: None, channel: None, seq: None, index: None, count: None, value: None, piece: None }
+        Fields {
+            version: None,
+            channel: None,
+            direct: None,
+            seq: None,
+            index: None,
+            count: None,
+            value: None,
+            piece: None,
+        }
     }
 }
 
@@ -159,6 +175,11 @@ impl<T> Fields<T> {
             return None;
         }
         let channel = self.channel?;
+        let direct = match self.direct {
+            None => false,
+            Some(d) if d == 1.0 => true,
+            Some(_) => return None,
+        };
         let seq = safe_int(self.seq?)?;
         let (index, count, piece) = match (self.value, self.piece) {
             (Some(value), None) if self.index.is_none() && self.count.is_none() => (0, 1, Piece::Whole(value)),
@@ -168,7 +189,7 @@ impl<T> Fields<T> {
             }
             _ => return None,
         };
-        Some(Chunk { channel, seq, index, count, piece })
+        Some(Chunk { channel, direct, seq, index, count, piece })
     }
 }
 
@@ -194,6 +215,18 @@ fn safe_int(v: f64) -> Option<u64> {
 /// assert_eq!(chunks, [r#"{"$ds":1,"c":"chat","s":5,"v":{"text":"hi"}}"#]);
 /// ```
 pub fn encode(channel: &str, seq: u64, json_text: &str, limits: Limits) -> Result<Vec<String>, Error> {
+    encode_on(channel, false, seq, json_text, limits)
+}
+
+/// [`encode`] for a broadcast (`direct` false) or a message to chosen participants (`direct`
+/// true: the chunks carry `"d":1`, and `seq` counts the messages to that receiver).
+///
+/// ```
+/// use daily_sync::channel::codec::{encode_on, Limits};
+/// let chunks = encode_on("chat", true, 0, r#"{"text":"hi"}"#, Limits::default()).unwrap();
+/// assert_eq!(chunks, [r#"{"$ds":1,"c":"chat","s":0,"d":1,"v":{"text":"hi"}}"#]);
+/// ```
+pub fn encode_on(channel: &str, direct: bool, seq: u64, json_text: &str, limits: Limits) -> Result<Vec<String>, Error> {
     let invalid = |why: &str| Error::InvalidArgument(why.into());
     check_channel(channel).map_err(invalid)?;
     if seq > MAX_SAFE_INTEGER {
@@ -212,6 +245,9 @@ pub fn encode(channel: &str, seq: u64, json_text: &str, limits: Limits) -> Resul
     channel.chars().for_each(|c| push_escaped(&mut head, c));
     head.push_str(r#"","s":"#);
     push_decimal(&mut head, seq);
+    if direct {
+        head.push_str(r#","d":1"#);
+    }
     let head_len = utf16_len(&head);
     if head_len + r#","v":}"#.len() + size <= limits.limit {
         head.push_str(r#","v":"#);
@@ -373,6 +409,7 @@ pub(crate) mod wire {
         Fields {
             version: number(MARKER),
             channel: string("c"),
+            direct: number("d"),
             seq: number("s"),
             index: number("i"),
             count: number("n"),
@@ -557,9 +594,9 @@ pub(crate) mod tests {
         let channel = "\"".repeat(MAX_CHANNEL_LEN);
         for limit in [MIN_LIMIT, 777, 4096] {
             let limits = Limits { limit, max_size: 20_000 };
-            for fill in ["\\", "'", "\n", "😀", "é"] {
+            for (fill, direct) in ["\\", "'", "\n", "😀", "é"].into_iter().flat_map(|f| [(f, false), (f, true)]) {
                 let text: String = fill.repeat(limits.max_size / utf16_len(fill));
-                let chunks = encode(&channel, MAX_SAFE_INTEGER, &text, limits).unwrap();
+                let chunks = encode_on(&channel, direct, MAX_SAFE_INTEGER, &text, limits).unwrap();
                 assert!(chunks.len() <= limits.max_chunks() as usize, "{limit} {fill:?}: {}", chunks.len());
                 assert!(chunks.iter().all(|c| measured(c) <= limit));
                 assert_eq!(decode(&chunks), text);
@@ -570,7 +607,8 @@ pub(crate) mod tests {
         let (min, _) = efficiency(&chunks[..50]);
         println!("worst case (1 MiB of backslashes): {} chunks, full chunks {:.2}% payload", chunks.len(), min * 100.0);
         assert!(chunks.len() <= Limits::default().max_chunks() as usize);
-        assert_eq!(Limits::default().max_chunks(), 539);
+        // The cap leaves room for the longest header, a direct message's `"d":1` included.
+        assert_eq!(Limits::default().max_chunks(), 540);
     }
 
     #[test]
@@ -615,7 +653,7 @@ pub(crate) mod tests {
     #[test]
     fn chunks_are_validated() {
         let limits = Limits::default();
-        let ok = Chunk { channel: "c".to_string(), seq: 0, index: 1, count: 2, piece: Piece::<()>::Text("a".into()) };
+        let ok = Chunk { channel: "c".to_string(), direct: false, seq: 0, index: 1, count: 2, piece: Piece::<()>::Text("a".into()) };
         assert!(ok.validate(&limits).is_ok());
         let with = |f: &dyn Fn(&mut Chunk<()>)| {
             let mut c = ok.clone();

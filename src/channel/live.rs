@@ -10,7 +10,7 @@ use gloo_timers::callback::Timeout;
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
-use super::codec::{encode, Fields, Limits, MARKER};
+use super::codec::{encode_on, Fields, Limits, MARKER};
 use super::reassembly::{Body, Config, Delivery, Reassembler};
 use crate::daily_errors::classify;
 use crate::events::Subscription;
@@ -34,7 +34,10 @@ pub(crate) struct ChannelCore {
     call: CallObject,
     name: String,
     limits: Limits,
+    /// The next broadcast's sequence number.
     next_seq: Cell<u64>,
+    /// The next direct message's sequence number, per receiver (dropped when one leaves).
+    direct_seqs: RefCell<Vec<(String, u64)>>,
     reassembler: RefCell<Reassembler<JsValue>>,
     sinks: RefCell<Vec<(u64, Sink)>>,
     next_sink: Cell<u64>,
@@ -68,6 +71,7 @@ impl ChannelCore {
             name: name.to_owned(),
             limits,
             next_seq: Cell::new(0),
+            direct_seqs: RefCell::new(Vec::new()),
             reassembler: RefCell::new(Reassembler::new(Config {
                 limits,
                 max_buffered_per_sender: 2 * max_size,
@@ -98,6 +102,7 @@ impl ChannelCore {
             on("participant-left", |core, event| {
                 if let Some(id) = get(&get(event, "participant"), "session_id").as_string() {
                     core.reassembler.borrow_mut().forget(&id);
+                    core.direct_seqs.borrow_mut().retain(|(other, _)| *other != id);
                 }
             })?,
         ];
@@ -111,27 +116,51 @@ impl ChannelCore {
     }
 
     /// Sends `data` as one message: it is cut into app messages that each fit, all handed to the
-    /// call object before this returns.
+    /// call object before this returns. A broadcast counts on the channel's sequence; a message to
+    /// chosen participants goes to each on its own, counted per receiver, so the others see no gap.
+    /// Returns the sequence number (the last receiver's, for a list).
     pub(crate) fn send(&self, data: &JsValue, to: &Recipient) -> Result<u64, Error> {
         to.validate()?;
         let text = js_sys::JSON::stringify(data)
             .ok()
             .and_then(|text| text.as_string())
             .ok_or_else(|| Error::NotSerializable("the message has no JSON form".into()))?;
-        let seq = self.next_seq.get();
-        let chunks = encode(&self.name, seq, &text, self.limits)?;
-        let to_js = crate::messages::recipient_to_js(to);
+        match to {
+            Recipient::All => self.send_on(&text, None),
+            Recipient::One(id) => self.send_on(&text, Some(id)),
+            Recipient::Many(ids) => ids.iter().try_fold(0, |_, id| self.send_on(&text, Some(id))),
+        }
+    }
+
+    /// Sends the JSON text `text` to everyone (`None`) or to one participant.
+    fn send_on(&self, text: &str, to: Option<&str>) -> Result<u64, Error> {
+        let seq = match to {
+            None => self.next_seq.get(),
+            Some(id) => self.direct_seqs.borrow().iter().find(|(other, _)| other == id).map_or(0, |(_, seq)| *seq),
+        };
+        let used = |next: u64| match to {
+            None => self.next_seq.set(next),
+            Some(id) => {
+                let mut seqs = self.direct_seqs.borrow_mut();
+                match seqs.iter_mut().find(|(other, _)| other == id) {
+                    Some(entry) => entry.1 = next,
+                    None => seqs.push((id.to_owned(), next)),
+                }
+            }
+        };
+        let chunks = encode_on(&self.name, to.is_some(), seq, text, self.limits)?;
+        let to_js = JsValue::from_str(to.unwrap_or("*"));
         for (index, chunk) in chunks.iter().enumerate() {
             let chunk = js_sys::JSON::parse(chunk).map_err(|thrown| classify(thrown, || None))?;
             if let Err(thrown) = self.call.send_app_message(&chunk, &to_js) {
                 if index > 0 {
                     // Part of the message left: its number is used, receivers will see a gap.
-                    self.next_seq.set(seq + 1);
+                    used(seq + 1);
                 }
                 return Err(classify(thrown, || crate::daily_errors::js_json_len(&chunk)));
             }
         }
-        self.next_seq.set(seq + 1);
+        used(seq + 1);
         Ok(seq)
     }
 
@@ -163,6 +192,7 @@ impl ChannelCore {
         let fields = Fields {
             version: number(&data, MARKER),
             channel: Some(self.name.clone()),
+            direct: number(&data, "d"),
             seq: number(&data, "s"),
             index: number(&data, "i"),
             count: number(&data, "n"),

@@ -5,7 +5,9 @@
 //!
 //! # Rules
 //!
-//! - Sequence numbers count from 0 per sender and channel. A sender announced with
+//! - A sender's broadcasts and its direct messages to us are two streams of a channel, each with
+//!   its own sequence numbers (see the codec), so a message sent to someone else is no gap here.
+//! - Sequence numbers count from 0 per sender and stream. A sender announced with
 //!   [`Reassembler::joined`] (it joined after us, so we hear all it sends) starts each channel at 0.
 //!   For any other sender the first chunk heard on a channel sets the start: its message is the
 //!   first, even when that chunk is not the message's first (chunks are reordered on the way, so
@@ -24,8 +26,10 @@
 //! - Memory: per sender, the buffered pieces (UTF-16 units, plus 32 per piece and 64 per message,
 //!   a waiting whole message counting as `limits.limit`) stay within `max_buffered_per_sender`;
 //!   a chunk that would exceed it is dropped and its message with it. Nothing is allocated by a
-//!   claimed count. At most `max_channels_per_sender` channels per sender and `max_senders`
-//!   senders are tracked, the least recently heard dropped first.
+//!   claimed count. At most `max_channels_per_sender` streams per sender and `max_senders`
+//!   senders are tracked, the least recently heard dropped first. A dropped stream heard again
+//!   goes on from where it stood (the last 64 dropped per sender are remembered), so nothing it
+//!   delivered is delivered again.
 //! - Bad input (see [`Chunk::validate`]; a whole message and a piece for one sequence number; a
 //!   count differing from its siblings') is dropped and counted as malformed.
 
@@ -137,12 +141,28 @@ struct Sender<T> {
     /// The sum of its entries' costs.
     buffered: usize,
     streams: Vec<Stream<T>>,
+    /// Where its streams dropped over `max_channels_per_sender` stood, so one heard again goes on
+    /// from there (never replaying what it delivered); the oldest go past [`MAX_EVICTED`].
+    evicted: Vec<Evicted>,
 }
 
-/// One sender's channel.
+/// How many evicted streams a sender's record remembers.
+const MAX_EVICTED: usize = 64;
+
+/// Where a dropped stream stood.
+#[derive(Debug)]
+struct Evicted {
+    channel: String,
+    direct: bool,
+    next: u64,
+    recent: u64,
+}
+
+/// One sender's channel (its broadcasts, or its direct messages to us).
 #[derive(Debug)]
 struct Stream<T> {
     channel: String,
+    direct: bool,
     heard: u64,
     /// The earliest sequence number neither delivered nor given up on.
     next: u64,
@@ -465,22 +485,37 @@ impl<T> Reassembler<T> {
             out: &mut out,
         };
         let streams = &mut sender.streams;
-        let index = match streams.iter().position(|s| s.channel == chunk.channel) {
+        let index = match streams.iter().position(|s| s.channel == chunk.channel && s.direct == chunk.direct) {
             Some(index) => index,
             None => {
                 if streams.len() >= cx.config.max_channels_per_sender.max(1) {
                     if let Some(lru) = streams.iter().enumerate().min_by_key(|(_, s)| s.heard).map(|(i, _)| i) {
-                        let (chunks, cost) = streams.remove(lru).held();
+                        let stream = streams.remove(lru);
+                        let (chunks, cost) = stream.held();
                         cx.stats.over_cap += chunks;
                         cx.release(cost);
+                        if sender.evicted.len() >= MAX_EVICTED {
+                            sender.evicted.remove(0);
+                        }
+                        let Stream { channel, direct, next, recent, .. } = stream;
+                        sender.evicted.push(Evicted { channel, direct, next, recent });
                     }
                 }
-                let next = if sender.from_start { 0 } else { chunk.seq };
+                let was = sender.evicted.iter().position(|e| e.channel == chunk.channel && e.direct == chunk.direct);
+                let (next, recent) = match was {
+                    Some(at) => {
+                        let e = sender.evicted.remove(at);
+                        (e.next, e.recent)
+                    }
+                    None if sender.from_start => (0, 0),
+                    None => (chunk.seq, 0),
+                };
                 streams.push(Stream {
                     channel: chunk.channel.clone(),
+                    direct: chunk.direct,
                     heard: now,
                     next,
-                    recent: 0,
+                    recent,
                     entries: Vec::new(),
                 });
                 streams.len() - 1
@@ -528,7 +563,7 @@ impl<T> Reassembler<T> {
             }
         }
         let (Ok(at) | Err(at)) = find(&self.senders);
-        let sender = Sender { id: id.into(), heard: now, from_start: false, buffered: 0, streams: Vec::new() };
+        let sender = Sender { id: id.into(), heard: now, from_start: false, buffered: 0, streams: Vec::new(), evicted: Vec::new() };
         self.senders.insert(at, sender);
         at
     }
@@ -589,7 +624,7 @@ mod tests {
     type R = Reassembler<Value>;
 
     fn whole_on(channel: &str, seq: u64, v: u32) -> Chunk<Value> {
-        Chunk { channel: channel.into(), seq, index: 0, count: 1, piece: Piece::Whole(json!(v)) }
+        Chunk { channel: channel.into(), direct: false, seq, index: 0, count: 1, piece: Piece::Whole(json!(v)) }
     }
 
     fn whole(seq: u64, v: u32) -> Chunk<Value> {
@@ -597,7 +632,7 @@ mod tests {
     }
 
     fn part(seq: u64, index: u32, count: u32, piece: &str) -> Chunk<Value> {
-        Chunk { channel: "c".into(), seq, index, count, piece: Piece::Text(piece.into()) }
+        Chunk { channel: "c".into(), direct: false, seq, index, count, piece: Piece::Text(piece.into()) }
     }
 
     fn msg_from(from: &str, channel: &str, seq: u64, body: Body<Value>) -> Delivery<Value> {
@@ -630,6 +665,28 @@ mod tests {
         let mut r = R::new(config);
         r.joined("a", 0);
         r
+    }
+
+    #[test]
+    fn direct_messages_are_a_stream_of_their_own() {
+        // A sender's messages to us count apart from its broadcasts: neither leaves a gap in the
+        // other, whatever it sent to others.
+        let mut r: Reassembler<Value> = Reassembler::new(Config::default());
+        r.joined("s", 0);
+        let direct = |seq| Chunk { direct: true, ..whole_on("c", seq, 9) };
+        let mut out = r.receive("s", whole_on("c", 0, 1), 1);
+        out.extend(r.receive("s", direct(0), 2));
+        out.extend(r.receive("s", whole_on("c", 1, 2), 3));
+        out.extend(r.receive("s", direct(1), 4));
+        let seqs: Vec<_> = out
+            .iter()
+            .map(|d| match d {
+                Delivery::Message { seq, .. } => *seq,
+                Delivery::Gap { .. } => u64::MAX,
+            })
+            .collect();
+        assert_eq!(seqs, [0, 0, 1, 1], "no gap: {out:?}");
+        assert_eq!(r.next_deadline(), None, "nothing waits");
     }
 
     #[test]
@@ -1116,6 +1173,7 @@ mod tests {
         let mut fields = Fields {
             version: Some(1.0),
             channel: Some(CHANNELS[rng.below(3) as usize].to_string()),
+            direct: None,
             seq: Some(seq as f64),
             index: (count > 1).then(|| rng.below(count) as f64),
             count: (count > 1).then_some(count as f64),

@@ -65,6 +65,14 @@ impl JsRestClient {
         if let Some(retries) = non_negative(&options, "retries")? {
             retry.max_retries = retries.min(10) as u32;
         }
+        match field(&options, "retryServerErrors") {
+            value if value.is_undefined() => {}
+            value => {
+                retry.retry_server_errors = value
+                    .as_bool()
+                    .ok_or_else(|| Error::InvalidArgument("options.retryServerErrors must be a boolean".into()))?;
+            }
+        }
         Ok(JsRestClient {
             key: ApiKey::new(key)?,
             base,
@@ -137,7 +145,7 @@ impl JsRestClient {
                     failure_of(status, text("error"), text("info"), &body)
                 }
             };
-            let retryable = matches!(&error, Error::Http { status, .. } if RetryPolicy::retries_status(*status));
+            let retryable = matches!(&error, Error::Http { status, .. } if self.retry.retries_status(*status));
             retry += 1;
             let retry_after = field(&outcome, "retryAfter").as_string().and_then(|s| s.trim().parse().ok());
             match self.retry.delay(retry, retry_after).filter(|_| retryable) {

@@ -44,10 +44,15 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// How often and how patiently to retry a request that got `429` or a `5xx`: the delay doubles
-/// from `base_delay_ms` up to `max_delay_ms`, and a `Retry-After` header is honoured within that
-/// cap. The default, 2 retries from 500 ms, keeps a request under about 2 s of waiting: a
-/// notification that late is still worth sending, one later is better reported.
+/// How often and how patiently to retry a request: the delay doubles from `base_delay_ms` up to
+/// `max_delay_ms`, and a `Retry-After` header is honoured within that cap. The default, 2 retries
+/// from 500 ms, keeps a request under about 2 s of waiting: a notification that late is still
+/// worth sending, one later is better reported.
+///
+/// `send-app-message` is not idempotent, so only what cannot have been delivered is retried: a
+/// `429` (Daily refused it unread). A `5xx` may come after the message went out, so it is retried
+/// only with `retry_server_errors`, for apps that prefer a duplicate to a loss. A network failure
+/// or a timeout is never retried: it cannot tell whether the request arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0: none).
@@ -56,18 +61,20 @@ pub struct RetryPolicy {
     pub base_delay_ms: u64,
     /// No delay is longer.
     pub max_delay_ms: u64,
+    /// Retry `5xx` answers too, at the risk of delivering a message twice (default false).
+    pub retry_server_errors: bool,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 2, base_delay_ms: 500, max_delay_ms: 4000 }
+        RetryPolicy { max_retries: 2, base_delay_ms: 500, max_delay_ms: 4000, retry_server_errors: false }
     }
 }
 
 impl RetryPolicy {
-    /// Whether an answer with this status is worth another try.
-    pub fn retries_status(status: u16) -> bool {
-        status == 429 || (500..600).contains(&status)
+    /// Whether an answer with this status is worth another try under this policy.
+    pub fn retries_status(&self, status: u16) -> bool {
+        status == 429 || (self.retry_server_errors && (500..600).contains(&status))
     }
 
     /// The delay before retry number `retry` (1 for the first), or `None` when retries are used up.
@@ -209,8 +216,11 @@ mod tests {
     #[test]
     fn retries_back_off_and_stop() {
         let policy = RetryPolicy::default();
-        assert!(RetryPolicy::retries_status(429) && RetryPolicy::retries_status(503));
-        assert!(!RetryPolicy::retries_status(400) && !RetryPolicy::retries_status(401));
+        assert!(policy.retries_status(429), "Daily refused it unread");
+        assert!(!policy.retries_status(503) && !policy.retries_status(500), "it may have been delivered");
+        assert!(!policy.retries_status(400) && !policy.retries_status(401));
+        let opted_in = RetryPolicy { retry_server_errors: true, ..policy };
+        assert!(opted_in.retries_status(503) && opted_in.retries_status(429) && !opted_in.retries_status(404));
         assert_eq!(policy.delay(1, None), Some(500));
         assert_eq!(policy.delay(2, None), Some(1000));
         assert_eq!(policy.delay(3, None), None, "two retries by default");

@@ -47,7 +47,7 @@ impl RestClient {
         self
     }
 
-    /// How to retry after `429` and `5xx` answers.
+    /// How to retry: after `429` answers, and after `5xx` ones only with `retry_server_errors`.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
@@ -92,7 +92,7 @@ impl RestClient {
                     }
                 }
             };
-            let retryable = matches!(&error, Error::Http { status, .. } if RetryPolicy::retries_status(*status));
+            let retryable = matches!(&error, Error::Http { status, .. } if self.retry.retries_status(*status));
             retry += 1;
             match self.retry.delay(retry, retry_after).filter(|_| retryable) {
                 Some(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,

@@ -75,26 +75,50 @@ test('network failures and timeouts are their own kinds', async () => {
   }
 });
 
-test('429 and 5xx answers are retried, a bounded number of times', async () => {
-  let calls = 0;
-  const flaky = createServer((request, response) => {
-    calls += 1;
-    const status = calls <= 2 ? 503 : 200;
+/** A server answering each request with the next of `statuses` (then 200), counting them. */
+async function answering(statuses) {
+  const server = createServer((request, response) => {
+    const status = statuses[server.calls++] ?? 200;
     response.writeHead(status, { 'content-type': 'application/json' });
-    response.end(status === 200 ? '{"sent":"true"}' : '{"error":"server-error","info":"try again"}');
+    response.end(status === 200 ? '{"sent":"true"}' : '{"error":"some-error","info":"try again"}');
   });
-  await new Promise((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+  server.calls = 0;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.base = `http://127.0.0.1:${server.address().port}/v1`;
+  return server;
+}
+
+test('a 429 is retried, a bounded number of times', async () => {
+  const twice = await answering([429, 429]);
+  const refusing = await answering([429, 429, 429, 429]);
   try {
-    const base = `http://127.0.0.1:${flaky.address().port}/v1`;
-    const client = new DailyRestClient({ apiKey: KEY, baseUrl: base });
+    const client = new DailyRestClient({ apiKey: KEY, baseUrl: twice.base });
     assert.deepEqual(await client.sendAppMessage('r', { a: 1 }), { sent: 'true' });
-    assert.equal(calls, 3, 'two retries, then the answer');
-    calls = -10; // every answer a 503 from here on
-    const once = new DailyRestClient({ apiKey: KEY, baseUrl: base, retries: 1 });
+    assert.equal(twice.calls, 3, 'two retries, then the answer');
+    const once = new DailyRestClient({ apiKey: KEY, baseUrl: refusing.base, retries: 1 });
     const failed = await rejection(once.sendAppMessage('r', { a: 1 }));
-    assert.deepEqual([failed.kind, failed.status], ['http', 503]);
-    assert.equal(calls, -8, 'one retry, then the error');
+    assert.deepEqual([failed.kind, failed.status], ['http', 429]);
+    assert.equal(refusing.calls, 2, 'one retry, then the error');
   } finally {
+    twice.close();
+    refusing.close();
+  }
+});
+
+test('a 5xx is not retried (the message may have gone out), unless retryServerErrors', async () => {
+  const failing = await answering([500, 503]);
+  const flaky = await answering([503, 500]);
+  try {
+    const client = new DailyRestClient({ apiKey: KEY, baseUrl: failing.base });
+    const failed = await rejection(client.sendAppMessage('r', { a: 1 }));
+    assert.deepEqual([failed.kind, failed.status, failed.error], ['http', 500, 'some-error']);
+    assert.equal(failing.calls, 1, 'exactly one request');
+    const opted = new DailyRestClient({ apiKey: KEY, baseUrl: flaky.base, retryServerErrors: true });
+    assert.deepEqual(await opted.sendAppMessage('r', { a: 1 }), { sent: 'true' });
+    assert.equal(flaky.calls, 3, 'two retries, then the answer');
+    assert.throws(() => new DailyRestClient({ apiKey: KEY, retryServerErrors: 'yes' }), (error) => error.kind === 'invalid-argument');
+  } finally {
+    failing.close();
     flaky.close();
   }
 });
