@@ -7,7 +7,7 @@
 import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError } from './errors.js';
-import { Subscriptions, fanOut, initWith, internals, registry } from './hub.js';
+import { Subscriptions, fanOut, initWith, internals, listen, registry } from './hub.js';
 
 /** Loads this entry's wasm; after it, `sync.channel(name)` works on every DailySync. */
 export default async function init(input) {
@@ -15,6 +15,8 @@ export default async function init(input) {
   registry.channel = channel;
   return loaded;
 }
+
+const isObject = (value) => value !== null && typeof value === 'object';
 
 /** A named channel of messages of any size up to its `maxSize`, ordered per sender. */
 export class Channel {
@@ -126,7 +128,36 @@ export function channel(sync, name, options) {
   }
   let deliver = null;
   const core = new ChannelCore(shared.call, name, options?.maxSize, (a, b, c, d) => deliver(a, b, c, d));
+  // The call's events reach the core through the one listener per event all entries share; only
+  // app messages that carry a chunk of this channel cross into wasm.
+  // Reading a peer's payload must not throw out of the listener (a hostile getter is ignored).
+  const read = (fn) => (e) => {
+    try {
+      fn(e);
+    } catch {
+      // not this channel's
+    }
+  };
+  const idOf = (e) => (isObject(e) && isObject(e.participant) ? e.participant.session_id : undefined);
+  let offs;
+  try {
+    offs = [
+      listen(
+        shared.call,
+        'app-message',
+        read((e) => {
+          if (isObject(e) && isObject(e.data) && e.data.$ds !== undefined && e.data.c === name) core.receive(e);
+        }),
+      ),
+      listen(shared.call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && core.joined(idOf(e)))),
+      listen(shared.call, 'participant-left', read((e) => typeof idOf(e) === 'string' && core.left(idOf(e)))),
+    ];
+  } catch (error) {
+    core.free();
+    throw error;
+  }
   const made = new Channel(core, name, shared.live, () => {
+    for (const off of offs) off();
     forget();
     if (channels.get(name) === made) channels.delete(name);
   });

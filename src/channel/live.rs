@@ -62,8 +62,10 @@ fn number(object: &JsValue, key: &str) -> Option<f64> {
 }
 
 impl ChannelCore {
-    /// A channel `name` carrying messages of at most `max_size` characters of JSON.
-    pub(crate) fn new(call: &CallObject, name: &str, max_size: usize) -> Result<Rc<Self>, Error> {
+    /// A channel `name` carrying messages of at most `max_size` characters of JSON, told of the
+    /// call's events by its owner ([`receive`](Self::receive), [`joined`](Self::joined),
+    /// [`left`](Self::left)): the npm entry's, whose one JS listener per event feeds it.
+    pub(crate) fn detached(call: &CallObject, name: &str, max_size: usize) -> Result<Rc<Self>, Error> {
         super::codec::check_channel(name).map_err(|why| Error::InvalidArgument(["channel name: ", why].concat()))?;
         let limits = Limits { max_size, ..Limits::default() };
         let core = Rc::new_cyclic(|me| ChannelCore {
@@ -83,6 +85,13 @@ impl ChannelCore {
             subscriptions: RefCell::new(Vec::new()),
             me: me.clone(),
         });
+        Ok(core)
+    }
+
+    /// A channel that follows the call's events through its own subscriptions (the Rust API's).
+    #[cfg_attr(feature = "npm-channels", allow(dead_code))]
+    pub(crate) fn new(call: &CallObject, name: &str, max_size: usize) -> Result<Rc<Self>, Error> {
+        let core = Self::detached(call, name, max_size)?;
         let on = |event: &'static str, handler: fn(&ChannelCore, &JsValue)| {
             let weak = Rc::downgrade(&core);
             Subscription::new(call, event, move |payload| {
@@ -96,13 +105,12 @@ impl ChannelCore {
             on("app-message", |core, event| core.receive(event))?,
             on("participant-joined", |core, event| {
                 if let Some(id) = get(&get(event, "participant"), "session_id").as_string() {
-                    core.reassembler.borrow_mut().joined(&id, now());
+                    core.joined(&id);
                 }
             })?,
             on("participant-left", |core, event| {
                 if let Some(id) = get(&get(event, "participant"), "session_id").as_string() {
-                    core.reassembler.borrow_mut().forget(&id);
-                    core.direct_seqs.borrow_mut().retain(|(other, _)| *other != id);
+                    core.left(&id);
                 }
             })?,
         ];
@@ -180,7 +188,19 @@ impl ChannelCore {
         self.sinks.borrow_mut().clear();
     }
 
-    fn receive(&self, event: &JsValue) {
+    /// A participant joined after us: we hear all it sends, from its first message.
+    pub(crate) fn joined(&self, id: &str) {
+        self.reassembler.borrow_mut().joined(id, now());
+    }
+
+    /// A participant left: what it sent is forgotten, and so is our count of messages to it.
+    pub(crate) fn left(&self, id: &str) {
+        self.reassembler.borrow_mut().forget(id);
+        self.direct_seqs.borrow_mut().retain(|(other, _)| other != id);
+    }
+
+    /// An `app-message` event: taken when it carries a chunk of this channel.
+    pub(crate) fn receive(&self, event: &JsValue) {
         let data = get(event, "data");
         if !data.is_object() || get(&data, MARKER).is_undefined() {
             return; // a plain app message: not the layer's

@@ -1,6 +1,7 @@
 //! The `daily-sync/channels` entry's wasm: `ChannelCore`, one channel over one call object. It cuts
 //! messages into app messages, puts them back together in order, and hands each delivery to one
-//! JS function; npm/channels.js fans them out to iterators and callbacks.
+//! JS function; npm/channels.js feeds it the call's events (from the one JS listener per event)
+//! and fans its deliveries out to iterators and callbacks.
 
 use std::rc::Rc;
 
@@ -33,7 +34,7 @@ impl JsChannelCore {
             Some(size) if size >= 1.0 && size.is_finite() => size as usize,
             _ => return Err(invalid("options.maxSize must be a number, at least 1").into()),
         };
-        let core = live::ChannelCore::new(&call, &name, max_size)?;
+        let core = live::ChannelCore::detached(&call, &name, max_size)?;
         let sink = core.subscribe(move |item| {
             // A throwing JS function is the JS side's to report; the channel goes on.
             let _ = match item {
@@ -60,6 +61,21 @@ impl JsChannelCore {
         check_serializable(&data, "the message")?;
         let to = recipient_from_js(&to)?;
         Ok(self.core.send(&data, &to)? as f64)
+    }
+
+    /// An `app-message` event of the call (npm/channels.js passes those that carry a chunk).
+    pub fn receive(&self, event: JsValue) {
+        self.core.receive(&event);
+    }
+
+    /// A participant joined (`participant-joined`), by session id.
+    pub fn joined(&self, id: &str) {
+        self.core.joined(id);
+    }
+
+    /// A participant left (`participant-left`), by session id.
+    pub fn left(&self, id: &str) {
+        self.core.left(id);
     }
 
     /// Stops listening: no more deliveries, no timer.

@@ -1,17 +1,38 @@
 // Every JavaScript example of the README, run as written: in Chromium on the local room (daily-js's
-// import resolves to local call objects), and the backend example in Node against a stand-in for
-// Daily's REST API. An example that throws, or that names something the page does not have, fails.
+// import resolves to local call objects, daily-react's to a stand-in provider), the React (JSX)
+// one bundled by esbuild with React 19, and the backend one in Node against a stand-in for Daily's
+// REST API. An example that throws, or that names something the page does not have, fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { startServer, launchBrowser, openPage } from './harness.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const examples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 const inNode = (code) => code.includes("'daily-sync/rest'");
+const jsxExamples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```jsx\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+
+/** How a JSX example's imports resolve: React bundled with it, the package's entries as served. */
+const asServed = {
+  name: 'as-served',
+  setup(esbuild) {
+    const path = (file) => ({ path: join(root, file) });
+    const served = (url) => ({ path: url, external: true });
+    esbuild.onResolve({ filter: /^@daily-co\/daily-react$/ }, () => path('tests/js/daily-react-shim.js'));
+    esbuild.onResolve({ filter: /^@daily-co\/daily-js$/ }, () => served('/tests/js/daily-local-shim.js'));
+    esbuild.onResolve({ filter: /^daily-sync\/react$/ }, () => path('pkg/react.js'));
+    esbuild.onResolve({ filter: /^daily-sync(\/(local|rest|channels))?$/ }, (args) =>
+      served(`/pkg/${args.path === 'daily-sync' ? 'index' : args.path.slice('daily-sync/'.length)}.js`),
+    );
+    esbuild.onResolve({ filter: /^\.\/(index|hub)\.js$/ }, (args) =>
+      args.importer === join(root, 'pkg/react.js') ? served(`/pkg/${args.path.slice(2)}`) : undefined,
+    );
+  },
+};
 
 let server;
 let browser;
@@ -64,6 +85,41 @@ for (const [index, code] of examples.entries()) {
         }
       }, code);
       assert.deepEqual(outcome, { ran: true }, code);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.context().close();
+    }
+  });
+}
+
+for (const [index, code] of jsxExamples.entries()) {
+  test(`README React example ${index + 1} renders with React 19`, { timeout: 60_000 }, async () => {
+    const dir = join(root, 'target', 'readme-examples');
+    mkdirSync(dir, { recursive: true });
+    await build({
+      stdin: { contents: code, loader: 'jsx', resolveDir: root },
+      bundle: true,
+      format: 'esm',
+      jsx: 'automatic',
+      outfile: join(dir, `react-${index + 1}.js`),
+      define: { 'process.env.NODE_ENV': '"development"' },
+      plugins: [asServed],
+      logLevel: 'error',
+    });
+    const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/readme.html`);
+    try {
+      const items = await page.evaluate(async (file) => {
+        const lib = await import('/tests/js/all-entries.js');
+        await lib.default();
+        document.body.appendChild(document.createElement('div')).id = 'root';
+        await import(file);
+        const start = Date.now();
+        while (document.querySelectorAll('#root li').length === 0 && Date.now() - start < 10_000) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return [...document.querySelectorAll('#root li')].map((li) => li.textContent);
+      }, `/target/readme-examples/react-${index + 1}.js`);
+      assert.equal(items.length, 1, 'the local participant is listed');
       assert.deepEqual(errors, []);
     } finally {
       await page.context().close();

@@ -33,3 +33,19 @@ test('the default entry loads none of the other entries\' code', async () => {
   assert.ok(exports.some((name) => name.startsWith('sessioncore_')), 'the throttle is there');
   assert.deepEqual(exports.filter((name) => /localroom|restclient|channelcore/i.test(name)), []);
 });
+
+test('React is in the React entry only', async () => {
+  const { build } = await import('esbuild');
+  for (const entry of ['index', 'local', 'rest', 'channels']) {
+    const result = await build({
+      entryPoints: [new URL(`../../pkg/${entry}.js`, import.meta.url).pathname],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    assert.deepEqual(inputs.filter((path) => /node_modules\/react/.test(path)), [], `${entry}.js bundles React`);
+  }
+});

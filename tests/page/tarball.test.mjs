@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,12 +40,45 @@ document.title = 'received:' + text;
 const PAGE = `<!doctype html><link rel="icon" href="data:,"><title>loading</title>
 <script type="module" src="./main.js"></script>`;
 
-/** A fresh app folder with the tarball installed, and the given files. */
-function app(name, files) {
+/** A React 19 app: two providers in StrictMode on two local call objects; B's hook gets A's message. */
+const REACT_APP = `
+import { StrictMode, createElement as h, useEffect } from 'react';
+import { createRoot } from 'react-dom/client';
+import init from 'daily-sync';
+import initLocal, { createLocalCallObject } from 'daily-sync/local';
+import { DailySyncProvider, useAppMessage, useDailySync, useParticipants } from 'daily-sync/react';
+
+await Promise.all([init(), initLocal()]);
+const room = 'react-' + Math.random().toString(36).slice(2);
+const calls = ['A', 'B'].map((userName) => createLocalCallObject({ room, transport: 'memory', userName }));
+
+function Sender() {
+  const sync = useDailySync();
+  const people = useParticipants();
+  useEffect(() => {
+    if (people.length === 2) sync.sendAppMessage({ text: 'hello from a bundle' });
+  }, [sync, people.length]);
+  return null;
+}
+function Receiver() {
+  useAppMessage((m) => (document.title = 'received:' + m.data.text));
+  return null;
+}
+// A may see B before its own join completes: its send waits for the join (queueUntilJoined).
+for (const [call, child] of [[calls[0], Sender], [calls[1], Receiver]]) {
+  const div = document.body.appendChild(document.createElement('div'));
+  const options = { queueUntilJoined: true };
+  createRoot(div).render(h(StrictMode, null, h(DailySyncProvider, { call, options }, h(child))));
+}
+await Promise.all(calls.map((call) => call.join()));
+`;
+
+/** A fresh app folder with the tarball (and `extra` packages) installed, and the given files. */
+function app(name, files, extra = []) {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...extra], { cwd: dir });
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   return dir;
 }
@@ -76,7 +109,7 @@ test('the tarball holds each entry, its wasm, the types and the licenses', () =>
     'package/package.json',
     'package/LICENSE-MIT',
     'package/LICENSE-APACHE',
-    ...['index', 'local', 'rest', 'channels'].flatMap((e) => [`package/pkg/${e}.js`, `package/pkg/${e}.d.ts`]),
+    ...['index', 'local', 'rest', 'channels', 'react'].flatMap((e) => [`package/pkg/${e}.js`, `package/pkg/${e}.d.ts`]),
     ...['core', 'local', 'rest', 'channels'].flatMap((e) => [
       `package/pkg/wasm/${e}/daily_sync.js`,
       `package/pkg/wasm/${e}/daily_sync_bg.wasm`,
@@ -108,6 +141,19 @@ test('a Vite app: under the dev server and as a production build', { timeout: 30
     await expectMessage(`${server.url}/`);
   } finally {
     await server.close();
+  }
+});
+
+test('a React 19 app under Vite: two providers in StrictMode', { timeout: 300_000 }, async () => {
+  const { createServer } = await import('vite');
+  const react = ['react', 'react-dom'].map((name) => `${name}@${JSON.parse(readFileSync(join(repo, `node_modules/${name}/package.json`))).version}`);
+  const dir = app('react-app', { 'index.html': PAGE, 'main.js': REACT_APP }, react);
+  const dev = await createServer({ root: dir, configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
+  await dev.listen();
+  try {
+    await expectMessage(`http://127.0.0.1:${dev.httpServer.address().port}/`);
+  } finally {
+    await dev.close();
   }
 });
 

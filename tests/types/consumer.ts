@@ -13,7 +13,16 @@ import init, {
 } from 'daily-sync';
 import initChannels, { channel, type ChannelMessage } from 'daily-sync/channels';
 import initLocal, { createLocalCallObject, type LocalCallObject } from 'daily-sync/local';
+import {
+  DailySyncProvider,
+  useAppMessage,
+  useChannel,
+  useDailySync,
+  useParticipants,
+  useSessionData,
+} from 'daily-sync/react';
 import initRest, { DailyRestClient } from 'daily-sync/rest';
+import { StrictMode, createElement, type ReactElement } from 'react';
 import * as v from 'valibot';
 import { z } from 'zod';
 
@@ -190,4 +199,32 @@ export function validated(call: DailyCall): void {
   sync.sendAppMessage({ emoji: 1 });
   // @ts-expect-error: the userData schema says hand is a boolean
   void sync.setUserData({ hand: 'yes' });
+}
+
+/** A React component on the hooks, typed by the same type parameter. */
+function Stage(): ReactElement | null {
+  const sync = useDailySync<Types>();
+  useAppMessage<Types>((message) => console.log(message.data.emoji));
+  const people = useParticipants<Types>();
+  const hands: (boolean | undefined)[] = people.map((p) => p.userData?.color === 'red');
+  const [stage, { set, merge, flush }] = useSessionData<Types>();
+  const topic: string | undefined = stage.topic;
+  set({ topic: 'intro' });
+  merge({ votes: undefined });
+  // @ts-expect-error: no such key in a Room
+  merge({ title: 'x' });
+  flush();
+  const chat = useChannel<{ text: string }>('chat', (message) => console.log(message.data.text));
+  void chat.send({ text: 'hi' });
+  sync.sendAppMessage({ emoji: '👍' });
+  console.log(hands, topic);
+  return null;
+}
+
+export function reactApp(call: DailyCall): ReactElement {
+  return createElement(
+    StrictMode,
+    null,
+    createElement(DailySyncProvider, { call, options: { sessionDataIntervalMs: 500 } }, createElement(Stage)),
+  );
 }

@@ -1,0 +1,57 @@
+// Types of `daily-sync/react` (React 18 or 19).
+import type { ReactElement, ReactNode } from 'react';
+import type {
+  AppMessage,
+  AppMessageOf,
+  Channel,
+  ChannelMessage,
+  ChannelOptions,
+  DailyCallLike,
+  DailySync,
+  DailySyncOptions,
+  Participant,
+  SessionDataOf,
+  SessionPatch,
+  SyncTypes,
+  UserDataOf,
+} from './index.js';
+
+export interface DailySyncProviderProps {
+  /** A daily-js call object (daily-react's `useDaily()` gives one), or a local one. */
+  call: DailyCallLike;
+  /** Read when the DailySync is made (when `call` changes). */
+  options?: DailySyncOptions;
+  children?: ReactNode;
+}
+
+/** Makes one DailySync for `call`, disposes it on unmount, and renders `children` once it exists. */
+export declare function DailySyncProvider(props: DailySyncProviderProps): ReactElement | null;
+
+/** The DailySync of the nearest DailySyncProvider. */
+export declare function useDailySync<T extends SyncTypes = {}>(): DailySync<T>;
+
+/** Calls the latest `fn` with each app message; subscribes once. */
+export declare function useAppMessage<T extends SyncTypes = {}>(fn: (message: AppMessage<AppMessageOf<T>>) => void): void;
+
+/** Everyone in the call; re-renders on joins, updates and leaves. */
+export declare function useParticipants<T extends SyncTypes = {}>(): Participant<UserDataOf<T>>[];
+
+/** What `useSessionData` returns beside the data. */
+export interface SessionDataActions<S> {
+  set(state: S): void;
+  merge(patch: SessionPatch<S>): void;
+  flush(): void;
+}
+
+/** The local view of the session data (pending changes included), and its writes. */
+export declare function useSessionData<T extends SyncTypes = {}>(): [
+  Partial<SessionDataOf<T>>,
+  SessionDataActions<SessionDataOf<T>>,
+];
+
+/** The channel `name` (needs `daily-sync/channels` loaded); calls the latest `fn` with each message. */
+export declare function useChannel<M = unknown>(
+  name: string,
+  fn?: (message: ChannelMessage<M>) => void,
+  options?: ChannelOptions,
+): Channel<M>;

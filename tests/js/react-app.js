@@ -1,0 +1,150 @@
+// A React 19 app on daily-sync/react, for tests/page/react.test.mjs: esbuild bundles it (React in
+// development mode, so StrictMode mounts, unmounts and mounts again), with the package's other
+// entries loaded from /pkg/ as they are. Each export runs one scenario in the page and returns
+// plain data. Test helper, not part of the library.
+import { StrictMode, createElement as h } from 'react';
+import { createRoot } from 'react-dom/client';
+import init from '/pkg/index.js';
+import initChannels from '/pkg/channels.js';
+import initLocal, { createLocalCallObject } from '/pkg/local.js';
+import { DailySyncProvider, useAppMessage, useChannel, useDailySync, useParticipants, useSessionData } from 'daily-sync/react';
+
+const EVENTS = [
+  'app-message',
+  'participant-joined',
+  'participant-updated',
+  'participant-left',
+  'meeting-session-state-updated',
+  'joined-meeting',
+  'left-meeting',
+];
+
+export async function setup() {
+  await Promise.all([init(), initLocal(), initChannels()]);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(predicate, what, ms = 10_000) {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+const localCall = (room, userName) => createLocalCallObject({ room, userName, transport: 'memory', sessionDataSyncMs: 50 });
+const listeners = (call) => Object.fromEntries(EVENTS.map((event) => [event, call.listenerCount(event)]));
+
+/** What one participant's component saw, and its DailySync and session writes, by name. */
+function Probe({ name, seen }) {
+  const sync = useDailySync();
+  const people = useParticipants();
+  const [stage, { set, merge }] = useSessionData();
+  const channel = useChannel('chat', (message) => seen[name].chat.push(message.data.text));
+  useAppMessage((message) => seen[name].messages.push(message.data.text));
+  Object.assign(seen[name], { sync, people, stage, set, merge, channel });
+  return h('p', null, `${name}: ${people.length} people, stage ${JSON.stringify(stage)}`);
+}
+
+function mount(call, name, seen, strict = true) {
+  const container = document.body.appendChild(document.createElement('div'));
+  const root = createRoot(container);
+  const provider = h(DailySyncProvider, { call, options: { sessionDataIntervalMs: 16 } }, h(Probe, { name, seen }));
+  root.render(strict ? h(StrictMode, null, provider) : provider);
+  return root;
+}
+
+/** Two roots in StrictMode exchange an app message, a channel message, userData and session data. */
+export async function exchange() {
+  const room = `react-${Math.random()}`;
+  const calls = { ann: localCall(room, 'Ann'), bob: localCall(room, 'Bob') };
+  const seen = { ann: { messages: [], chat: [] }, bob: { messages: [], chat: [] } };
+  const roots = Object.entries(calls).map(([name, call]) => mount(call, name, seen));
+  await waitFor(() => seen.ann.sync && seen.bob.sync, 'both providers');
+  await Promise.all(Object.values(calls).map((call) => call.join()));
+  await waitFor(() => seen.ann.people.length === 2 && seen.bob.people.length === 2, 'each sees two people');
+  seen.ann.sync.sendAppMessage({ text: 'hello bob' });
+  await seen.ann.channel.send({ text: 'x'.repeat(6000) });
+  await seen.ann.sync.setUserData({ hand: true });
+  // The hook's own write re-renders its users within microtasks, with the local view.
+  seen.ann.set({ speaker: 'Ann' });
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  const localView = seen.ann.stage;
+  await waitFor(() => seen.bob.messages.length === 1, 'the app message at Bob');
+  await waitFor(() => seen.bob.chat.length === 1, 'the channel message at Bob');
+  await waitFor(() => seen.bob.people.some((p) => p.userData?.hand === true), "Ann's userData at Bob");
+  await waitFor(() => seen.bob.stage.speaker === 'Ann', 'the session data at Bob');
+  await sleep(50);
+  const result = {
+    messages: seen.bob.messages,
+    chatLength: seen.bob.chat[0].length,
+    bobSeesAnn: seen.bob.people.find((p) => p.userName === 'Ann')?.userData,
+    bobStage: seen.bob.stage,
+    annStageAfterSet: localView,
+    listenersWhileMounted: listeners(calls.bob),
+  };
+  for (const root of roots) root.unmount();
+  result.listenersAfterUnmount = listeners(calls.bob);
+  await Promise.all(Object.values(calls).map((call) => call.leave()));
+  return result;
+}
+
+/** StrictMode mounts, unmounts and mounts again: still one listener per event; none after unmount. */
+export async function strictModeListeners() {
+  const call = localCall(`strict-${Math.random()}`, 'Solo');
+  const before = listeners(call);
+  const seen = { solo: { messages: [], chat: [] } };
+  const root = mount(call, 'solo', seen);
+  await waitFor(() => seen.solo.sync, 'the provider');
+  await call.join();
+  await sleep(50);
+  const mounted = listeners(call);
+  const disposedBefore = seen.solo.sync.disposed;
+  root.unmount();
+  const after = listeners(call);
+  await call.leave();
+  return { before, mounted, after, disposedBefore, disposedAfter: seen.solo.sync.disposed };
+}
+
+/** How many times components render per update (no StrictMode, so React renders once per change). */
+export async function renderCounts() {
+  const room = `renders-${Math.random()}`;
+  const [me, peer] = [localCall(room, 'Me'), localCall(room, 'Peer')];
+  const renders = { people: 0, session: 0 };
+  const state = {};
+  function People() {
+    renders.people++;
+    state.people = useParticipants();
+    return null;
+  }
+  function Session() {
+    renders.session++;
+    [state.session] = useSessionData();
+    return null;
+  }
+  const container = document.body.appendChild(document.createElement('div'));
+  const root = createRoot(container);
+  root.render(h(DailySyncProvider, { call: me }, h(People), h(Session)));
+  await Promise.all([me.join(), peer.join()]);
+  await waitFor(() => state.people?.length === 2, 'two people');
+  await sleep(100);
+  const { DailySync } = await import('/pkg/index.js');
+  const peerSync = new DailySync(peer, { sessionDataIntervalMs: 16 });
+  const counts = [];
+  const step = async (label, act, until) => {
+    const start = { ...renders };
+    await act();
+    await waitFor(until, label);
+    await sleep(150); // any further render would come now
+    counts.push({ label, people: renders.people - start.people, session: renders.session - start.session });
+  };
+  await step('a userData update', () => peerSync.setUserData({ n: 1 }), () => state.people.some((p) => p.userData?.n === 1));
+  await step('a session-data change', () => peerSync.setSessionData({ n: 2 }), () => state.session?.n === 2);
+  await step('an app message', () => peerSync.sendAppMessage({ noise: true }), () => true);
+  await step('the same userData again', () => peerSync.setUserData({ n: 1 }), () => true);
+  peerSync.dispose();
+  root.unmount();
+  await Promise.all([me.leave(), peer.leave()]);
+  return counts;
+}

@@ -1,0 +1,91 @@
+// daily-sync/react with React 19 from npm, rendered in Chromium on the local room: two roots
+// exchange data through the hooks, StrictMode leaves one listener per event (none after unmount),
+// and components render once per change that concerns them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { startServer, launchBrowser, openPage } from './harness.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let server;
+let browser;
+let page;
+
+/** The package's other entries stay separate modules, loaded from /pkg/ (one instance each). */
+const pkgAsServed = {
+  name: 'pkg-as-served',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^daily-sync\/react$/ }, () => ({ path: join(root, 'pkg/react.js') }));
+    esbuild.onResolve({ filter: /^\/pkg\// }, (args) => ({ path: args.path, external: true }));
+    esbuild.onResolve({ filter: /^\.\/(index|hub)\.js$/ }, (args) =>
+      args.importer === join(root, 'pkg/react.js') ? { path: `/pkg/${args.path.slice(2)}`, external: true } : undefined,
+    );
+  },
+};
+
+before(async () => {
+  const out = join(root, 'target/react-app');
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'tests/js/react-app.js')],
+    bundle: true,
+    format: 'esm',
+    outfile: join(out, 'app.js'),
+    define: { 'process.env.NODE_ENV': '"development"' },
+    plugins: [pkgAsServed],
+    logLevel: 'error',
+  });
+  server = await startServer({ root });
+  browser = await launchBrowser();
+  ({ page } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`));
+  await page.evaluate(async () => {
+    window.app = await import('/target/react-app/app.js');
+    await window.app.setup();
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('two roots exchange an app message, a channel message, userData and session data through the hooks', { timeout: 60_000 }, async () => {
+  const r = await page.evaluate(() => window.app.exchange());
+  assert.deepEqual(r.messages, ['hello bob']);
+  assert.equal(r.chatLength, 6000, 'a channel message past 4096 characters, through useChannel');
+  assert.deepEqual(r.bobSeesAnn, { hand: true });
+  assert.deepEqual(r.bobStage, { speaker: 'Ann' });
+  assert.deepEqual(r.annStageAfterSet, { speaker: 'Ann' }, 'the writer re-rendered with its local view at once');
+  for (const [event, count] of Object.entries(r.listenersWhileMounted)) assert.ok(count <= 1, `${event}: ${count} listeners`);
+  assert.deepEqual(Object.values(r.listenersAfterUnmount), [0, 0, 0, 0, 0, 0, 0]);
+});
+
+test('StrictMode: mount, unmount and mount again leaves one listener per event; unmounting removes them all', { timeout: 60_000 }, async () => {
+  const r = await page.evaluate(() => window.app.strictModeListeners());
+  assert.deepEqual(Object.values(r.before), [0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(r.mounted, {
+    'app-message': 1,
+    'participant-joined': 1,
+    'participant-updated': 1,
+    'participant-left': 1,
+    'meeting-session-state-updated': 1,
+    'joined-meeting': 1,
+    'left-meeting': 1,
+  });
+  assert.equal(r.disposedBefore, false);
+  assert.deepEqual(Object.values(r.after), [0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(r.disposedAfter, true, 'the provider disposed its DailySync');
+});
+
+test('one render per change that concerns a component, none for the others', { timeout: 60_000 }, async () => {
+  const counts = await page.evaluate(() => window.app.renderCounts());
+  assert.deepEqual(counts, [
+    { label: 'a userData update', people: 1, session: 0 },
+    { label: 'a session-data change', people: 0, session: 1 },
+    { label: 'an app message', people: 0, session: 0 },
+    { label: 'the same userData again', people: 0, session: 0 },
+  ]);
+});
