@@ -5,12 +5,22 @@
 //
 // Timing: performance.now() is coarsened to 100 µs in a page that is not cross-origin isolated, so
 // every timed batch is made long enough (milliseconds or more) for that not to matter.
-import init, * as lib from '/bench/pkg/daily_sync.js';
+//
+// The JS API is the package's entries as built in pkg/ (what apps load); the Rust API's bench
+// functions are this crate built with the `bench` feature, in bench/pkg/.
+import initRust, * as rust from '/bench/pkg/daily_sync.js';
 import { StubCall } from '/bench/stub-call.js';
-import { EventIterator } from '/src/js/glue.js';
+import initChannels from '/pkg/channels.js';
+import { EventIterator } from '/pkg/hub.js';
+import initCore, { DailySync } from '/pkg/index.js';
+import initLocal, { createLocalCallObject } from '/pkg/local.js';
+
+/** Everything the benchmarks call: the Rust bench functions and the JS API. */
+let lib = null;
 
 export async function setup() {
-  await init();
+  await Promise.all([initRust(), initCore(), initLocal(), initChannels()]);
+  lib = { ...rust, DailySync, createLocalCallObject };
   return {
     benchFeature: typeof lib.benchRustSend === 'function',
     channel: typeof new lib.DailySync(new StubCall()).channel === 'function',
@@ -273,17 +283,29 @@ function appMessageVariants(call, sync, { n, chunk }, names) {
       }),
     plainIterator: () => consume(plainIterator(call, 'app-message')),
     jsIterator: () => consume(sync.appMessages()),
+    callback: () =>
+      new Promise((resolve) => {
+        let count = 0;
+        let sum = 0;
+        const off = sync.onAppMessage((message) => {
+          sum += message.data.n;
+          if (++count === n) {
+            off();
+            resolve(sum);
+          }
+        });
+      }),
     rustStream: () => lib.benchRustStream(call, n),
     // The breakdown (not figures): where the time of the two above goes.
     glueIterator: () => {
-      // DailySync's own JS iterator class, fed by a plain JS listener: no hop through wasm.
-      let close;
-      const iterator = new EventIterator('app-message', () => close());
+      // DailySync's own JS iterator class (hub.js), fed by a plain JS listener, no shaping.
+      const iterator = new EventIterator();
       const listener = (event) => iterator.push(event);
-      close = () => call.off('app-message', listener);
+      iterator.onEnd = () => call.off('app-message', listener);
       call.on('app-message', listener);
       return consume(iterator);
     },
+    rustClosure: () => lib.benchRustStreamBreakdown(call, n, 'closure'),
     rustEvents: () => lib.benchRustStreamBreakdown(call, n, 'events'),
     rustTyped: () => lib.benchRustStreamBreakdown(call, n, 'typed'),
     rustJson: () => lib.benchRustStreamBreakdown(call, n, 'json'),
@@ -308,11 +330,12 @@ function appMessageVariants(call, sync, { n, chunk }, names) {
   return variants;
 }
 
-/** Whether glue.js's EventIterator still takes (kind, close), push(payload) and yields { data, fromId }. */
+/** Whether hub.js's EventIterator still takes push(item), yields it, and calls onEnd when it ends. */
 async function glueIteratorWorks() {
   try {
     let closed = false;
-    const iterator = new EventIterator('app-message', () => (closed = true));
+    const iterator = new EventIterator();
+    iterator.onEnd = () => (closed = true);
     iterator.push({ action: 'app-message', data: { n: 1 }, fromId: 'x' });
     const { value } = await iterator.next();
     await iterator.return();
@@ -332,20 +355,46 @@ async function appMessages({ rounds = 41, rustRounds = 11, n = 100_000, chunk = 
   const sync = new lib.DailySync(call);
   // The breakdown's glueIterator uses glue.js's class directly: left out (not failing the figures)
   // if that class no longer works as used here.
-  const names = ['listener', 'plainIterator', 'jsIterator'];
+  const names = ['listener', 'plainIterator', 'jsIterator', 'callback'];
   if (await glueIteratorWorks()) names.push('glueIterator');
   const js = await interleave(appMessageVariants(call, sync, { n, chunk }, names), {
     rounds,
     warmup: 2,
     label: 'appMessages-js',
   });
-  const rust = await interleave(appMessageVariants(call, sync, { n, chunk }, ['plainIterator', 'rustStream']), {
-    rounds: rustRounds,
-    warmup: 1,
-    label: 'appMessages-rust',
-  });
+  const rust = await interleave(
+    appMessageVariants(call, sync, { n, chunk }, ['plainIterator', 'rustStream', 'rustTyped', 'rustClosure']),
+    { rounds: rustRounds, warmup: 1, label: 'appMessages-rust' },
+  );
+  // 50,000 events queued before the consumer reads a single one.
+  const queued = await interleave(queuedVariants(call, sync, { n: 50_000 }), { rounds, warmup: 2, label: 'appMessages-queued' });
   sync.dispose();
-  return { rounds: js, rustRounds: rust, info: { n, chunk } };
+  return { rounds: js, rustRounds: rust, queuedRounds: queued, info: { n, chunk } };
+}
+
+/** The plain-JS iterator and sync.appMessages() when all `n` events arrive before the first read. */
+function queuedVariants(call, sync, { n }) {
+  const events = Array.from({ length: n }, (_, i) => ({ action: 'app-message', data: { n: i }, fromId: 'peer' }));
+  const expected = (n * (n - 1)) / 2;
+  const run = (name, open) => async () => {
+    const iterator = open();
+    const t0 = performance.now();
+    for (const event of events) call.emit('app-message', event);
+    let sum = 0;
+    let count = 0;
+    for await (const message of iterator) {
+      sum += message.data.n;
+      if (++count === n) break;
+    }
+    const ms = performance.now() - t0;
+    check(sum === expected, `${name}: checksum`);
+    check(call.listenerCount('app-message') === 0, `${name}: its listener was removed`);
+    return ms;
+  };
+  return {
+    plainIterator: run('plainIterator', () => plainIterator(call, 'app-message')),
+    jsIterator: run('jsIterator', () => sync.appMessages()),
+  };
 }
 
 /** Not a figure: where the Rust Stream's time goes, timed against the same plain-JS iterator. */
@@ -361,6 +410,48 @@ async function appMessagesBreakdown({ rounds = 7, n = 100_000, chunk = 5000 } = 
 // ---------------------------------------------------------------------------------------------
 // 3. Session data at 60 Hz for 10 s: the throttle vs calling setMeetingSessionData each time
 
+/**
+ * The throttle an app writes by hand, with the same behaviour as DailySync's where it counts here:
+ * a send on the leading edge and one on the trailing edge of each interval, shallow-merges
+ * squashed (`{ ...a, ...b }`), a replace making the batch a replace. No size check, no local view,
+ * no confirmation of what the room echoes.
+ */
+function plainThrottle(call, interval) {
+  let pending = null;
+  let strategy = null;
+  let last = -Infinity;
+  let timer = null;
+  const send = () => {
+    timer = null;
+    if (pending === null) return;
+    call.setMeetingSessionData(pending, strategy);
+    pending = null;
+    strategy = null;
+    last = Date.now();
+  };
+  const schedule = () => {
+    const wait = last + interval - Date.now();
+    if (wait <= 0) send();
+    else if (timer === null) timer = setTimeout(send, wait);
+  };
+  return {
+    setSessionData(state) {
+      pending = state;
+      strategy = 'replace';
+      schedule();
+    },
+    mergeSessionData(patch) {
+      pending = { ...(pending ?? {}), ...patch };
+      strategy ??= 'shallow-merge';
+      schedule();
+    },
+    dispose() {
+      if (timer !== null) clearTimeout(timer);
+      send();
+    },
+  };
+}
+
 async function sessionData({ rounds = 15, updates = 600, hz = 60, size = 10240 } = {}) {
   const base = sessionState(size);
   check(JSON.stringify(base).length === size, 'the base state is 10 KB');
@@ -370,13 +461,17 @@ async function sessionData({ rounds = 15, updates = 600, hz = 60, size = 10240 }
   const period = 1000 / hz;
   const info = { updates, hz, size, sends: {} };
 
-  /** One 10 s run in virtual time; the CPU time of the calls and of the timers they set. */
+  /**
+   * One 10 s run in virtual time; the CPU time of the calls and of the timers they set. `throttled`:
+   * false (a direct call each time), true (DailySync) or 'plain' (a plain-JS throttle).
+   */
   function run(name, mode, throttled, { echo = true } = {}) {
     const call = new StubCall({ echo });
     if (mode === 'merge') call.setMeetingSessionData(base, 'replace'); // the room's state
     const clock = virtualClock();
     try {
-      const sync = throttled ? new lib.DailySync(call) : null; // default interval: 1000 ms
+      // Default interval: 1000 ms.
+      const sync = throttled === 'plain' ? plainThrottle(call, 1000) : throttled ? new lib.DailySync(call) : null;
       const sentBefore = call.sent['set-session-data'] ?? 0;
       const start = clock.now();
       const t0 = performance.now();
@@ -412,6 +507,7 @@ async function sessionData({ rounds = 15, updates = 600, hz = 60, size = 10240 }
     {
       direct: () => run('replace-direct', 'replace', false),
       throttled: () => run('replace-throttled', 'replace', true),
+      plainThrottled: () => run('replace-plain-throttle', 'replace', 'plain'),
       // Not a figure: the same without the call machine's echo of the new state.
       throttledNoEcho: () => run('replace-throttled-no-echo', 'replace', true, { echo: false }),
     },
@@ -421,6 +517,7 @@ async function sessionData({ rounds = 15, updates = 600, hz = 60, size = 10240 }
     {
       direct: () => run('merge-direct', 'merge', false),
       throttled: () => run('merge-throttled', 'merge', true),
+      plainThrottled: () => run('merge-plain-throttle', 'merge', 'plain'),
       throttledNoEcho: () => run('merge-throttled-no-echo', 'merge', true, { echo: false }),
     },
     { rounds, label: 'sessionData-merge' },

@@ -10,6 +10,7 @@
 //                                   bench/profiles/ and prints its heaviest functions; profiling
 //                                   slows what it watches, so this writes no results
 //   node bench/run.mjs --only=sessionData,rustSend   a subset, no results written
+//   node bench/run.mjs --no-write   the full run, printed only
 import { writeFile, readFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
@@ -37,7 +38,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const PROFILE = args.includes('--profile');
 const ONLY = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
-const WRITE = !PROFILE && !ONLY;
+// `--no-write`: scripts/bench.sh --no-build passes it, so builds of unknown age never make results.
+const WRITE = !PROFILE && !ONLY && !args.includes('--no-write');
 const BENCH_TIMEOUT_MS = 120_000;
 
 const median = (xs) => {
@@ -171,23 +173,34 @@ function figuresFrom(raw, sizes) {
   // 2
   const r2 = raw.appMessages;
   const n2 = r2?.info?.n?.toLocaleString('en-US') ?? '100,000';
-  add('2a', `${n2} app-message events through sync.appMessages() (JS async iterator) / the best plain-JS async iterator (ring buffer, one promise per item)${failed('appMessages')}`,
-    r2?.rounds ? ratio(r2.rounds, 'jsIterator', 'plainIterator') : null, 'ratio', 1.5);
+  add('2a', `${n2} app-message events, in batches, through sync.appMessages() (JS async iterator) / the best plain-JS async iterator (ring buffer, one promise per item)${failed('appMessages')}`,
+    r2?.rounds ? ratio(r2.rounds, 'jsIterator', 'plainIterator') : null, 'ratio', 1.3);
   add('2b', `${n2} app-message events through a Rust Stream (DailySync::app_messages::<serde_json::Value>()) / the plain-JS async iterator${failed('appMessages')}`,
-    r2?.rustRounds ? ratio(r2.rustRounds, 'rustStream', 'plainIterator') : null, 'ratio', 1.5);
+    r2?.rustRounds ? ratio(r2.rustRounds, 'rustStream', 'plainIterator') : null, 'ratio', null);
   add('2c', `${n2} app-message events to a plain synchronous listener / the plain-JS async iterator (reference)${failed('appMessages')}`,
     r2?.rounds ? ratio(r2.rounds, 'listener', 'plainIterator') : null, 'ratio', null);
+  add('2d', `${n2} app-message events to a sync.onAppMessage callback / a plain listener on the call object${failed('appMessages')}`,
+    r2?.rounds ? ratio(r2.rounds, 'callback', 'listener') : null, 'ratio', 1.1);
+  add('2e', `50,000 app-message events queued before the first read: sync.appMessages() / the plain-JS async iterator${failed('appMessages')}`,
+    r2?.queuedRounds ? ratio(r2.queuedRounds, 'jsIterator', 'plainIterator') : null, 'ratio', 1.3);
+  add('2f', `${n2} app-message events through a Rust Stream<AppMessage<struct>> / a hand-written Rust Closure on app-message with serde_wasm_bindgen::from_value of data${failed('appMessages')}`,
+    r2?.rustRounds?.[0]?.rustClosure !== undefined ? ratio(r2.rustRounds, 'rustTyped', 'rustClosure') : null, 'ratio', 1.1);
+  add('2g', `${n2} app-message events through a Rust Stream<AppMessage<struct>> / the plain-JS async iterator${failed('appMessages')}`,
+    r2?.rustRounds?.[0]?.rustTyped !== undefined ? ratio(r2.rustRounds, 'rustTyped', 'plainIterator') : null, 'ratio', null);
   // 3
   const r3 = raw.sessionData;
   add('3a', `600 replace updates (60 Hz, 10 s) of a 10 KB session state: CPU time in sync.setSessionData and its timer sends / 600 direct setMeetingSessionData calls${failed('sessionData')}`,
     r3?.replace ? ratio(r3.replace, 'throttled', 'direct') : null, 'ratio', 0.35);
   add('3b', `600 small shallow-merges (60 Hz, 10 s) into a 10 KB session state: sync.mergeSessionData and its timer sends / 600 direct setMeetingSessionData(patch, 'shallow-merge') calls${failed('sessionData')}`,
-    r3?.merge ? ratio(r3.merge, 'throttled', 'direct') : null, 'ratio', 0.35);
-  // 4
-  add('4a', `gzipped wasm + JS glue, core build (no local room, no REST; target/pkg-core: wasm ${sizes.core?.wasm_gz ?? '?'} + JS ${sizes.core?.js_gz ?? '?'})`,
-    sizes.core ? sizes.core.total_gz : null, 'bytes', 18 * KB);
-  add('4b', `gzipped wasm + JS glue, full npm package (pkg: wasm ${sizes.full?.wasm_gz ?? '?'} + JS ${sizes.full?.js_gz ?? '?'})`,
-    sizes.full ? sizes.full.total_gz : null, 'bytes', 45 * KB);
+    r3?.merge ? ratio(r3.merge, 'throttled', 'direct') : null, 'ratio', 0.5);
+  add('3c', `the replaces of 3a: DailySync's throttle / a plain-JS throttle of the same edges and squashing (no size check, no local view, no echo handling)${failed('sessionData')}`,
+    r3?.replace?.[0]?.plainThrottled !== undefined ? ratio(r3.replace, 'throttled', 'plainThrottled') : null, 'ratio', null);
+  add('3d', `the merges of 3b: DailySync's throttle / the same plain-JS throttle${failed('sessionData')}`,
+    r3?.merge?.[0]?.plainThrottled !== undefined ? ratio(r3.merge, 'throttled', 'plainThrottled') : null, 'ratio', null);
+  // 4: each entry as an app's production build ships it (scripts/sizes.mjs, pkg/sizes.json)
+  for (const [i, [entry, size]] of Object.entries(sizes).entries()) {
+    add(`4${'abcdefg'[i]}`, `${entry}: gzipped wasm ${size.wasm_gz} + minified JS ${size.js_gz}`, size.total_gz, 'bytes', size.budget);
+  }
   // 5
   const r5 = raw.localRoom;
   for (const [id, n] of [['5a', 8], ['5b', 32], ['5c', 128]]) {
@@ -348,7 +361,7 @@ async function main() {
     await server.close();
   }
   const browserVersion = raw.sendAppMessage?.setup?.userAgent ?? Object.values(raw).find((r) => r?.setup)?.setup.userAgent;
-  const sizes = { core: await readSize('target/pkg-core/size.json'), full: await readSize('pkg/size.json') };
+  const sizes = (await readSize('pkg/sizes.json')) ?? {};
   const figures = figuresFrom(raw, sizes);
   console.log('\n' + table(figures, { markdown: false }));
   const breakdown = breakdownFrom(raw);

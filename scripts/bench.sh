@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # `npm run bench`: the benchmarks in headless Chromium (see BENCHMARKS.md).
-#   1. scripts/build.sh: the npm package (pkg/) and the core build (target/pkg-core/), whose
-#      size.json files are the size figures;
+#   1. scripts/build.sh: the npm package's entries (pkg/), whose pkg/sizes.json are the size
+#      figures; the page benchmarks the JS API as apps load it, from there;
 #   2. the same build steps with the `bench` feature (the Rust-API bench functions of src/bench.rs)
-#      into bench/pkg/, which the benchmark page loads;
+#      into bench/pkg/, which the benchmark page loads beside pkg/;
 #   3. bench/run.mjs: runs the page, prints the table, writes bench/results.json and BENCHMARKS.md.
 #
 #   bash scripts/bench.sh             everything
 #   bash scripts/bench.sh --profile   CPU profiles of each timed variant and twiggy breakdowns of
-#                                     the core and full builds (bench/profiles/), from builds that
-#                                     keep wasm function names; writes no results
-#   bash scripts/bench.sh --no-build  reuse the builds already there (sizes as last built); for
-#                                     working on the page only
+#                                     each entry's wasm (bench/profiles/), from builds that keep
+#                                     wasm function names; writes no results
+#   bash scripts/bench.sh --no-build  reuse the builds already there, for working on the page
+#                                     only; prints, never writes results (the builds may be stale)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -20,7 +20,7 @@ profile=0 build=1 runner_args=()
 for arg in "$@"; do
   case $arg in
     --profile) profile=1; runner_args+=(--profile) ;;
-    --no-build) build=0 ;;
+    --no-build) build=0; runner_args+=(--no-write) ;;
     --only=*) runner_args+=("$arg") ;;
     *) die "unknown option $arg" "bash scripts/bench.sh [--profile] [--no-build] [--only=name,...]" ;;
   esac
@@ -29,7 +29,7 @@ done
 bash scripts/setup.sh
 
 if [ "$build" = 1 ]; then
-  say "building the package and the core build (their gzipped sizes are figures 4a and 4b)"
+  say "building the package's entries (their sizes are the figures 4)"
   bash scripts/build.sh
 
   # As scripts/build.sh builds (small_build, then cargo_wasm if that is not available; wasm-bindgen;
@@ -62,15 +62,14 @@ if [ "$build" = 1 ]; then
   if [ "$profile" = 1 ]; then
     command -v twiggy >/dev/null || die "twiggy is missing" "cargo install twiggy"
     mkdir -p bench/profiles
-    for build in core full; do
-      flags=(); [ "$build" = core ] && flags=(--no-default-features)
-      say "size breakdown of the $build build (bench/profiles/size-$build.txt)"
-      bench_build "target/bench/size-$build" -g "${flags[@]}"
-      node bench/size-breakdown.mjs "target/bench/size-$build/daily_sync_bg.wasm" | tee "bench/profiles/size-$build.txt"
+    for entry in core local rest channels; do
+      say "size breakdown of the $entry entry's wasm (bench/profiles/size-$entry.txt)"
+      bench_build "target/bench/size-$entry" -g --no-default-features --features "npm-$entry"
+      node bench/size-breakdown.mjs "target/bench/size-$entry/daily_sync_bg.wasm" | tee "bench/profiles/size-$entry.txt"
     done
   fi
 else
-  say "--no-build: using pkg/, target/pkg-core/ and bench/pkg/ as they are (sizes as last built)"
+  say "--no-build: using pkg/ and bench/pkg/ as they are; no results are written"
   [ -f bench/pkg/daily_sync.js ] || die "bench/pkg/ is not built" "bash scripts/bench.sh (without --no-build)"
 fi
 

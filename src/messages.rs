@@ -78,11 +78,34 @@ impl std::error::Error for DecodeError {}
 /// Whether an `app-message` event carries a channel's chunk (see [`crate::channel::codec`]).
 fn is_chunk(event: &JsValue) -> bool {
     let data = get(event, "data");
-    data.is_object() && js_sys::Reflect::has(&data, &crate::channel::codec::MARKER.into()).unwrap_or(false)
+    data.is_object() && js_sys::Reflect::has(&data, &interned(crate::channel::codec::MARKER)).unwrap_or(false)
 }
 
-pub(crate) fn get(object: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+thread_local! {
+    /// The JS strings of the keys read from events, each made once: one made per read costs a
+    /// UTF-8 decode and a new JS string every time.
+    static KEYS: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `key`'s JS string, made on first use.
+fn interned(key: &'static str) -> JsValue {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        match keys.iter().find(|(known, _)| *known == key) {
+            Some((_, value)) => value.clone(),
+            None => {
+                let value = JsValue::from_str(key);
+                keys.push((key, value.clone()));
+                value
+            }
+        }
+    })
+}
+
+/// `object[key]`, `undefined` when reading it throws (a peer's payload must not stop a stream).
+pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
+    // The key is cloned out of the cache first: a getter may run JS that reads again.
+    js_sys::Reflect::get(object, &interned(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(value: JsValue, raw: &JsValue) -> Result<T, DecodeError> {

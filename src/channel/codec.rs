@@ -177,7 +177,7 @@ impl<T> Fields<T> {
         let channel = self.channel?;
         let direct = match self.direct {
             None => false,
-            Some(d) if d == 1.0 => true,
+            Some(1.0) => true,
             Some(_) => return None,
         };
         let seq = safe_int(self.seq?)?;

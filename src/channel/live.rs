@@ -57,7 +57,7 @@ fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
-fn number(object: &JsValue, key: &str) -> Option<f64> {
+fn number(object: &JsValue, key: &'static str) -> Option<f64> {
     get(object, key).as_f64()
 }
 
