@@ -238,7 +238,7 @@ function breakdownFrom(raw) {
     for (const [name, label] of [
       ['plainIterator', 'the plain-JS iterator itself'],
       ['jsIterator', 'sync.appMessages() (figure 2a)'],
-      ['glueIterator', "DailySync's JS iterator class (glue.js) fed by a JS listener: no hop through wasm"],
+      ['glueIterator', "DailySync's JS iterator class (hub.js) fed by a plain listener, no shaping"],
     ]) {
       if (!(name in a.rounds[0])) continue;
       rows.push([`2 / ${name}`, `${label} / plain-JS iterator`, round3(ratio(a.rounds, name, 'plainIterator').value), perEvent(a.rounds, name, a.info.n)]);

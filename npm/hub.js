@@ -20,11 +20,12 @@ export function listen(call, event, fn) {
   if (hub === undefined) {
     const created = { list: [], listener: null };
     // The list is replaced, never changed in place, so a subscriber may (un)subscribe mid-dispatch.
+    // Its entries are objects, so one function subscribed twice is two subscriptions.
     created.listener = (payload) => {
       const list = created.list;
       for (let i = 0; i < list.length; i++) {
         try {
-          list[i](payload);
+          list[i].fn(payload);
         } catch (error) {
           console.error(`daily-sync: a ${event} subscriber threw`, error);
         }
@@ -33,7 +34,7 @@ export function listen(call, event, fn) {
     call.on(event, created.listener);
     events.set(event, (hub = created));
   }
-  const entry = (payload) => fn(payload);
+  const entry = { fn };
   hub.list = hub.list.concat(entry);
   const subscribed = hub;
   return () => {

@@ -40,7 +40,7 @@ function shapeParticipant(p) {
 }
 
 /** A channel's chunk (see src/channel/codec.rs) is never a plain app message. */
-const isChunk = (data) => isObject(data) && Object.prototype.hasOwnProperty.call(data, '$ds');
+const isChunk = (data) => isObject(data) && data.$ds !== undefined;
 
 const appMessage = (e) =>
   isObject(e) && typeof e.fromId === 'string' && !isChunk(e.data) ? { data: e.data, fromId: e.fromId } : undefined;
@@ -230,13 +230,24 @@ export class DailySync {
     const offs = [];
     try {
       for (const [event, shape, guard] of pairs) {
+        // Without a schema for it, an item goes straight to the sink: the path every event takes.
+        const checked = guard !== undefined && Boolean(this.#schemas?.[guard.schema]);
+        const plain = (payload) => {
+          let item;
+          try {
+            item = shape(payload);
+          } catch {
+            return; // a hostile getter on a peer's payload must not stop the stream
+          }
+          if (item !== undefined) sink(item);
+        };
         offs.push(
-          listen(this.#call, event, (payload) => {
+          listen(this.#call, event, checked ? (payload) => {
             let item;
             try {
               item = shape(payload);
             } catch {
-              return; // a hostile getter on a peer's payload must not stop the stream
+              return;
             }
             if (item === undefined) return;
             const guarded = this.#guarded(guard, payload, item);
@@ -245,7 +256,7 @@ export class DailySync {
               .then(() => guarded)
               .then(deliver)
               .catch((error) => console.error(`daily-sync: a ${event} subscriber threw`, error));
-          }),
+          } : plain),
         );
       }
     } catch (error) {
