@@ -14,25 +14,10 @@
 import { writeFile, readFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
-import { chromium } from 'playwright-core';
-import { startServer, openPage } from '../tests/page/harness.mjs';
+import { launchBrowser as launchTestBrowser, openPage, startServer } from '../tests/page/harness.mjs';
 
-/** tests/page/harness.mjs's launchBrowser, plus --expose-gc: each timed variant starts after a full GC. */
-function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--js-flags=--expose-gc',
-    ],
-  });
-}
+/** The tests' Chromium, plus --expose-gc: each timed variant starts after a full GC. */
+const launchBrowser = () => launchTestBrowser({ extraArgs: ['--js-flags=--expose-gc'] });
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

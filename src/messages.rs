@@ -78,7 +78,7 @@ impl std::error::Error for DecodeError {}
 /// Whether an `app-message` event carries a channel's chunk (see [`crate::channel::codec`]).
 fn is_chunk(event: &JsValue) -> bool {
     let data = get(event, "data");
-    data.is_object() && js_sys::Reflect::has(&data, &interned(crate::channel::codec::MARKER)).unwrap_or(false)
+    data.is_object() && js_sys::Reflect::has(&data, &interned(crate::payload::CHUNK_MARKER)).unwrap_or(false)
 }
 
 thread_local! {

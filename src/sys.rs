@@ -44,6 +44,11 @@ extern "C" {
     pub(crate) fn object_entries(object: &JsValue) -> Result<js_sys::Array, JsValue>;
 }
 
+/// The time in ms (`Date.now()`), the clock every driver passes to its pure state machine.
+pub(crate) fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
 /// The methods a value must have to be used as a call object.
 const REQUIRED_METHODS: [&str; 6] =
     ["on", "off", "sendAppMessage", "setUserData", "setMeetingSessionData", "participants"];

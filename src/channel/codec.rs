@@ -39,7 +39,7 @@
 use crate::payload::{check_size, json_str_len, Error, APP_MESSAGE_LIMIT, MAX_SAFE_INTEGER};
 
 /// The marker key of every chunk.
-pub const MARKER: &str = "$ds";
+pub const MARKER: &str = crate::payload::CHUNK_MARKER;
 /// The format version, the marker's value.
 pub const VERSION: u32 = 1;
 /// The longest channel name, in UTF-16 units.

@@ -16,7 +16,7 @@ use crate::daily_errors::classify;
 use crate::events::Subscription;
 use crate::messages::get;
 use crate::payload::{Error, Recipient};
-use crate::sys::CallObject;
+use crate::sys::{now, CallObject};
 
 /// What a channel hands its subscribers.
 #[derive(Debug, Clone)]
@@ -51,10 +51,6 @@ impl std::fmt::Debug for ChannelCore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChannelCore").field("name", &self.name).field("limits", &self.limits).finish()
     }
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 fn number(object: &JsValue, key: &'static str) -> Option<f64> {

@@ -102,6 +102,8 @@ pub enum Delivery<T> {
     Message {
         /// Its channel.
         channel: String,
+        /// Whether it came on the sender's direct stream (see [`Chunk::direct`]).
+        direct: bool,
         /// Its sender's session id.
         from: String,
         /// Its sequence number.
@@ -113,6 +115,8 @@ pub enum Delivery<T> {
     Gap {
         /// Their channel.
         channel: String,
+        /// Whether they were of the sender's direct stream.
+        direct: bool,
         /// Their sender's session id.
         from: String,
         /// The first sequence number missing.
@@ -218,20 +222,20 @@ impl<T> Cx<'_, T> {
         *self.buffered = self.buffered.saturating_sub(cost);
     }
 
-    fn deliver(&mut self, channel: &str, seq: u64, body: Body<T>) {
-        self.out.push(Delivery::Message { channel: channel.into(), from: self.from.into(), seq, body });
+    fn deliver(&mut self, channel: &str, direct: bool, seq: u64, body: Body<T>) {
+        self.out.push(Delivery::Message { channel: channel.into(), direct, from: self.from.into(), seq, body });
     }
 
     /// Reports missing messages, merged with the previous report when adjacent.
-    fn gap(&mut self, channel: &str, first: u64, last: u64) {
-        if let Some(Delivery::Gap { channel: c, from, last_missing, .. }) = self.out.last_mut() {
-            if c == channel && from == self.from && last_missing.checked_add(1) == Some(first) {
+    fn gap(&mut self, channel: &str, direct: bool, first: u64, last: u64) {
+        if let Some(Delivery::Gap { channel: c, direct: d, from, last_missing, .. }) = self.out.last_mut() {
+            if c == channel && *d == direct && from == self.from && last_missing.checked_add(1) == Some(first) {
                 *last_missing = last;
                 return;
             }
         }
         let (channel, from) = (channel.into(), self.from.into());
-        self.out.push(Delivery::Gap { channel, from, first_missing: first, last_missing: last });
+        self.out.push(Delivery::Gap { channel, direct, from, first_missing: first, last_missing: last });
     }
 }
 
@@ -287,7 +291,7 @@ impl<T> Stream<T> {
             Err(at) => {
                 let (cost, size, state) = match chunk.piece {
                     Piece::Whole(value) if seq == self.next => {
-                        cx.deliver(&self.channel, seq, Body::Whole(value));
+                        cx.deliver(&self.channel, self.direct, seq, Body::Whole(value));
                         self.delivered();
                         return;
                     }
@@ -365,10 +369,10 @@ impl<T> Stream<T> {
                 let head = self.entries.remove(0);
                 cx.release(head.cost);
                 if let State::Ready(body) = head.state {
-                    cx.deliver(&self.channel, head.seq, body);
+                    cx.deliver(&self.channel, self.direct, head.seq, body);
                     self.delivered();
                 } else {
-                    cx.gap(&self.channel, head.seq, head.seq);
+                    cx.gap(&self.channel, self.direct, head.seq, head.seq);
                     self.skip(head.seq + 1);
                 }
             }
@@ -380,7 +384,7 @@ impl<T> Stream<T> {
                 break;
             }
             let first = head.seq;
-            cx.gap(&self.channel, self.next, first - 1);
+            cx.gap(&self.channel, self.direct, self.next, first - 1);
             self.skip(first);
         }
     }
@@ -391,25 +395,25 @@ impl<T> Stream<T> {
             let head = self.entries.remove(0);
             cx.release(head.cost);
             if head.seq > self.next {
-                cx.gap(&self.channel, self.next, head.seq - 1);
+                cx.gap(&self.channel, self.direct, self.next, head.seq - 1);
                 self.skip(head.seq);
             }
             match head.state {
                 State::Ready(body) => {
-                    cx.deliver(&self.channel, head.seq, body);
+                    cx.deliver(&self.channel, self.direct, head.seq, body);
                     self.delivered();
                 }
                 state => {
                     if let State::Parts { parts, .. } = state {
                         cx.stats.over_cap += parts.len() as u64;
                     }
-                    cx.gap(&self.channel, head.seq, head.seq);
+                    cx.gap(&self.channel, self.direct, head.seq, head.seq);
                     self.skip(head.seq + 1);
                 }
             }
         }
         if let Some(until) = until.filter(|&until| until > self.next) {
-            cx.gap(&self.channel, self.next, until - 1);
+            cx.gap(&self.channel, self.direct, self.next, until - 1);
             self.skip(until);
         }
     }
@@ -636,7 +640,7 @@ mod tests {
     }
 
     fn msg_from(from: &str, channel: &str, seq: u64, body: Body<Value>) -> Delivery<Value> {
-        Delivery::Message { channel: channel.into(), from: from.into(), seq, body }
+        Delivery::Message { channel: channel.into(), direct: false, from: from.into(), seq, body }
     }
 
     fn msg(seq: u64, v: u32) -> Delivery<Value> {
@@ -644,7 +648,7 @@ mod tests {
     }
 
     fn gap(first_missing: u64, last_missing: u64) -> Delivery<Value> {
-        Delivery::Gap { channel: "c".into(), from: "a".into(), first_missing, last_missing }
+        Delivery::Gap { channel: "c".into(), direct: false, from: "a".into(), first_missing, last_missing }
     }
 
     fn config(limit: usize) -> Config {

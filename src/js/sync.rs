@@ -8,8 +8,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::payload::{Error, SESSION_DATA_LIMIT};
-use crate::session::throttle::{Entry, Key, Outgoing, Strategy, Throttle};
+use crate::payload::{Error, Strategy, SESSION_DATA_LIMIT};
+use crate::session::throttle::{Entry, Key, Outgoing, Throttle};
 
 /// In an id array, the value id that means "no value" (a shallow-merge deletion).
 const NONE: u32 = u32::MAX;

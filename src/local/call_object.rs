@@ -15,7 +15,8 @@ use super::sim::Link;
 use super::transport::{Inbox, Transport};
 use crate::convert::recipient_from_js;
 use crate::payload::Error;
-use crate::session::throttle::Strategy;
+use crate::payload::Strategy;
+use crate::sys::now;
 
 #[wasm_bindgen(module = "/src/local/local_call.js")]
 extern "C" {
@@ -150,10 +151,6 @@ fn session_id() -> String {
         hex.push(char::from_digit(digit.min(15), 16).unwrap_or('0'));
     }
     hex
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 /// One participant's room: its node (while joined), its bus and its timer.

@@ -65,7 +65,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::payload::{json_str_len, object_len, Recipient};
-use crate::session::throttle::Strategy;
+use crate::payload::Strategy;
 
 /// The version in every message's `v`, so that an incompatible peer is dropped, not misread.
 pub const PROTOCOL_VERSION: u32 = 1;

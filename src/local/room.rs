@@ -35,7 +35,7 @@ use super::protocol::{
 use crate::payload::{
     json_str_len, object_len, Error, Recipient, APP_MESSAGE_LIMIT, SESSION_DATA_LIMIT, USER_DATA_LIMIT,
 };
-use crate::session::throttle::Strategy;
+use crate::payload::Strategy;
 
 /// The default join window for transports with delivery delays (tabs, WebSocket): long enough for
 /// the answers to a `hello` to come back.

@@ -92,6 +92,30 @@ impl From<String> for Recipient {
     }
 }
 
+/// How a session-data update is applied by the call object: the second argument of
+/// `setMeetingSessionData`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The update is the whole state (`'replace'`).
+    Replace,
+    /// The update is merged into the state, key by key (`'shallow-merge'`).
+    ShallowMerge,
+}
+
+impl Strategy {
+    /// The name daily-js takes, so the driver need not spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Replace => "replace",
+            Strategy::ShallowMerge => "shallow-merge",
+        }
+    }
+}
+
+/// The key that marks a channel's chunk in an app message's `data` (see `channel::codec`): the
+/// plain app-message streams skip any `data` that has it.
+pub const CHUNK_MARKER: &str = "$ds";
+
 /// Refuses a measured size over a limit with the error apps see.
 pub fn check_size(size: usize, limit: usize) -> Result<usize, Error> {
     if size > limit {

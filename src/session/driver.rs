@@ -14,7 +14,7 @@ use crate::daily_errors::classify;
 use crate::events::Subscription;
 use crate::messages::get;
 use crate::payload::{Error, SESSION_DATA_LIMIT};
-use crate::sys::CallObject;
+use crate::sys::{now, CallObject};
 
 /// A value the driver can hold: it knows its size and how to become a JS value when it is sent.
 pub trait SessionValue: Clone + PartialEq + 'static {
@@ -29,10 +29,6 @@ pub trait SessionValue: Clone + PartialEq + 'static {
 extern "C" {
     #[wasm_bindgen(js_namespace = console)]
     fn warn(message: &str);
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 /// The throttle, its timer and its subscriptions.

@@ -454,7 +454,7 @@ describe('event adapters on a daily-js call object driven with emit()', () => {
   });
 
   test('garbage app-message payloads are skipped, not yielded', async () => {
-    // iterator.js: "payloads that are not of the event's shape are skipped"; an app-message with
+    // hub.js: "payloads that are not of the event's shape are skipped"; an app-message with
     // no fromId is not one (the Rust API refuses it: "the app-message event has no string fromId").
     const items = await page.evaluate(async () => {
       const { DailySync, Daily, createStandInCallObject, waitUntil } = window.lib;

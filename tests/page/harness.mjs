@@ -75,8 +75,11 @@ export async function startServer({ root, site, port = 0 }) {
   };
 }
 
-/** Launch headless Chromium ($CHROMIUM or /usr/bin/chromium; never downloads one). */
-export function launchBrowser() {
+/**
+ * Launch headless Chromium ($CHROMIUM or /usr/bin/chromium; never downloads one), with this
+ * machine's flags (no sandbox as root, no network of its own) and `extraArgs`.
+ */
+export function launchBrowser({ extraArgs = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: [
@@ -87,6 +90,7 @@ export function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }
