@@ -131,49 +131,58 @@ pub const STREAM_BUFFER: usize = 65_536;
 
 #[derive(Default)]
 struct Buffer {
-    items: VecDeque<JsValue>,
+    /// Each payload with the index of its event in the stream's list.
+    items: VecDeque<(usize, JsValue)>,
     waker: Option<Waker>,
     dropped: u64,
 }
 
-/// A `Stream` of the raw payloads of one event; the typed streams decode on top of it.
-/// Dropping it removes its subscription.
+/// A `Stream` of the raw payloads of one event (or of several, in the order they came); the typed
+/// streams decode on top of it. Dropping it removes its subscriptions.
 #[must_use = "streams do nothing unless polled"]
 pub struct EventStream {
     buffer: Rc<RefCell<Buffer>>,
-    _subscription: Subscription,
+    subscriptions: Vec<Subscription>,
 }
 
 impl EventStream {
     /// Subscribes to `event` on `call`.
     pub fn new(call: &CallObject, event: &'static str) -> Result<Self, JsValue> {
+        Self::of(call, &[event])
+    }
+
+    /// Subscribes to each of `events` on `call`, into one stream.
+    pub fn of(call: &CallObject, events: &[&'static str]) -> Result<Self, JsValue> {
         let buffer = Rc::new(RefCell::new(Buffer::default()));
-        let sink = Rc::downgrade(&buffer);
-        let subscription = Subscription::new(call, event, move |payload| {
-            let Some(buffer) = sink.upgrade() else { return };
-            let mut buffer = buffer.borrow_mut();
-            if buffer.items.len() >= STREAM_BUFFER {
-                buffer.items.pop_front();
-                buffer.dropped += 1;
-            }
-            buffer.items.push_back(payload.clone());
-            if let Some(waker) = buffer.waker.take() {
-                waker.wake();
-            }
-        })?;
-        Ok(EventStream { buffer, _subscription: subscription })
+        let subscriptions = events
+            .iter()
+            .enumerate()
+            .map(|(index, event)| {
+                let sink = Rc::downgrade(&buffer);
+                Subscription::new(call, event, move |payload| {
+                    let Some(buffer) = sink.upgrade() else { return };
+                    let mut buffer = buffer.borrow_mut();
+                    if buffer.items.len() >= STREAM_BUFFER {
+                        buffer.items.pop_front();
+                        buffer.dropped += 1;
+                    }
+                    buffer.items.push_back((index, payload.clone()));
+                    if let Some(waker) = buffer.waker.take() {
+                        waker.wake();
+                    }
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(EventStream { buffer, subscriptions })
     }
 
     /// How many payloads were dropped because the consumer fell more than [`STREAM_BUFFER`] behind.
     pub fn dropped(&self) -> u64 {
         self.buffer.borrow().dropped
     }
-}
 
-impl Stream for EventStream {
-    type Item = JsValue;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<JsValue>> {
+    /// The next payload with the index of its event in the list the stream was made with.
+    pub fn poll_tagged(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, JsValue)>> {
         let mut buffer = self.buffer.borrow_mut();
         match buffer.items.pop_front() {
             Some(item) => Poll::Ready(Some(item)),
@@ -182,6 +191,14 @@ impl Stream for EventStream {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl Stream for EventStream {
+    type Item = JsValue;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<JsValue>> {
+        self.poll_tagged(cx).map(|item| item.map(|(_, payload)| payload))
     }
 }
 
@@ -194,9 +211,7 @@ impl FusedStream for EventStream {
 
 impl fmt::Debug for EventStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventStream")
-            .field("event", &self._subscription.event())
-            .field("buffered", &self.buffer.borrow().items.len())
-            .finish()
+        let events: Vec<&str> = self.subscriptions.iter().map(Subscription::event).collect();
+        f.debug_struct("EventStream").field("events", &events).field("buffered", &self.buffer.borrow().items.len()).finish()
     }
 }

@@ -9,6 +9,7 @@
 //! - [`payload`]: sizes measured as daily-js measures them, limits, [`Recipient`], [`Error`];
 //! - `sys`: the raw bindings to a call object (wasm only);
 //! - `events`: one JS listener per event name, fanned out to RAII subscriptions and `Stream`s;
+//! - [`Call`]: a call object made, joined and left from Rust;
 //! - `messages`, `user_data`, [`session`]: the three mechanisms;
 //! - [`local`]: the local room (a pure room model, plus its transports in wasm);
 //! - `rest`: the REST client for backends;
@@ -52,6 +53,7 @@ pub mod bench;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod call;
 pub(crate) mod convert;
 mod daily_errors;
 internal_mod!(events);
@@ -61,7 +63,9 @@ pub mod messages;
 mod sync;
 internal_mod!(sys);
 pub mod user_data;
+pub use call::{Call, CallOptions, JoinOptions};
 pub use sync::DailySync;
+pub use user_data::{Participant, ParticipantAction, ParticipantEvent};
 
 /// The default npm entry's allocator. Its wasm has no threads, so one that assumes a single thread
 /// is sound; a free list is enough for the little this entry allocates, at a tenth of the code.

@@ -13,7 +13,7 @@ use crate::messages::{self, AppMessages, DecodeError};
 use crate::payload::{Error, Recipient};
 use crate::session::SessionData;
 use crate::sys::CallObject;
-use crate::user_data::{self, Participant, ParticipantUpdates};
+use crate::user_data::{self, Participant, ParticipantEvents, ParticipantUpdates};
 
 /// Typed access to the three ways Daily moves app data, over one call object.
 ///
@@ -76,6 +76,24 @@ impl DailySync {
     /// A stream of participants as they change. Dropping it unsubscribes.
     pub fn participant_updates<U: DeserializeOwned>(&self) -> Result<ParticipantUpdates<U>, Error> {
         ParticipantUpdates::new(&self.call)
+    }
+
+    /// A stream of joins, updates and leaves, in the order they happened. Dropping it unsubscribes.
+    ///
+    /// ```no_run
+    /// # async fn demo(sync: daily_sync::DailySync) {
+    /// use daily_sync::user_data::ParticipantAction;
+    /// use futures::StreamExt;
+    /// let mut people = sync.participant_events::<serde_json::Value>().unwrap();
+    /// while let Some(Ok(event)) = people.next().await {
+    ///     if event.action == ParticipantAction::Left {
+    ///         println!("{} left", event.participant.user_name);
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn participant_events<U: DeserializeOwned>(&self) -> Result<ParticipantEvents<U>, Error> {
+        ParticipantEvents::new(&self.call)
     }
 
     /// A throttled, typed handle on the room-wide state: at most one write per `interval_ms`

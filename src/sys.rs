@@ -34,6 +34,19 @@ extern "C" {
     pub(crate) fn meeting_state(this: &CallObject) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
+    pub(crate) fn join(this: &CallObject, options: &JsValue) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn leave(this: &CallObject) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    pub(crate) fn destroy(this: &CallObject) -> Result<Promise, JsValue>;
+
+    /// daily-js's `Daily.createCallObject`, from its script build's global `Daily`.
+    #[wasm_bindgen(catch, js_namespace = Daily, js_name = createCallObject)]
+    pub(crate) fn create_call_object(options: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
     pub(crate) fn on(this: &CallObject, event: &str, listener: &Function) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]

@@ -115,3 +115,71 @@ impl<U> fmt::Debug for ParticipantUpdates<U> {
         f.debug_struct("ParticipantUpdates").field("events", &self.events).finish()
     }
 }
+
+/// What happened to a participant, in a [`ParticipantEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantAction {
+    /// It joined (`participant-joined`).
+    Joined,
+    /// Its info or userData changed (`participant-updated`).
+    Updated,
+    /// It left (`participant-left`).
+    Left,
+}
+
+/// A join, an update or a leave, with the participant as it was then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParticipantEvent<U> {
+    /// What happened.
+    pub action: ParticipantAction,
+    /// Who.
+    pub participant: Participant<U>,
+}
+
+/// The events of a [`ParticipantEvents`] stream, in the order of [`ParticipantAction`].
+const PARTICIPANT_EVENTS: [&str; 3] = ["participant-joined", "participant-updated", "participant-left"];
+
+/// A typed `Stream` of joins, updates and leaves, in the order they happened. Dropping it
+/// unsubscribes.
+#[must_use = "streams do nothing unless polled"]
+pub struct ParticipantEvents<U> {
+    events: EventStream,
+    _type: PhantomData<fn() -> U>,
+}
+
+impl<U: DeserializeOwned> ParticipantEvents<U> {
+    pub(crate) fn new(call: &CallObject) -> Result<Self, Error> {
+        let events = EventStream::of(call, &PARTICIPANT_EVENTS).map_err(|e| classify(e, || None))?;
+        Ok(ParticipantEvents { events, _type: PhantomData })
+    }
+}
+
+impl<U: DeserializeOwned> Stream for ParticipantEvents<U> {
+    type Item = Result<ParticipantEvent<U>, DecodeError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.events.poll_tagged(cx).map(|item| {
+            item.map(|(index, event)| {
+                let action = match index {
+                    0 => ParticipantAction::Joined,
+                    1 => ParticipantAction::Updated,
+                    _ => ParticipantAction::Left,
+                };
+                decode_participant(get(&event, "participant"))
+                    .map(|participant| ParticipantEvent { action, participant })
+            })
+        })
+    }
+}
+
+impl<U: DeserializeOwned> FusedStream for ParticipantEvents<U> {
+    fn is_terminated(&self) -> bool {
+        false
+    }
+}
+
+impl<U> fmt::Debug for ParticipantEvents<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParticipantEvents").field("events", &self.events).finish()
+    }
+}

@@ -258,7 +258,7 @@ extern "C" {
 async fn joined_pair(room: &str) -> (DailySync, DailySync) {
     use daily_sync::local::{local_call_object, LocalCallOptions};
     let options = |name: &str| LocalCallOptions {
-        room: Some(room.into()),
+        room: room.into(),
         user_name: Some(name.into()),
         transport: Some("memory".into()),
         ..Default::default()
@@ -315,4 +315,77 @@ async fn channels_carry_typed_messages_past_the_app_message_limit() {
     let mut numbers = bo.channel::<u32>("notes").unwrap().messages();
     sent.send(&Note { text: "x".into() }, Recipient::All).unwrap();
     assert!(matches!(numbers.next().await.unwrap(), Err(ChannelIssue::Decode(_))));
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Clone)]
+struct Stage {
+    speaker: Option<String>,
+}
+
+/// A Rust app with no JavaScript of its own: two calls made and joined with `Call`, typed data of
+/// all three kinds both ways, and a leave seen.
+#[wasm_bindgen_test]
+async fn a_rust_app_makes_joins_and_leaves_calls_with_no_js_of_its_own() {
+    use daily_sync::local::LocalCallOptions;
+    use daily_sync::{Call, JoinOptions, ParticipantAction};
+    let options = LocalCallOptions {
+        room: "rust-call".into(),
+        transport: Some("memory".into()),
+        session_data_sync_ms: Some(50),
+        ..Default::default()
+    };
+    let (ann, bob) = (Call::local(&options).unwrap(), Call::local(&options).unwrap());
+    assert_eq!(ann.meeting_state(), "new");
+    assert_eq!(ann.local_session_id(), None, "no session id before join");
+    let (sync_ann, sync_bob) =
+        (DailySync::new(ann.clone().into()).unwrap(), DailySync::new(bob.clone().into()).unwrap());
+    let mut bob_sees = sync_bob.participant_events::<Hand>().unwrap();
+    let join = |name: &str| JoinOptions { user_name: Some(name.into()), ..Default::default() };
+    ann.join(&join("Ann")).await.unwrap();
+    bob.join(&join("Bob")).await.unwrap();
+    assert_eq!(ann.meeting_state(), "joined-meeting");
+    let ann_id = ann.local_session_id().expect("a session id once joined");
+
+    let mut at_bob = sync_bob.app_messages::<Reaction>().unwrap();
+    // Ann may not see Bob yet: send until Bob has it.
+    let got = loop {
+        sync_ann.send_app_message(&Reaction { emoji: "🎉".into() }, Recipient::All).unwrap();
+        if let futures::future::Either::Left((Some(Ok(message)), _)) =
+            futures::future::select(at_bob.next(), TimeoutFuture::new(100)).await
+        {
+            break message;
+        }
+    };
+    assert_eq!((got.data.emoji.as_str(), got.from_id.as_str()), ("🎉", ann_id.as_str()));
+
+    sync_ann.set_user_data(&Hand { raised: true }).await.unwrap();
+    loop {
+        let event = bob_sees.next().await.unwrap().unwrap();
+        if event.participant.session_id == ann_id && event.participant.user_data == Some(Hand { raised: true }) {
+            break;
+        }
+    }
+
+    let stage_at_ann = sync_ann.session_data::<Stage>(16).unwrap();
+    let stage_at_bob = sync_bob.session_data::<Stage>(16).unwrap();
+    let stage = Stage { speaker: Some(ann_id.clone()) };
+    stage_at_ann.set(&stage).unwrap();
+    for _ in 0..100 {
+        if stage_at_bob.get().ok() == Some(stage.clone()) {
+            break;
+        }
+        TimeoutFuture::new(50).await;
+    }
+    assert_eq!(stage_at_bob.get().unwrap(), stage, "the session data Ann set, at Bob");
+
+    ann.leave().await.unwrap();
+    loop {
+        let event = bob_sees.next().await.unwrap().unwrap();
+        if event.participant.session_id == ann_id && event.action == ParticipantAction::Left {
+            break;
+        }
+    }
+    assert_eq!(ann.meeting_state(), "left-meeting");
+    bob.leave().await.unwrap();
+    bob.destroy().await.unwrap();
 }

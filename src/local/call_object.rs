@@ -512,14 +512,13 @@ pub(crate) fn create_local_call_object(options: JsValue) -> Result<JsValue, JsVa
     Ok(LocalCallObjectJs::new(bridge, &options).into())
 }
 
-/// The options of [`local_call_object`], the Rust face of `createLocalCallObject` (each `None`
-/// keeps the default; see the JS options for what each does).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+/// The options of [`Call::local`](crate::Call::local) and [`local_call_object`], the Rust face of
+/// `createLocalCallObject` (each `None` keeps the default; see the JS options for what each does).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalCallOptions {
-    /// The room's name (default "local").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub room: Option<String>,
+    /// The room's name (default "local"): call objects with the same name are in one room.
+    pub room: String,
     /// The local participant's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
@@ -534,12 +533,25 @@ pub struct LocalCallOptions {
     pub session_data_sync_ms: Option<u32>,
 }
 
+impl Default for LocalCallOptions {
+    /// The room "local", on the default transport (this page and other tabs of this browser).
+    fn default() -> Self {
+        LocalCallOptions {
+            room: "local".into(),
+            user_name: None,
+            transport: None,
+            url: None,
+            session_data_sync_ms: None,
+        }
+    }
+}
+
 /// A call object for a local room, for Rust apps and tests: the same object
 /// `createLocalCallObject` makes, ready for [`DailySync::new`](crate::DailySync::new).
 ///
 /// ```no_run
 /// use daily_sync::local::{local_call_object, LocalCallOptions};
-/// let call = local_call_object(&LocalCallOptions { room: Some("demo".into()), ..Default::default() })?;
+/// let call = local_call_object(&LocalCallOptions { room: "demo".into(), ..Default::default() })?;
 /// let sync = daily_sync::DailySync::new(call)?;
 /// # Ok::<(), daily_sync::Error>(())
 /// ```
