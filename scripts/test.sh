@@ -44,6 +44,7 @@ counted "cargo test (native)" cargo cargo test --workspace --quiet
 step "cargo package --list: only what a Rust app compiles" bash scripts/check-crate-files.sh
 counted "wasm-bindgen-test (headless Chromium)" cargo cargo_wasm test --test browser
 step "npm run build" bash scripts/build.sh
+step "the Leptos example: format and wasm32 build" bash -c 'cd examples/leptos-qa && cargo fmt --check && cd ../.. && bash scripts/build-example.sh'
 step "TypeScript consumer check (tsc --strict)" npx --no-install tsc -p tests/types/tsconfig.json
 # The TAP reporter and an explicit file list: Node 22+ defaults to the spec reporter and no longer
 # takes a directory.
