@@ -64,7 +64,7 @@ mod sync;
 internal_mod!(sys);
 pub mod user_data;
 pub use call::{Call, CallOptions, JoinOptions};
-pub use sync::DailySync;
+pub use sync::{DailySync, SyncOptions, MAX_HELD};
 pub use user_data::{Participant, ParticipantAction, ParticipantEvent};
 
 /// The default npm entry's allocator. Its wasm has no threads, so one that assumes a single thread

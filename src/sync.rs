@@ -2,15 +2,17 @@
 //! one call object.
 
 use serde::{de::DeserializeOwned, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::channel::live::ChannelCore;
 use crate::channel::Channel;
+use crate::daily_errors::classify;
+use crate::events::Subscription;
 use crate::messages::{self, AppMessages, DecodeError};
-use crate::payload::{Error, Recipient};
+use crate::payload::{check_size, json_len, Error, Recipient, APP_MESSAGE_LIMIT};
 use crate::session::SessionData;
 use crate::sys::CallObject;
 use crate::user_data::{self, Participant, ParticipantEvents, ParticipantUpdates};
@@ -32,12 +34,91 @@ pub struct DailySync {
     call: CallObject,
     /// The channels made so far, one per name, so their sequence numbers never collide.
     channels: Rc<RefCell<Vec<Rc<ChannelCore>>>>,
+    /// App messages sent before join, with `queue_until_joined`.
+    held: Option<Rc<HeldMessages>>,
+}
+
+/// The options of [`DailySync::with_options`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Hold app messages and session-data writes made before join (each checked at once), and
+    /// send them on join, in order; they are dropped with a console warning if the call leaves
+    /// first. At most [`MAX_HELD`] messages wait. Without it, a send before join fails with
+    /// `NotJoined`, as daily-js's does. The JS API's `queueUntilJoined`.
+    pub queue_until_joined: bool,
+}
+
+/// The most app messages [`SyncOptions::queue_until_joined`] holds before join.
+pub const MAX_HELD: usize = 1000;
+
+/// App messages waiting for the join, and the subscriptions that send or drop them.
+#[derive(Debug)]
+struct HeldMessages {
+    messages: RefCell<Vec<(JsValue, Recipient)>>,
+    subscriptions: RefCell<Vec<Subscription>>,
+}
+
+impl HeldMessages {
+    fn new(call: &CallObject) -> Result<Rc<Self>, Error> {
+        let held = Rc::new(HeldMessages { messages: RefCell::default(), subscriptions: RefCell::default() });
+        let (on_join, on_leave, target) = (Rc::downgrade(&held), Rc::downgrade(&held), call.clone());
+        let subscriptions = vec![
+            Subscription::new(call, "joined-meeting", move |_| {
+                let Some(held) = on_join.upgrade() else { return };
+                let messages = std::mem::take(&mut *held.messages.borrow_mut());
+                for (data, to) in messages {
+                    if let Err(error) = messages::send_js(&target, &data, &to, || None) {
+                        warn(&["daily-sync: a message held until join could not be sent: ", &error.message()].concat());
+                    }
+                }
+            }),
+            Subscription::new(call, "left-meeting", move |_| {
+                let Some(held) = on_leave.upgrade() else { return };
+                if !std::mem::take(&mut *held.messages.borrow_mut()).is_empty() {
+                    warn("daily-sync: the call left before join; the messages held for it were dropped");
+                }
+            }),
+        ];
+        *held.subscriptions.borrow_mut() =
+            subscriptions.into_iter().collect::<Result<_, _>>().map_err(|thrown| classify(thrown, || None))?;
+        Ok(held)
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console)]
+    fn warn(message: &str);
 }
 
 impl DailySync {
     /// Wraps a daily-js call object (or a local one); fails with `NotCallObject` for anything else.
     pub fn new(call: JsValue) -> Result<Self, Error> {
-        Ok(DailySync { call: CallObject::from_js(call).map_err(Error::NotCallObject)?, channels: Rc::default() })
+        Self::with_options(call, &SyncOptions::default())
+    }
+
+    /// [`new`](Self::new) with options.
+    ///
+    /// ```no_run
+    /// # async fn demo(call: daily_sync::Call) -> Result<(), daily_sync::Error> {
+    /// use daily_sync::{DailySync, JoinOptions, Recipient, SyncOptions};
+    /// let sync = DailySync::with_options(call.clone().into(), &SyncOptions { queue_until_joined: true })?;
+    /// sync.send_app_message(&"hello", Recipient::All)?; // held, sent on join
+    /// call.join(&JoinOptions::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(call: JsValue, options: &SyncOptions) -> Result<Self, Error> {
+        let call = CallObject::from_js(call).map_err(Error::NotCallObject)?;
+        let held = if options.queue_until_joined { Some(HeldMessages::new(&call)?) } else { None };
+        Ok(DailySync { call, channels: Rc::default(), held })
+    }
+
+    fn joined(&self) -> bool {
+        self.call
+            .meeting_state()
+            .ok()
+            .and_then(|state| state.as_string())
+            .is_some_and(|state| state == "joined-meeting")
     }
 
     /// The call object this syncs over.
@@ -48,7 +129,21 @@ impl DailySync {
     /// Sends `data` as an ephemeral app message. The call object checks the size against the
     /// room's actual limit; over it, the error is `PayloadTooLarge` with the size measured.
     pub fn send_app_message<T: Serialize + ?Sized>(&self, data: &T, to: impl Into<Recipient>) -> Result<(), Error> {
-        messages::send(&self.call, data, &to.into())
+        let to = to.into();
+        match &self.held {
+            Some(held) if !self.joined() => {
+                to.validate()?;
+                check_size(json_len(data)?, APP_MESSAGE_LIMIT)?;
+                let value = messages::to_js(data)?;
+                let mut waiting = held.messages.borrow_mut();
+                if waiting.len() >= MAX_HELD {
+                    return Err(Error::NotJoined("1000 messages already wait for the join".into()));
+                }
+                waiting.push((value, to));
+                Ok(())
+            }
+            _ => messages::send(&self.call, data, &to),
+        }
     }
 
     /// A stream of app messages decoded as `T`; one that does not decode is an error item, and the
@@ -102,7 +197,7 @@ impl DailySync {
         if interval_ms < 16 {
             return Err(Error::InvalidArgument("the session-data interval must be at least 16 ms".into()));
         }
-        SessionData::new(&self.call, interval_ms)
+        SessionData::new(&self.call, interval_ms, self.held.is_some())
     }
 
     /// The channel `name` of `T` messages up to 1 MiB of JSON: cut into app messages that fit,

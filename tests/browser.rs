@@ -389,3 +389,51 @@ async fn a_rust_app_makes_joins_and_leaves_calls_with_no_js_of_its_own() {
     bob.leave().await.unwrap();
     bob.destroy().await.unwrap();
 }
+
+/// `queue_until_joined`: a message and a session-data write made before join reach a peer after
+/// the join; without it, a send before join fails as daily-js's does.
+#[wasm_bindgen_test]
+async fn sends_before_join_are_held_and_sent_on_join() {
+    use daily_sync::local::LocalCallOptions;
+    use daily_sync::{Call, JoinOptions, SyncOptions};
+    let options = LocalCallOptions {
+        room: "rust-queue".into(),
+        transport: Some("memory".into()),
+        session_data_sync_ms: Some(50),
+        ..Default::default()
+    };
+    let (ann, bob) = (Call::local(&options).unwrap(), Call::local(&options).unwrap());
+    let sync_bob = DailySync::new(bob.clone().into()).unwrap();
+    let mut at_bob = sync_bob.app_messages::<Reaction>().unwrap();
+    let stage_at_bob = sync_bob.session_data::<Stage>(16).unwrap();
+    bob.join(&JoinOptions::default()).await.unwrap();
+
+    let plain = DailySync::new(ann.clone().into()).unwrap();
+    assert!(matches!(
+        plain.send_app_message(&Reaction { emoji: "x".into() }, Recipient::All),
+        Err(Error::NotJoined(_))
+    ));
+    let held = DailySync::with_options(ann.clone().into(), &SyncOptions { queue_until_joined: true }).unwrap();
+    held.send_app_message(&Reaction { emoji: "⏳".into() }, Recipient::All).unwrap();
+    let big = Reaction { emoji: "x".repeat(5000) };
+    assert!(
+        matches!(held.send_app_message(&big, Recipient::All), Err(Error::PayloadTooLarge { .. })),
+        "checked at once"
+    );
+    let stage = held.session_data::<Stage>(16).unwrap();
+    stage.set(&Stage { speaker: Some("early".into()) }).unwrap();
+    assert_eq!(stage.get().unwrap().speaker.as_deref(), Some("early"), "the local view has it at once");
+
+    ann.join(&JoinOptions::default()).await.unwrap();
+    let got = at_bob.next().await.unwrap().unwrap();
+    assert_eq!(got.data.emoji, "⏳");
+    for _ in 0..100 {
+        if stage_at_bob.get().ok().and_then(|s| s.speaker).as_deref() == Some("early") {
+            break;
+        }
+        TimeoutFuture::new(50).await;
+    }
+    assert_eq!(stage_at_bob.get().unwrap().speaker.as_deref(), Some("early"), "the held write, at Bob");
+    ann.leave().await.unwrap();
+    bob.leave().await.unwrap();
+}

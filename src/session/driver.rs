@@ -37,6 +37,8 @@ pub(crate) struct Driver<V: SessionValue> {
     throttle: RefCell<Throttle<V>>,
     timer: RefCell<Option<(u64, Timeout)>>,
     subscriptions: RefCell<Vec<Subscription>>,
+    /// Changes made before join are held (not refused) and sent on join.
+    queue_until_joined: bool,
 }
 
 impl<V: SessionValue> fmt::Debug for Driver<V> {
@@ -48,12 +50,13 @@ impl<V: SessionValue> fmt::Debug for Driver<V> {
 impl<V: SessionValue> Driver<V> {
     /// A driver not yet subscribed to the room's events ([`remote`](Self::remote),
     /// [`on_joined`](Self::on_joined) and [`on_left`](Self::on_left) take them).
-    fn detached(call: CallObject, interval_ms: u64) -> Rc<Self> {
+    fn detached(call: CallObject, interval_ms: u64, queue_until_joined: bool) -> Rc<Self> {
         let driver = Rc::new(Driver {
             call,
             throttle: RefCell::new(Throttle::new(interval_ms, SESSION_DATA_LIMIT)),
             timer: RefCell::new(None),
             subscriptions: RefCell::new(Vec::new()),
+            queue_until_joined,
         });
         if driver.joined() {
             driver.on_joined();
@@ -61,9 +64,10 @@ impl<V: SessionValue> Driver<V> {
         driver
     }
 
-    /// Starts following the room's session state on `call`, through its own subscriptions.
-    pub(crate) fn new(call: CallObject, interval_ms: u64) -> Result<Rc<Self>, Error> {
-        let driver = Self::detached(call.clone(), interval_ms);
+    /// Starts following the room's session state on `call`, through its own subscriptions. With
+    /// `queue_until_joined`, changes made before join are held and sent on join.
+    pub(crate) fn new(call: CallObject, interval_ms: u64, queue_until_joined: bool) -> Result<Rc<Self>, Error> {
+        let driver = Self::detached(call.clone(), interval_ms, queue_until_joined);
         let on_state = Rc::downgrade(&driver);
         let on_join = Rc::downgrade(&driver);
         let on_leave = Rc::downgrade(&driver);
@@ -116,10 +120,13 @@ impl<V: SessionValue> Driver<V> {
             .is_some_and(|state| state == "joined-meeting")
     }
 
-    /// The call joined: the room's state is read at once.
-    pub(crate) fn on_joined(&self) {
+    /// The call joined: the room's state is read at once, and what was held is sent.
+    pub(crate) fn on_joined(self: &Rc<Self>) {
         if let Ok(state) = self.call.meeting_session_state() {
             self.remote(&get(&state, "data"));
+        }
+        if self.throttle.borrow().has_pending() {
+            self.pump();
         }
     }
 
@@ -143,7 +150,7 @@ impl<V: SessionValue> Driver<V> {
 
     /// Refuses changes before join, as daily-js does (which the throttle would otherwise hold).
     fn check_joined(&self) -> Result<(), Error> {
-        if self.joined() {
+        if self.queue_until_joined || self.joined() {
             Ok(())
         } else {
             Err(Error::NotJoined("setMeetingSessionData only supported after join.".into()))
@@ -168,6 +175,9 @@ impl<V: SessionValue> Driver<V> {
 
     /// Sends what is pending now, whatever the window.
     pub(crate) fn flush(&self) -> Result<(), Error> {
+        if !self.joined() {
+            return Ok(()); // held until join (`queue_until_joined`), or nothing can be sent
+        }
         // The timer stays: when it fires it finds nothing to send, and sets the next one (the end
         // of the sent update's in-flight window).
         let outgoing = self.throttle.borrow_mut().flush(now());
@@ -182,9 +192,17 @@ impl<V: SessionValue> Driver<V> {
         f(&self.throttle.borrow())
     }
 
-    /// Stops following the room: pending changes are flushed first.
+    /// Stops following the room: pending changes are flushed first (dropped, with a warning, when
+    /// the call is not joined).
     pub(crate) fn close(&self) -> Result<(), Error> {
-        let flushed = if self.joined() { self.flush() } else { Ok(()) };
+        let flushed = if self.joined() {
+            self.flush()
+        } else {
+            if self.throttle.borrow_mut().discard_pending() {
+                warn("daily-sync: session data held until join was dropped: the handle closed first");
+            }
+            Ok(())
+        };
         self.timer.borrow_mut().take();
         self.subscriptions.borrow_mut().clear();
         flushed
@@ -192,6 +210,9 @@ impl<V: SessionValue> Driver<V> {
 
     /// Sends what the window allows now, and sets the timer for the trailing edge.
     fn pump(self: &Rc<Self>) {
+        if !self.joined() {
+            return; // held until join: on_joined pumps
+        }
         let now = now();
         let outgoing = self.throttle.borrow_mut().poll(now);
         if let Some(outgoing) = outgoing {

@@ -49,8 +49,9 @@ fn decode_view<S: DeserializeOwned>(driver: &Driver<Value>) -> Result<S, DecodeE
 }
 
 impl<S: Serialize + DeserializeOwned> SessionData<S> {
-    pub(crate) fn new(call: &CallObject, interval_ms: u64) -> Result<Self, Error> {
-        Ok(SessionData { driver: Driver::new(call.clone(), interval_ms)?, call: call.clone(), _type: PhantomData })
+    pub(crate) fn new(call: &CallObject, interval_ms: u64, queue_until_joined: bool) -> Result<Self, Error> {
+        let driver = Driver::new(call.clone(), interval_ms, queue_until_joined)?;
+        Ok(SessionData { driver, call: call.clone(), _type: PhantomData })
     }
 
     /// Replaces the whole state (throttled). Refused over 102400 characters, before anything is held.
