@@ -1,22 +1,9 @@
 // Channels: messages past 4096 characters over app messages, in a real browser on the local room.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { browser, openPage, serveRepository, server } from './harness.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ root });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveRepository();
 
 async function page() {
   const opened = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);

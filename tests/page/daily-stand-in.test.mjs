@@ -1,27 +1,16 @@
 // Proves the stand-in call machine (tests/js/daily-stand-in/) lets the REAL
 // daily-js join offline: several call objects in one page exchange app
 // messages, user data and meeting session data, as daily-sync's tests need.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { browser, openPage, serveRepository, server, startServer } from './harness.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PAGE = '/tests/page/fixtures/blank.html';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ root: ROOT });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveRepository();
 
 test('harness serves with MIME types, 404s and refuses path escapes', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'harness-'));

@@ -6,23 +6,12 @@
 // its setup() as `window.lib` ({ DailySync, Daily, createStandInCallObject, ... }).
 import { test, describe, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { browser, openPage, serveRepository, server } from './harness.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PAGE = '/tests/page/fixtures/blank.html';
 const HELPERS = '/tests/page/fixtures/daily-sync-page.js';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ root: ROOT });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveRepository();
 
 /**
  * Registers hooks giving the enclosing describe() a page with daily-sync loaded: one for the whole

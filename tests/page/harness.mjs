@@ -11,7 +11,31 @@
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import { before, after } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+/** The repository, which page tests serve. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The server and the browser of the test file that called serveRepository() (live bindings). */
+export let server = null;
+export let browser = null;
+
+/**
+ * Serves the repository and launches Chromium around the tests of the file that calls it
+ * (node:test's before and after); `server` and `browser` above are theirs once the tests run.
+ */
+export function serveRepository() {
+  before(async () => {
+    server = await startServer({ root: REPO_ROOT });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+}
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',

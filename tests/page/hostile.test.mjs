@@ -18,12 +18,10 @@
 // Each test has its own page (tests/page/fixtures/blank.html with
 // tests/page/fixtures/hostile-page.js as `window.x` and its setup() as `window.lib`), so that a
 // trap in one cannot spoil the next.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { browser, openPage, serveRepository, server } from './harness.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PAGE = '/tests/page/fixtures/blank.html';
 const HELPERS = '/tests/page/fixtures/hostile-page.js';
 /** Where DailyRestClient posts in these tests; the page's requests there are answered by route(). */
@@ -44,16 +42,7 @@ const KINDS = [
 ];
 const MiB = 1024 * 1024;
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ root: ROOT });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveRepository();
 
 /**
  * Runs `fn(arg)` in a fresh page with the helpers loaded, then checks that nothing crashed in the

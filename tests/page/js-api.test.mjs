@@ -1,24 +1,11 @@
 // The JS API as apps use it, in a real browser on the local room: callbacks and participant events,
 // sends held until join (queueUntilJoined), and peer data checked by Standard Schemas (zod and
 // valibot from npm), which reaches onInvalid and nothing else.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { browser, openPage, serveRepository, server } from './harness.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ root });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveRepository();
 
 /** A blank page with daily-sync loaded and helpers on `window`; `errors` collects page errors. */
 async function page() {

@@ -6,26 +6,15 @@
 // tests/page/fixtures/local-room-page.js as `window.lr` and daily-sync as `window.lib`) and uses its
 // own room name, so tests never hear each other, even on BroadcastChannel. Waits are bounded
 // (`lr.waitFor(predicate, timeoutMs, label)`) and timing bounds are loose: these machines are shared.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { browser, openPage, serveRepository, server } from './harness.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PAGE = '/tests/page/fixtures/blank.html';
 const HELPERS = '/tests/page/fixtures/local-room-page.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ root: ROOT });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveRepository();
 
 /** A room name no other test (nor an earlier run in the same browser) uses. */
 function roomName(label) {

@@ -2,14 +2,14 @@
 // import resolves to local call objects, daily-react's to a stand-in provider), the React (JSX)
 // one bundled by esbuild with React 19, and the backend one in Node against a stand-in for Daily's
 // REST API. An example that throws, or that names something the page does not have, fails.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { browser, openPage, serveRepository, server } from './harness.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const examples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
@@ -34,18 +34,7 @@ const asServed = {
   },
 };
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ root });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+serveRepository();
 
 test('the README has JavaScript examples for the page and for a backend', () => {
   assert.ok(examples.filter((code) => !inNode(code)).length >= 5);
