@@ -118,12 +118,12 @@ impl Call {
     /// daily-js's meeting state: `"new"`, `"joining-meeting"`, `"joined-meeting"`,
     /// `"left-meeting"`, `"error"` (empty when the call object cannot say).
     pub fn meeting_state(&self) -> String {
-        self.call.meeting_state().ok().and_then(|state| state.as_string()).unwrap_or_default()
+        self.call.state()
     }
 
     /// The local participant's session id, once joined (what peers see as `from_id`).
     pub fn local_session_id(&self) -> Option<String> {
-        if self.meeting_state() != "joined-meeting" {
+        if !self.call.joined() {
             return None;
         }
         let all = self.call.participants().ok()?;

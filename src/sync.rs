@@ -114,11 +114,7 @@ impl DailySync {
     }
 
     fn joined(&self) -> bool {
-        self.call
-            .meeting_state()
-            .ok()
-            .and_then(|state| state.as_string())
-            .is_some_and(|state| state == "joined-meeting")
+        self.call.joined()
     }
 
     /// The call object this syncs over.

@@ -67,6 +67,16 @@ const REQUIRED_METHODS: [&str; 6] =
     ["on", "off", "sendAppMessage", "setUserData", "setMeetingSessionData", "participants"];
 
 impl CallObject {
+    /// daily-js's meeting state (`"new"`, `"joined-meeting"`, ...); empty when it cannot say.
+    pub(crate) fn state(&self) -> String {
+        self.meeting_state().ok().and_then(|state| state.as_string()).unwrap_or_default()
+    }
+
+    /// Whether the call is joined (`"joined-meeting"`).
+    pub(crate) fn joined(&self) -> bool {
+        self.state() == "joined-meeting"
+    }
+
     /// Checks that `value` has the call-object methods this library uses; names the first missing.
     pub fn from_js(value: JsValue) -> Result<CallObject, String> {
         if !value.is_object() {

@@ -290,71 +290,42 @@ impl Compound<'_> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Unserializable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unserializable> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unserializable> {
-        Compound::end(self)
-    }
+/// The compound serializers whose parts are elements (`[a,b]`) or named fields (`{"k":v}`): each
+/// measures through [`Compound::element`] or [`Compound::field`].
+macro_rules! compound {
+    ($($trait:ident: $method:ident),*) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = Unserializable;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unserializable> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Unserializable> {
+                Compound::end(self)
+            }
+        }
+    )*};
+    ($($trait:ident),* ; named) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = Unserializable;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unserializable> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), Unserializable> {
+                Compound::end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Unserializable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unserializable> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unserializable> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Unserializable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unserializable> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unserializable> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Unserializable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unserializable> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unserializable> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Unserializable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unserializable> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Unserializable> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Unserializable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unserializable> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), Unserializable> {
-        Compound::end(self)
-    }
-}
+compound!(
+    SerializeSeq: serialize_element,
+    SerializeTuple: serialize_element,
+    SerializeTupleStruct: serialize_field,
+    SerializeTupleVariant: serialize_field
+);
+compound!(SerializeStruct, SerializeStructVariant; named);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();

@@ -113,11 +113,7 @@ impl<V: SessionValue> Driver<V> {
     }
 
     fn joined(&self) -> bool {
-        self.call
-            .meeting_state()
-            .ok()
-            .and_then(|state| state.as_string())
-            .is_some_and(|state| state == "joined-meeting")
+        self.call.joined()
     }
 
     /// The call joined: the room's state is read at once, and what was held is sent.
