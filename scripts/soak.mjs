@@ -95,9 +95,27 @@ export async function runSoak({ seconds = 20, rate = 50, participants = 8, seed 
 }
 
 /** Whether a report is a pass: converged, nothing failed, nothing crashed. */
+/** How much memory may grow over a run before it counts as a leak: wasm 2 MiB, the JS heap (after GC) 4 MiB. */
+export const MEMORY_BOUNDS = { wasm: 2 * 1024 * 1024, cdpHeap: 4 * 1024 * 1024 };
+
+/** What grew past its bound over the run (`[]`: nothing). */
+export function memoryProblems(report) {
+  return Object.entries(MEMORY_BOUNDS)
+    .filter(([name, bound]) => report.memory[name] && report.memory[name].last - report.memory[name].first >= bound)
+    .map(([name, bound]) => `${name} grew from ${report.memory[name].first} to ${report.memory[name].last} B (bound ${bound})`);
+}
+
 export function passed(report) {
   const c = report.check;
-  return c.converged && c.errors === 0 && c.outOfOrder === 0 && c.strays === 0 && c.streamErrors.length === 0 && report.errors.length === 0;
+  return (
+    c.converged &&
+    c.errors === 0 &&
+    c.outOfOrder === 0 &&
+    c.strays === 0 &&
+    c.streamErrors.length === 0 &&
+    report.errors.length === 0 &&
+    memoryProblems(report).length === 0
+  );
 }
 
 function parseArgs(argv) {
@@ -182,7 +200,8 @@ async function main() {
         row('wasm memory', memory.wasm),
         row('JS heap (usedJSHeapSize)', memory.heap),
         row('JS heap after GC (CDP)', memory.cdpHeap),
-        `samples: ${report.samples.length}`,
+        ...memoryProblems(report).map((problem) => `MEMORY: ${problem}`),
+        `samples: ${report.samples.length}; replay with --seed ${options.seed ?? 1}`,
       ].join('\n'),
     );
   }
