@@ -58,6 +58,8 @@ export class SessionDriver {
     this.core = new SessionCore(intervalMs);
     this.keys = new Interner();
     this.values = new Interner();
+    /** The JSON text of each object value this DailySync wrote, so its echo is not measured again. */
+    this.written = new WeakMap();
     /** How many ids were held at the last sweep: the next one comes when twice as many exist. */
     this.held = 0;
     this.timer = null;
@@ -72,14 +74,28 @@ export class SessionDriver {
     }
   }
 
-  /** `[key id, key length, value id, value size]` for each own entry of `data` (a plain object). */
-  quads(data, deletions) {
+  /**
+   * `[key id, key length, value id, value size]` for each own entry of `data` (a plain object).
+   * `written`: the app's own write, whose object values are remembered with their JSON text; a
+   * room state (not written) reuses that text for the same objects (the echo of a write in one
+   * page) and measures the others.
+   */
+  quads(data, deletions, written) {
     const entries = Object.entries(data);
     const ids = [];
     for (const [key, value] of entries) {
-      const json = value === undefined ? undefined : JSON.stringify(value);
+      const object = value !== null && typeof value === 'object';
+      let json = !written && object ? this.written.get(value) : undefined;
+      if (json === undefined && value !== undefined) {
+        json = JSON.stringify(value);
+        if (written && object && json !== undefined) this.written.set(value, json);
+      }
       if (json === undefined && !deletions) continue; // JSON leaves it out
-      ids.push(this.keys.id(key), JSON.stringify(key).length);
+      // A key's payload is its JSON length, measured once.
+      const keyId = this.keys.id(key);
+      const interned = this.keys.get(keyId);
+      interned[1] ??= JSON.stringify(key).length;
+      ids.push(keyId, interned[1]);
       if (json === undefined) ids.push(NONE, 0);
       else ids.push(this.values.id(json, value), json.length);
     }
@@ -97,7 +113,7 @@ export class SessionDriver {
     if (!plain) throw notPlainObject();
     let ids;
     try {
-      ids = this.quads(data, deletions);
+      ids = this.quads(data, deletions, true);
     } catch (error) {
       throw notSerializable(error instanceof Error ? error.message : 'JSON.stringify failed');
     }
@@ -126,7 +142,7 @@ export class SessionDriver {
   remote(data) {
     let ids;
     try {
-      ids = this.quads(data, false);
+      ids = this.quads(data, false, false);
     } catch {
       return;
     }
