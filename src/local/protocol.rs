@@ -29,7 +29,8 @@
 //! - `presence`: a participant's info: the answer to a `hello` (with `to`), the heartbeat (every
 //!   `heartbeat_ms`) and a `userData` change. `rev` grows with each change of the info, so a stale
 //!   one arriving late is ignored. The session-state authority attaches the whole meeting session
-//!   state, `session`, whose `version` grows with each change it makes.
+//!   state, `session`, whose `version` grows with each change it makes, and `acks`: each writer's
+//!   last `session-update` it took.
 //!   ```json
 //!   {"v":1,"room":"demo","from":"s-a","to":["s-b"],"type":"presence","body":{"participant":{"user_name":"Al","user_id":"s-a","owner":true,"joined_at":0,"rev":1},"session":{"version":3,"data":{"topic":"intro"}}}}
 //!   ```
@@ -42,9 +43,11 @@
 //!   ```json
 //!   {"v":1,"room":"demo","from":"s-a","to":["s-c"],"type":"app","body":{"emoji":"🎉"}}
 //!   ```
-//! - `session-update`: a `setMeetingSessionData` call, sent to the authority. `seq` grows with each
-//!   update of the sender; `deleted` lists keys a shallow merge removes (JS `undefined`, which JSON
-//!   cannot carry); `strategy` is `"replace"` or `"shallow-merge"`.
+//! - `session-update`: a `setMeetingSessionData` call, sent to the authority. `seq` counts the
+//!   sender's updates from 1; the authority takes them in that order only, and the sender resends
+//!   those not yet in `acks` with each heartbeat, so a lost one is sent again; `deleted` lists
+//!   keys a shallow merge removes (JS `undefined`, which JSON cannot carry); `strategy` is
+//!   `"replace"` or `"shallow-merge"`.
 //!   ```json
 //!   {"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}
 //!   ```
@@ -398,6 +401,10 @@ pub struct SessionSnapshot {
     pub version: u64,
     /// The state.
     pub data: SessionData,
+    /// `[session id, seq]` of each writer's last update the authority took: a writer resends (in
+    /// order, with each heartbeat) the updates not acknowledged yet, so none is lost on the way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acks: Vec<(String, u64)>,
 }
 
 /// The body of `session-update`.

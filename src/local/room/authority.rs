@@ -1,12 +1,21 @@
 //! The meeting session state's side of a [`Node`]: writes, and the authority that applies them
-//! (the participant that joined earliest). It applies updates in arrival order, refuses one that
-//! would make the state too large, and broadcasts the state at most once per `session_sync_ms`.
+//! (the participant that joined earliest). It takes each writer's updates in their order, refuses
+//! one that would make the state too large, and broadcasts the state at most once per
+//! `session_sync_ms`, with each writer's last update taken (`acks`). A writer keeps its updates
+//! until they are acknowledged and resends them with each heartbeat, so none is lost on the way.
 
 use super::super::protocol::{
     Json, Kind, NonfatalBody, SessionData, SessionSnapshot, SessionUpdateBody, MAX_PARTICIPANTS,
 };
 use super::{Event, Malformed, MeetingState, Node, Output, RoomError, SESSION_DATA_ERROR};
 use crate::payload::{json_str_len, object_len, Error, Strategy, SESSION_DATA_LIMIT};
+
+/// The most updates the authority keeps that came ahead of a writer's next one.
+const MAX_EARLY: usize = 64;
+
+/// The most updates a writer keeps unacknowledged (an authority out of reach for that long): one
+/// more is refused, as daily-js refuses a write it cannot make.
+pub const MAX_UNACKED: usize = 1000;
 
 impl Node {
     /// daily-js's `setMeetingSessionData(data, strategy)` with `data` as the JSON text of an
@@ -52,6 +61,10 @@ impl Node {
             let me = self.me.session_id.clone();
             self.apply_update(now, &me, strategy, entries, &mut out);
         } else if let Some(authority) = self.session_authority().map(str::to_owned) {
+            if self.unacked.len() >= MAX_UNACKED {
+                let message = "the session-data authority has not acknowledged 1000 updates";
+                return Err(RoomError::new(Error::NotJoined(message.to_owned()), message));
+            }
             self.seq = self.seq.saturating_add(1);
             let (mut data, mut deleted) = (Vec::new(), Vec::new());
             for (key, value) in entries {
@@ -63,6 +76,7 @@ impl Node {
             }
             let body = SessionUpdateBody { seq: self.seq, strategy, data: SessionData::from_entries(data), deleted };
             self.send(&mut out, Some(vec![authority]), Kind::SessionUpdate, &body);
+            self.unacked.push(body);
         }
         Ok(out)
     }
@@ -80,12 +94,20 @@ impl Node {
     }
 
     /// Takes up or hands over the authority after the view of the room changed.
-    pub(super) fn check_authority(&mut self, out: &mut Vec<Output>) {
+    pub(super) fn check_authority(&mut self, now: u64, out: &mut Vec<Output>) {
         let authority = self.is_authority();
         if authority && !self.was_authority {
-            // Go on from our replica, under a version above any we sent before.
+            // Go on from our replica (its acks say where each writer's updates stand), under a
+            // version above any we sent before.
             self.was_authority = true;
-            self.writer_seqs.clear();
+            self.writer_seqs = self.session.acks.iter().map(|(writer, seq)| (writer.clone(), *seq)).collect();
+            // Our own updates the old authority had not taken are ours to apply now.
+            let me = self.me.session_id.clone();
+            for body in std::mem::take(&mut self.unacked) {
+                self.writer_seqs.insert(me.clone(), body.seq);
+                let patch = patch_of(body.strategy, body.data, body.deleted);
+                self.apply_update(now, &me, body.strategy, patch, out);
+            }
             self.session.version = self.session.version.max(self.sent_version).saturating_add(1);
             self.sent_version = self.session.version;
             self.session_from = Some(self.me.session_id.clone());
@@ -96,6 +118,7 @@ impl Node {
             self.working = None;
             self.flush_due = None;
             self.writer_seqs.clear();
+            self.early_updates.clear();
         }
     }
 
@@ -145,17 +168,23 @@ impl Node {
         }
         let version = self.session.version.max(self.sent_version).saturating_add(1);
         self.sent_version = version;
-        self.session = SessionSnapshot { version, data: next };
+        self.session = SessionSnapshot { version, data: next, acks: self.taken() };
         self.session_from = Some(self.me.session_id.clone());
         self.last_flush = Some(now);
         self.send_presence(out, None);
         out.push(Output::Emit(Event::SessionStateUpdated(self.session.data.clone())));
     }
 
-    /// Takes a session state from the authority, unless it is older than ours.
+    /// Takes a session state from the authority, unless it is older than ours; its acks are read
+    /// either way (a heartbeat repeats the state with newer acks).
     pub(super) fn adopt(&mut self, from: &str, snapshot: SessionSnapshot, out: &mut Vec<Output>) {
         if self.session_authority() != Some(from) {
             return;
+        }
+        self.acknowledged(&snapshot.acks);
+        if self.session_from.as_deref() == Some(from) {
+            // Kept in the replica, so a next authority knows where each writer stands.
+            self.session.acks.clone_from(&snapshot.acks);
         }
         if self.session_from.as_deref() == Some(from) && snapshot.version <= self.session.version {
             return;
@@ -181,21 +210,75 @@ impl Node {
         if !self.was_authority {
             return Ok(()); // sent to us as the authority, which we are not (or no longer)
         }
+        // Each writer's updates are taken in their order: one already taken is a resend; one
+        // ahead of the next waits (a few per writer) for those before it, which the writer
+        // resends with its heartbeats until they are acknowledged.
+        if self.writer_seqs.len() >= MAX_PARTICIPANTS && !self.writer_seqs.contains_key(from) {
+            return Ok(());
+        }
         let last = self.writer_seqs.get(from).copied().unwrap_or(0);
         if body.seq <= last {
-            return Ok(()); // overtaken by a later update of the same writer
+            return Ok(());
         }
-        if self.writer_seqs.len() < MAX_PARTICIPANTS || self.writer_seqs.contains_key(from) {
+        if body.seq > last.saturating_add(1) {
+            let early = self.early_updates.entry(from.to_owned()).or_default();
+            if early.len() < MAX_EARLY && !early.iter().any(|e| e.seq == body.seq) {
+                early.push(body);
+            }
+            return Ok(());
+        }
+        let mut next = Some(body);
+        while let Some(body) = next {
             self.writer_seqs.insert(from.to_owned(), body.seq);
+            let following = body.seq.saturating_add(1);
+            let patch = patch_of(body.strategy, body.data, body.deleted);
+            self.apply_update(now, from, body.strategy, patch, out);
+            next = self.early_updates.get_mut(from).and_then(|early| {
+                let at = early.iter().position(|e| e.seq == following)?;
+                Some(early.swap_remove(at))
+            });
         }
-        let mut patch: Vec<(String, Option<Json>)> = Vec::new();
-        if body.strategy == Strategy::ShallowMerge {
-            patch.extend(body.deleted.into_iter().map(|key| (key, None)));
+        if let Some(early) = self.early_updates.get_mut(from) {
+            let taken = self.writer_seqs.get(from).copied().unwrap_or(0);
+            early.retain(|e| e.seq > taken);
+            if early.is_empty() {
+                self.early_updates.remove(from);
+            }
         }
-        patch.extend(body.data.into_entries().into_iter().map(|(key, value)| (key, Some(value))));
-        self.apply_update(now, from, body.strategy, patch, out);
         Ok(())
     }
+
+    /// Each writer's last update taken, as `acks`.
+    pub(super) fn taken(&self) -> Vec<(String, u64)> {
+        let mut taken: Vec<(String, u64)> = self.writer_seqs.iter().map(|(w, seq)| (w.clone(), *seq)).collect();
+        taken.sort();
+        taken
+    }
+
+    /// Sends the updates the authority has not acknowledged again, in order.
+    pub(super) fn resend_unacked(&self, out: &mut Vec<Output>) {
+        let Some(authority) = self.session_authority().filter(|a| *a != self.me.session_id) else { return };
+        for body in &self.unacked {
+            self.send(out, Some(vec![authority.to_owned()]), Kind::SessionUpdate, body);
+        }
+    }
+
+    /// Forgets the updates the authority says it took.
+    pub(super) fn acknowledged(&mut self, acks: &[(String, u64)]) {
+        if let Some(&(_, taken)) = acks.iter().find(|(writer, _)| *writer == self.me.session_id) {
+            self.unacked.retain(|body| body.seq > taken);
+        }
+    }
+}
+
+/// An update as the authority applies it: a merge's deletions first, then the keys set.
+fn patch_of(strategy: Strategy, data: SessionData, deleted: Vec<String>) -> Vec<(String, Option<Json>)> {
+    let mut patch: Vec<(String, Option<Json>)> = Vec::new();
+    if strategy == Strategy::ShallowMerge {
+        patch.extend(deleted.into_iter().map(|key| (key, None)));
+    }
+    patch.extend(data.into_entries().into_iter().map(|(key, value)| (key, Some(value))));
+    patch
 }
 
 pub(super) fn session_too_large(size: usize) -> String {

@@ -15,11 +15,13 @@
 //!   `peer_timeout_ms` has left; a `leave` (sent by the participant or forged by a relay) is final;
 //! - the meeting session state has one *authority*, the participant that joined earliest (ties by
 //!   session id), re-elected by every node from its own view when it leaves. Updates go to it; it
-//!   applies them in arrival order (so merges squash, a replace wins, an empty merge changes
+//!   takes each writer's in their order (so merges squash, a replace wins, an empty merge changes
 //!   nothing: daily-js's batching rules), refuses one that would make the state too large, and
 //!   broadcasts the whole state at most once per `session_sync_ms`, and again with each heartbeat
-//!   so that a lost message is repaired. Every node keeps a replica, so the next authority goes on
-//!   from it. Updates the old authority had not yet broadcast when it vanished are lost.
+//!   so that a lost message is repaired, with each writer's last update it holds (`acks`). A writer
+//!   resends its updates not yet acknowledged with each heartbeat, so none is lost to the network.
+//!   Every node keeps a replica, acks included, so the next authority goes on from it and takes
+//!   the resends where the old one stopped.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -70,6 +72,8 @@ pub struct Node {
     session_from: Option<String>,
     /// The seq of this node's last update.
     seq: u64,
+    /// This node's updates the authority has not acknowledged yet, resent with each heartbeat.
+    unacked: Vec<SessionUpdateBody>,
     // The authority's side.
     was_authority: bool,
     /// Changes applied but not yet broadcast.
@@ -78,6 +82,8 @@ pub struct Node {
     flush_due: Option<u64>,
     sent_version: u64,
     writer_seqs: HashMap<String, u64>,
+    /// Updates that came ahead of a writer's next, kept (a few per writer) until it arrives.
+    early_updates: HashMap<String, Vec<SessionUpdateBody>>,
     /// App messages heard while joining, for after `joined-meeting`.
     held: Vec<Event>,
     dropped: u64,
@@ -103,12 +109,14 @@ impl Node {
             session: SessionSnapshot::default(),
             session_from: None,
             seq: 0,
+            unacked: Vec::new(),
             was_authority: false,
             working: None,
             last_flush: None,
             flush_due: None,
             sent_version: 0,
             writer_seqs: HashMap::new(),
+            early_updates: HashMap::new(),
             held: Vec::new(),
             dropped: 0,
         }
@@ -225,7 +233,7 @@ impl Node {
             let session_state = self.session.data.clone();
             out.push(Output::Emit(Event::JoinedMeeting { participants, session_state }));
             out.extend(self.held.drain(..).map(Output::Emit));
-            self.check_authority(&mut out);
+            self.check_authority(now, &mut out);
         }
         if !self.in_call() {
             return out;
@@ -241,7 +249,7 @@ impl Node {
             self.remove_peer(id, &mut out);
         }
         if !silent.is_empty() {
-            self.check_authority(&mut out);
+            self.check_authority(now, &mut out);
         }
         if self.user_data_due.is_some_and(|d| now >= d) {
             self.user_data_due = None;
@@ -253,6 +261,7 @@ impl Node {
         if now >= self.next_heartbeat {
             self.next_heartbeat = now.saturating_add(self.heartbeat_ms());
             self.send_presence(&mut out, None);
+            self.resend_unacked(&mut out);
         }
         out
     }
@@ -348,7 +357,12 @@ impl Node {
 
     /// Our presence, with the session state when we are the authority.
     fn send_presence(&self, out: &mut Vec<Output>, to: Option<Vec<String>>) {
-        let session = self.was_authority.then(|| self.session.clone());
+        // An update is acknowledged only once the state sent with the ack holds it: with changes
+        // still waiting for the next broadcast, the acks of the last broadcast go out.
+        let session = self.was_authority.then(|| match self.working {
+            Some(_) => self.session.clone(),
+            None => SessionSnapshot { acks: self.taken(), ..self.session.clone() },
+        });
         let body = PresenceBody { participant: self.my_info(), session };
         self.send(out, to, Kind::Presence, &body);
     }
@@ -365,6 +379,7 @@ impl Node {
 
     fn remove_peer(&mut self, id: &str, out: &mut Vec<Output>) {
         self.writer_seqs.remove(id);
+        self.early_updates.remove(id);
         if let Some(peer) = self.peers.remove(id) {
             if self.state == MeetingState::Joined {
                 out.push(Output::Emit(Event::ParticipantLeft(remote_participant(id, &peer.info))));
@@ -397,7 +412,7 @@ impl Node {
                 self.on_presence(now, from, wire.kind == Kind::Hello, body, out)
             }
             Kind::Leave => {
-                self.on_leave(from, out);
+                self.on_leave(now, from, out);
                 Ok(())
             }
             Kind::App => {
@@ -458,7 +473,7 @@ impl Node {
                         out.push(Output::Emit(Event::ParticipantUpdated(participant)));
                     }
                     if moved {
-                        self.check_authority(out);
+                        self.check_authority(now, out);
                     }
                 }
             }
@@ -470,7 +485,7 @@ impl Node {
                     out.push(Output::Emit(Event::ParticipantJoined(remote_participant(from, &info))));
                 }
                 self.peers.insert(from.to_owned(), Peer { info, last_heard: now });
-                self.check_authority(out);
+                self.check_authority(now, out);
             }
         }
         if hello {
@@ -482,7 +497,7 @@ impl Node {
         Ok(())
     }
 
-    fn on_leave(&mut self, from: &str, out: &mut Vec<Output>) {
+    fn on_leave(&mut self, now: u64, from: &str, out: &mut Vec<Output>) {
         if self.gone.insert(from.to_owned()) {
             self.gone_order.push_back(from.to_owned());
             if self.gone_order.len() > MAX_PARTICIPANTS {
@@ -493,7 +508,7 @@ impl Node {
         }
         if self.peers.contains_key(from) {
             self.remove_peer(from, out);
-            self.check_authority(out);
+            self.check_authority(now, out);
         }
     }
 

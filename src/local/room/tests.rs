@@ -542,7 +542,9 @@ enum Op {
 }
 
 /// Runs `ops` on a, b and c (c joining after the first third), lets the room settle, and
-/// checks every node holds the same session state and sees everyone's latest `userData`.
+/// checks every node holds the same session state and sees everyone's latest `userData`; then
+/// each node in turn writes a key of its own, and every node must end with the last write (none
+/// lost to the network: a writer resends until the authority acknowledges).
 fn run_and_check_convergence(seed: u64, link: Link, ops: &[Op]) {
     // Losses must not make peers time out here: timeouts are tested on their own.
     let config = NodeConfig { peer_timeout_ms: 10_000, ..config() };
@@ -581,7 +583,20 @@ fn run_and_check_convergence(seed: u64, link: Link, ops: &[Op]) {
         net.join(C);
     }
     net.advance(8000);
+    for i in 0..3 {
+        net.try_apply(i, |n, now| n.set_session_data(now, &format!(r#"{{"last":{i}}}"#), Strategy::ShallowMerge))
+            .expect("joined, so the write is taken");
+        net.advance(4000);
+    }
     let nodes: Vec<&Node> = (0..3).filter_map(|i| net.node(i)).collect();
+    for n in &nodes {
+        assert_eq!(
+            n.meeting_session_state().get("last").map(|v| v.as_str().to_owned()),
+            Some("2".to_owned()),
+            "the last write, at {}",
+            n.local_session_id()
+        );
+    }
     for n in &nodes {
         assert_eq!(n.meeting_state(), MeetingState::Joined);
         assert_eq!(
