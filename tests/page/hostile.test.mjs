@@ -101,6 +101,21 @@ function logCalls(what, ...tables) {
   console.log(`# ${what}: ${calls} calls`);
 }
 
+/**
+ * Checks each call of a table against the outcome that is right for its argument: `'accepted'`
+ * (it returned) or the kind of the Error it must throw. `expected(label)` says which; a bad
+ * argument that is silently accepted fails here, not only one that throws without a kind.
+ */
+function assertOutcomes(where, table, expected) {
+  const wrong = [];
+  for (const [label, outcome] of Object.entries(table)) {
+    const want = expected(label);
+    const got = outcome.returned ? 'accepted' : (outcome.threw?.kind ?? `no kind (${outcome.threw?.message})`);
+    if (got !== want) wrong.push(`${where} with ${label}: ${got}, expected ${want}`);
+  }
+  assert.deepEqual(wrong, [], `${wrong.length} wrong outcome(s):\n  ${wrong.join('\n  ')}`);
+}
+
 function assertNoViolations(found) {
   assert.deepEqual(found, [], `${found.length} violation(s) of the error contract:\n  ${found.join('\n  ')}`);
 }
@@ -154,8 +169,17 @@ describe('DailySync: every function and constructor, every bad argument', () => 
       if (label !== "a look-alike whose on() throws") assert.ok(outcome.threw, `new DailySync(${label}) must throw`);
     }
     assert.equal(r.asCall['a Date'].threw.kind, 'not-call-object');
-    assert.equal(r.asOptions['42'].threw.kind, 'invalid-argument');
-    assert.equal(r.asOptions['a Proxy whose traps throw'].threw.kind, 'invalid-argument');
+    // Options: nothing, or any object whose options can be read; a primitive, or an object whose
+    // reading throws, is refused.
+    const unreadable = ['a Proxy whose traps throw', 'a function Proxy whose traps throw', 'a revoked Proxy', 'a revoked array Proxy', 'an array Proxy whose traps throw'];
+    const primitive = ['42', 'NaN', '-0', 'Infinity', "''", "'str'", "'*'", 'true', 'Symbol', '10n', '10 MB string'];
+    assertOutcomes('new DailySync(call, x)', r.asOptions, (label) =>
+      primitive.includes(label) || unreadable.includes(label) ? 'invalid-argument' : 'accepted',
+    );
+    // The interval: a finite number of at least 16 ms, or nothing (1000).
+    assertOutcomes('new DailySync(call, { sessionDataIntervalMs: x })', r.asInterval, (label) =>
+      label === 'undefined' || label === '42' ? 'accepted' : 'invalid-argument',
+    );
     for (const [name, count] of Object.entries(r.listenersAfterFailures)) assert.equal(count, 0, `${name} listeners after failed constructions`);
     assert.deepEqual(r.valid, { view: {}, disposed: false }, 'a valid DailySync works after the failures');
     for (const [name, count] of Object.entries(r.listenersAtEnd)) assert.equal(count, 0, `${name} listeners after dispose`);
@@ -221,6 +245,12 @@ describe('DailySync: every function and constructor, every bad argument', () => 
     logCalls('DailySync on an unjoined call object', r.tables, r.missing, r.userData);
     assertNoViolations(found);
     assert.deepEqual(r.kinds, { bigint: 'not-serializable', cyclic: 'not-serializable', notPlain: 'not-plain-object', recipient: 'invalid-recipient' });
+    // A recipient is '*' (or nothing), a non-empty session id, or a non-empty list of them: those
+    // reach daily-js, which refuses before join; anything else is refused first.
+    const recipients = ['undefined', 'null', "'str'", "'*'", '10 MB string'];
+    assertOutcomes("sendAppMessage({ ok: 1 }, x)", r.tables["sendAppMessage({ ok: 1 }, x)"], (label) =>
+      recipients.includes(label) ? 'not-joined' : 'invalid-recipient',
+    );
     assert.deepEqual(r.after.messages, [{ data: { still: 'working' }, fromId: 'peer' }], 'the stream still works');
     assert.deepEqual(r.after.setUserData, { resolved: true }, 'a valid setUserData still resolves');
     assert.deepEqual(r.after.participants, { returned: true });
