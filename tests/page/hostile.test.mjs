@@ -247,6 +247,14 @@ describe('DailySync: every function and constructor, every bad argument', () => 
     assert.deepEqual(r.kinds, { bigint: 'not-serializable', cyclic: 'not-serializable', notPlain: 'not-plain-object', recipient: 'invalid-recipient' });
     // A recipient is '*' (or nothing), a non-empty session id, or a non-empty list of them: those
     // reach daily-js, which refuses before join; anything else is refused first.
+    // Session data is a plain object whose values have a JSON form; then daily-js refuses it
+    // before join. Anything else is refused first, for what it is.
+    const plainObjects = ['{}', '{ text: 10 MB }', '10,000-deep object', 'a throwing toJSON', 'a throwing toString', '__proto__ key (JSON.parse)',
+      'constructor.prototype key', 'Object.create(null)', 'a Symbol-keyed object', 'a frozen object', 'a string-like object', 'a huge length'];
+    const noJsonForm = ['a cyclic object', '{ a: 1n }', 'a throwing getter', 'a Proxy whose traps throw', 'a revoked Proxy', 'a revoked array Proxy'];
+    const sessionOutcome = (label) => (plainObjects.includes(label) ? 'not-joined' : noJsonForm.includes(label) ? 'not-serializable' : 'not-plain-object');
+    assertOutcomes('setSessionData(x)', r.tables['setSessionData(x)'], sessionOutcome);
+    assertOutcomes('mergeSessionData(x)', r.tables['mergeSessionData(x)'], sessionOutcome);
     const recipients = ['undefined', 'null', "'str'", "'*'", '10 MB string'];
     assertOutcomes("sendAppMessage({ ok: 1 }, x)", r.tables["sendAppMessage({ ok: 1 }, x)"], (label) =>
       recipients.includes(label) ? 'not-joined' : 'invalid-recipient',
