@@ -254,6 +254,15 @@ describe('DailySync: every function and constructor, every bad argument', () => 
     const noJsonForm = ['a cyclic object', '{ a: 1n }', 'a throwing getter', 'a Proxy whose traps throw', 'a revoked Proxy', 'a revoked array Proxy'];
     const sessionOutcome = (label) => (plainObjects.includes(label) ? 'not-joined' : noJsonForm.includes(label) ? 'not-serializable' : 'not-plain-object');
     assertOutcomes('setSessionData(x)', r.tables['setSessionData(x)'], sessionOutcome);
+    // A message with a JSON form reaches daily-js, which refuses it before join; one without is
+    // refused first.
+    const noJson = ['undefined', 'Symbol', '10n', 'a function', 'a class', 'a cyclic object', 'a cyclic array', '{ a: 1n }', 'a throwing getter',
+      'a throwing toJSON', 'a Proxy whose traps throw', 'an array Proxy whose traps throw', 'a function Proxy whose traps throw', 'a revoked Proxy', 'a revoked array Proxy'];
+    assertOutcomes('sendAppMessage(x)', r.tables['sendAppMessage(x)'], (label) => (noJson.includes(label) ? 'not-serializable' : 'not-joined'));
+    // Methods that take no argument ignore one, as JS functions do.
+    for (const where of ['flushSessionData(x)', 'sessionData(x)', 'participants(x)', 'appMessages(x)', 'participantUpdates(x)', 'sessionStates(x)']) {
+      assertOutcomes(where, r.tables[where], () => 'accepted');
+    }
     assertOutcomes('mergeSessionData(x)', r.tables['mergeSessionData(x)'], sessionOutcome);
     const recipients = ['undefined', 'null', "'str'", "'*'", '10 MB string'];
     assertOutcomes("sendAppMessage({ ok: 1 }, x)", r.tables["sendAppMessage({ ok: 1 }, x)"], (label) =>
