@@ -445,24 +445,23 @@ export class DailySync {
 
   /** Replaces the room-wide state, throttled: at most one write per interval, the last always sent. */
   setSessionData(data) {
-    this.#live();
-    if (this.#queue !== null && !this.#joined()) {
-      this.#checkQueuedSessionData(data);
-      this.#enqueue(() => this.#session.set(data));
-      return;
-    }
-    this.#session.set(data);
+    this.#write(data, () => this.#session.set(data));
   }
 
   /** Shallow-merges `patch` into the room-wide state, throttled; a key set to `undefined` is deleted. */
   mergeSessionData(patch) {
+    this.#write(patch, () => this.#session.merge(patch));
+  }
+
+  /** A session-data write now, or (with `queueUntilJoined`, before join) checked now and held. */
+  #write(data, write) {
     this.#live();
     if (this.#queue !== null && !this.#joined()) {
-      this.#checkQueuedSessionData(patch);
-      this.#enqueue(() => this.#session.merge(patch));
+      this.#checkQueuedSessionData(data);
+      this.#enqueue(write);
       return;
     }
-    this.#session.merge(patch);
+    write();
   }
 
   /** Sends pending session data now, whatever the interval. */

@@ -10,22 +10,6 @@ use crate::messages::{get, to_js};
 use crate::payload::Error;
 use crate::sys::{self, CallObject};
 
-/// The options of [`Call::create`], daily-js's `createCallObject` properties (each `None` is left
-/// out).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallOptions {
-    /// The room to join (it can also be given to [`Call::join`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// A meeting token.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    /// The local participant's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
-}
-
 /// The options of [`Call::join`], as daily-js's `join()` takes them (each `None` is left out; a
 /// local room ignores `url` and `token`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -44,6 +28,10 @@ pub struct JoinOptions {
     #[serde(rename = "userData", skip_serializing_if = "Option::is_none")]
     pub user_data: Option<serde_json::Value>,
 }
+
+/// The options of [`Call::create`]: daily-js's `createCallObject` takes the same properties as
+/// `join()` (what is given here need not be given again to [`Call::join`]).
+pub type CallOptions = JoinOptions;
 
 /// A daily-js call object (or a local one), typed: create, join, leave, destroy, and hand it to
 /// [`DailySync::new`](crate::DailySync::new) with `call.clone().into()`.
