@@ -52,11 +52,14 @@ await Promise.all([init(), initLocal()]);
 const room = 'react-' + Math.random().toString(36).slice(2);
 const calls = ['A', 'B'].map((userName) => createLocalCallObject({ room, transport: 'memory', userName }));
 
+// A broadcast reaches those in the room whose subscription is already up: send until B has it.
 function Sender() {
   const sync = useDailySync();
   const people = useParticipants();
   useEffect(() => {
-    if (people.length === 2) sync.sendAppMessage({ text: 'hello from a bundle' });
+    if (people.length < 2) return undefined;
+    const timer = setInterval(() => sync.sendAppMessage({ text: 'hello from a bundle' }), 100);
+    return () => clearInterval(timer);
   }, [sync, people.length]);
   return null;
 }
@@ -64,7 +67,7 @@ function Receiver() {
   useAppMessage((m) => (document.title = 'received:' + m.data.text));
   return null;
 }
-// A may see B before its own join completes: its send waits for the join (queueUntilJoined).
+// A may see B before its own join completes: its sends wait for the join (queueUntilJoined).
 for (const [call, child] of [[calls[0], Sender], [calls[1], Receiver]]) {
   const div = document.body.appendChild(document.createElement('div'));
   const options = { queueUntilJoined: true };
