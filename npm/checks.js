@@ -2,7 +2,7 @@
 // checks are missing (an empty recipient list), late (session data over the limit is refused
 // seconds later, by an event) or confusing (a TypeError for a BigInt). Each refusal is an error
 // with a kind (errors.js), worded as the Rust API words it (src/payload/error.rs).
-import { dailySyncError, invalidArgument, notSerializable } from './errors.js';
+import { dailySyncError, invalidArgument, notPlainObject, notSerializable } from './errors.js';
 
 /** The methods a value must have to be used as a call object. */
 const CALL_METHODS = ['on', 'off', 'sendAppMessage', 'setUserData', 'setMeetingSessionData', 'participants'];
@@ -90,6 +90,18 @@ export function checkSerializable(data, what) {
             ? 'is a BigInt'
             : null;
   if (why !== null) throw notSerializable(`${what} ${why}, which has no JSON form`);
+}
+
+/** Checks that session data is a plain object (not an array, a Map, a class instance or null). */
+export function checkPlainObject(data) {
+  let plain;
+  try {
+    const proto = data !== null && typeof data === 'object' && !Array.isArray(data) && Object.getPrototypeOf(data);
+    plain = proto === null || proto === Object.prototype;
+  } catch {
+    throw notSerializable('inspecting the object threw');
+  }
+  if (!plain) throw notPlainObject();
 }
 
 /** Checks a callback. */

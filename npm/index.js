@@ -2,14 +2,13 @@
 // Events are delivered in JS (hub.js), with no hop through wasm; the session-data throttle is Rust
 // (src/js/sync.rs), in this entry's own small wasm, driven by session.js.
 import wasmInit from './wasm/core/daily_sync.js';
-import { checkCallObject, checkCallback, checkSerializable, recipient, sessionInterval } from './checks.js';
+import { checkCallObject, checkCallback, checkPlainObject, checkSerializable, recipient, sessionInterval } from './checks.js';
 import {
   classify,
   dailySyncError,
   invalidArgument,
   isDailySyncError,
   jsonLength,
-  notPlainObject,
   notSerializable,
   tooLarge,
 } from './errors.js';
@@ -310,13 +309,7 @@ export class DailySync {
 
   /** Checks session data for the queue as daily-js and the throttle would: a plain object, with a JSON form, in size. */
   #checkQueuedSessionData(data) {
-    let plain;
-    try {
-      plain = isObject(data) && !Array.isArray(data) && [null, Object.prototype].includes(Object.getPrototypeOf(data));
-    } catch {
-      throw notSerializable('inspecting the object threw');
-    }
-    if (!plain) throw notPlainObject();
+    checkPlainObject(data);
     let size;
     try {
       size = JSON.stringify(data).length;

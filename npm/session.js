@@ -6,7 +6,8 @@
 // Pending changes are sent when the window ends, on flush, and on dispose while joined. Once the
 // call has left nothing can be sent: what is pending then is dropped with a console warning.
 import { SessionCore } from './wasm/core/daily_sync.js';
-import { classify, dailySyncError, notPlainObject, notSerializable, tooLarge } from './errors.js';
+import { checkPlainObject } from './checks.js';
+import { classify, dailySyncError, notSerializable, tooLarge } from './errors.js';
 
 const LIMIT = 102400;
 /** In id arrays, the value id of "no value" (a deletion). */
@@ -46,11 +47,6 @@ class Interner {
     }
   }
 }
-
-const isPlain = (value) => {
-  const proto = Object.getPrototypeOf(value);
-  return proto === null || proto === Object.prototype;
-};
 
 export class SessionDriver {
   constructor(call, intervalMs) {
@@ -104,13 +100,7 @@ export class SessionDriver {
 
   /** The quads of what an app hands `setSessionData` / `mergeSessionData`, checked. */
   incoming(data, deletions) {
-    let plain;
-    try {
-      plain = data !== null && typeof data === 'object' && !Array.isArray(data) && isPlain(data);
-    } catch {
-      throw notSerializable('inspecting the object threw');
-    }
-    if (!plain) throw notPlainObject();
+    checkPlainObject(data);
     let ids;
     try {
       ids = this.quads(data, deletions, true);

@@ -111,7 +111,7 @@ pub fn bench_rust_stream(call: JsValue, n: u32) -> Result<js_sys::Promise, JsVal
 /// Resolves with the sum of `data.n`, as `benchRustStream` does.
 #[wasm_bindgen(js_name = benchRustStreamBreakdown)]
 pub fn bench_rust_stream_breakdown(call: JsValue, n: u32, how: String) -> Result<js_sys::Promise, JsValue> {
-    let sync = DailySync::new(call.clone())?;
+    let sync = DailySync::new(call)?;
     // Keys made once (a JsValue::from_str per lookup costs a UTF-8 decode each time).
     let (data_key, n_key, from_key) = (JsValue::from_str("data"), JsValue::from_str("n"), JsValue::from_str("fromId"));
     let get = |object: &JsValue, key: &JsValue| js_sys::Reflect::get(object, key).unwrap_or(JsValue::UNDEFINED);
@@ -172,6 +172,7 @@ pub fn bench_rust_stream_breakdown(call: JsValue, n: u32, how: String) -> Result
         "closure" => {
             // What a Rust developer writes by hand: a Closure on the call object's `app-message`,
             // and serde_wasm_bindgen::from_value of `data` into the struct.
+            let call = sync.call().clone();
             drop(sync);
             Ok(hand_written(call, n))
         }
@@ -193,17 +194,14 @@ type Listener = Closure<dyn FnMut(JsValue)>;
 
 /// A hand-written consumer: a `Closure` on `app-message` decoding `data` as a [`Reaction`] with
 /// serde_wasm_bindgen; resolves with the sum of `data.n` of `n` messages, then removes itself.
-fn hand_written(call: JsValue, n: u32) -> js_sys::Promise {
+fn hand_written(call: crate::sys::CallObject, n: u32) -> js_sys::Promise {
     use std::cell::RefCell;
     use std::rc::Rc;
-    let on = js_sys::Reflect::get(&call, &"on".into()).unwrap_or(JsValue::UNDEFINED);
-    let off = js_sys::Reflect::get(&call, &"off".into()).unwrap_or(JsValue::UNDEFINED);
-    let (on, off): (js_sys::Function, js_sys::Function) = (on.unchecked_into(), off.unchecked_into());
     js_sys::Promise::new(&mut |resolve, reject| {
         let listener: Rc<RefCell<Option<Listener>>> = Rc::default();
         let (count, sum) = (Rc::new(std::cell::Cell::new(0u32)), Rc::new(std::cell::Cell::new(0.0)));
         let (data_key, me) = (JsValue::from_str("data"), listener.clone());
-        let (target, off) = (call.clone(), off.clone());
+        let target = call.clone();
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             let data = js_sys::Reflect::get(&event, &data_key).unwrap_or(JsValue::UNDEFINED);
             match serde_wasm_bindgen::from_value::<Reaction>(data) {
@@ -213,7 +211,7 @@ fn hand_written(call: JsValue, n: u32) -> js_sys::Promise {
             count.set(count.get() + 1);
             if count.get() == n {
                 if let Some(function) = me.borrow().as_ref() {
-                    let _ = off.call2(&target, &"app-message".into(), function.as_ref());
+                    let _ = target.off("app-message", function.as_ref().unchecked_ref());
                 }
                 let _ = resolve.call1(&JsValue::NULL, &JsValue::from_f64(sum.get()));
                 // Dropped once this call has returned.
@@ -221,7 +219,7 @@ fn hand_written(call: JsValue, n: u32) -> js_sys::Promise {
                 wasm_bindgen_futures::spawn_local(async move { drop(me.borrow_mut().take()) });
             }
         });
-        let _ = on.call2(&call, &"app-message".into(), closure.as_ref());
+        let _ = call.on("app-message", closure.as_ref().unchecked_ref());
         *listener.borrow_mut() = Some(closure);
     })
 }
