@@ -95,10 +95,14 @@ fn int_len(v: u64) -> usize {
     }
 }
 
+fn not_a_number(v: impl Display) -> Unserializable {
+    Unserializable(format!("{v} can't be represented as a JavaScript number"))
+}
+
 fn signed_len(v: i64) -> Result<usize, Unserializable> {
     let abs = v.unsigned_abs();
     if abs > MAX_SAFE_INTEGER {
-        return Err(Unserializable(format!("{v} can't be represented as a JavaScript number")));
+        return Err(not_a_number(v));
     }
     Ok(usize::from(v < 0) + int_len(abs))
 }
@@ -124,10 +128,72 @@ impl Compound<'_> {
     }
 }
 
+/// Serializer methods that measure a number as the wider type it converts into losslessly.
+macro_rules! widen {
+    ($($method:ident: $ty:ty),* => $wide:ident) => {$(
+        fn $method(self, v: $ty) -> Result<(), Unserializable> {
+            self.$wide(v.into())
+        }
+    )*};
+}
+
+/// The seven methods of `ser::Serializer` that open a compound value, which differ only in their
+/// arguments: `$plain` opens a sequence, tuple, map or struct, `$variant` a tuple or struct variant
+/// (given the variant's name).
+macro_rules! compound_openers {
+    ($plain:ident, $variant:ident) => {
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unserializable> {
+            self.$plain()
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unserializable> {
+            self.$plain()
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Unserializable> {
+            self.$plain()
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unserializable> {
+            self.$plain()
+        }
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Unserializable> {
+            self.$plain()
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            variant: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Unserializable> {
+            self.$variant(variant)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            variant: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Unserializable> {
+            self.$variant(variant)
+        }
+    };
+}
+
 impl<'a> Counter {
     fn open(&'a mut self, prefix: usize, close: usize) -> Compound<'a> {
         self.len += prefix;
         Compound { counter: self, first: true, close }
+    }
+    /// `[` or `{`, closed by one character.
+    fn open_plain(&'a mut self) -> Result<Compound<'a>, Unserializable> {
+        Ok(self.open(1, 1))
+    }
+    /// `{"variant":[` or `{"variant":{`, closed by two.
+    fn open_variant(&'a mut self, variant: &str) -> Result<Compound<'a>, Unserializable> {
+        Ok(self.open(1 + json_str_len(variant) + 1 + 1, 2))
     }
 }
 
@@ -142,51 +208,30 @@ impl<'a> ser::Serializer for &'a mut Counter {
     type SerializeStruct = Compound<'a>;
     type SerializeStructVariant = Compound<'a>;
 
+    widen!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32 => serialize_i64);
+    widen!(serialize_u8: u8, serialize_u16: u16, serialize_u32: u32 => serialize_u64);
+    widen!(serialize_f32: f32 => serialize_f64);
+
     fn serialize_bool(self, v: bool) -> Result<(), Unserializable> {
         self.len += if v { 4 } else { 5 };
         Ok(())
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), Unserializable> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Unserializable> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Unserializable> {
-        self.serialize_i64(v.into())
     }
     fn serialize_i64(self, v: i64) -> Result<(), Unserializable> {
         self.len += signed_len(v)?;
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result<(), Unserializable> {
-        let v =
-            i64::try_from(v).map_err(|_| Unserializable(format!("{v} can't be represented as a JavaScript number")))?;
-        self.serialize_i64(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Unserializable> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Unserializable> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Unserializable> {
-        self.serialize_u64(v.into())
+        self.serialize_i64(i64::try_from(v).map_err(|_| not_a_number(v))?)
     }
     fn serialize_u64(self, v: u64) -> Result<(), Unserializable> {
         if v > MAX_SAFE_INTEGER {
-            return Err(Unserializable(format!("{v} can't be represented as a JavaScript number")));
+            return Err(not_a_number(v));
         }
         self.len += int_len(v);
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result<(), Unserializable> {
-        let v =
-            u64::try_from(v).map_err(|_| Unserializable(format!("{v} can't be represented as a JavaScript number")))?;
-        self.serialize_u64(v)
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), Unserializable> {
-        self.serialize_f64(v.into())
+        self.serialize_u64(u64::try_from(v).map_err(|_| not_a_number(v))?)
     }
     fn serialize_f64(self, v: f64) -> Result<(), Unserializable> {
         self.len += json_number_len(v);
@@ -237,41 +282,7 @@ impl<'a> ser::Serializer for &'a mut Counter {
         self.len += 2 + json_str_len(variant) + 1; // {"variant":…}
         value.serialize(self)
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, Unserializable> {
-        Ok(self.open(1, 1))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, Unserializable> {
-        Ok(self.open(1, 1))
-    }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Unserializable> {
-        Ok(self.open(1, 1))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> Result<Compound<'a>, Unserializable> {
-        let prefix = 1 + json_str_len(variant) + 1 + 1; // {"variant":[
-        Ok(self.open(prefix, 2))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, Unserializable> {
-        Ok(self.open(1, 1))
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Unserializable> {
-        Ok(self.open(1, 1))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> Result<Compound<'a>, Unserializable> {
-        let prefix = 1 + json_str_len(variant) + 1 + 1; // {"variant":{
-        Ok(self.open(prefix, 2))
-    }
+    compound_openers!(open_plain, open_variant);
 }
 
 impl Compound<'_> {
@@ -417,37 +428,14 @@ impl ser::Serializer for KeyCounter {
     ) -> Result<usize, Unserializable> {
         Err(key_error())
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unserializable> {
+    compound_openers!(refuse, refuse_variant);
+}
+
+impl KeyCounter {
+    fn refuse<T>(self) -> Result<T, Unserializable> {
         Err(key_error())
     }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unserializable> {
-        Err(key_error())
-    }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Unserializable> {
-        Err(key_error())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Unserializable> {
-        Err(key_error())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unserializable> {
-        Err(key_error())
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Unserializable> {
-        Err(key_error())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Unserializable> {
+    fn refuse_variant<T>(self, _: &str) -> Result<T, Unserializable> {
         Err(key_error())
     }
 }
