@@ -67,9 +67,10 @@ pub use call::{Call, CallOptions, JoinOptions};
 pub use sync::{DailySync, SyncOptions, MAX_HELD};
 pub use user_data::{Participant, ParticipantAction, ParticipantEvent};
 
-/// The default npm entry's allocator. Its wasm has no threads, so one that assumes a single thread
-/// is sound; a free list is enough for the little this entry allocates, at a tenth of the code.
-#[cfg(all(feature = "npm-core", target_arch = "wasm32"))]
+/// The allocator of the default and local npm entries. Their wasm has no threads, so one that
+/// assumes a single thread is sound; a free list is enough for what they allocate, at a tenth of
+/// dlmalloc's code.
+#[cfg(all(any(feature = "npm-core", feature = "npm-local"), target_arch = "wasm32"))]
 #[global_allocator]
 #[allow(unsafe_code)]
 // SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread only.

@@ -1250,7 +1250,7 @@ fn stream_case() -> BoxedStrategy<StreamCase> {
 
 fn message_text(len: usize, byte: u8, seq: u64) -> String {
     let c = char::from(b'a' + byte);
-    let body: String = std::iter::repeat(c).take(len).collect();
+    let body: String = std::iter::repeat_n(c, len).collect();
     format!(r#"{{"seq":{seq},"text":"{body}","q":"it's"}}"#)
 }
 
@@ -1414,7 +1414,7 @@ fn entry(id: u8, size: usize) -> Entry<Sized_> {
 fn run_throttle_case(ops: Vec<ThrottleOp>) -> Result<(), TestCaseError> {
     let realistic = ops.iter().all(|op| match op {
         ThrottleOp::Remote(entries, _) | ThrottleOp::Set(entries) => entries.iter().all(|e| e.2 <= 1 << 30),
-        ThrottleOp::Merge(patch) => patch.iter().all(|(_, v)| v.map_or(true, |v| v.1 <= 1 << 30)),
+        ThrottleOp::Merge(patch) => patch.iter().all(|(_, v)| v.is_none_or(|v| v.1 <= 1 << 30)),
         _ => true,
     });
     let mut throttle: Throttle<Sized_> = Throttle::new(1000, SESSION_DATA_LIMIT);
@@ -1508,7 +1508,7 @@ fn check_answer((status, body): (u16, String)) -> Result<(), TestCaseError> {
         Err(Error::Http { status: s, error, info }) => {
             prop_assert!(!(200..300).contains(&status), "status {} refused", status);
             prop_assert_eq!(s, status);
-            let text_or_null = |v: Option<&Value>| v.map_or(true, |v| v.is_string() || v.is_null());
+            let text_or_null = |v: Option<&Value>| v.is_none_or(|v| v.is_string() || v.is_null());
             match serde_json::from_str::<Value>(&body) {
                 // Daily's shape: the error and its explanation, strings.
                 Ok(Value::Object(map))

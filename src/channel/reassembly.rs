@@ -391,7 +391,7 @@ impl<T> Stream<T> {
 
     /// Delivers or gives up on everything before `until` (everything when `None`).
     fn flush(&mut self, until: Option<u64>, cx: &mut Cx<'_, T>) {
-        while self.entries.first().is_some_and(|e| until.map_or(true, |until| e.seq < until)) {
+        while self.entries.first().is_some_and(|e| until.is_none_or(|until| e.seq < until)) {
             let head = self.entries.remove(0);
             cx.release(head.cost);
             if head.seq > self.next {
@@ -1152,7 +1152,7 @@ mod tests {
                 }
             }
             r.check();
-            assert!(r.next_deadline().map_or(true, |d| d > now), "nothing overdue after a step");
+            assert!(r.next_deadline().is_none_or(|d| d > now), "nothing overdue after a step");
         }
         (seen, r.stats())
     }

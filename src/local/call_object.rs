@@ -9,8 +9,9 @@ use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::protocol::json::ObjectWriter;
 use super::protocol::Json;
-use super::room::{Event, Identity, Node, NodeConfig, Output, Participant};
+use super::room::{Event, Identity, Node, NodeConfig, Output};
 use super::sim::Link;
 use super::transport::{Inbox, Transport};
 use crate::convert::recipient_from_js;
@@ -271,50 +272,50 @@ impl Room {
     }
 }
 
-fn participant_json(p: &Participant) -> String {
-    serde_json::to_string(p).unwrap_or_else(|_| "null".into())
-}
-
-fn string_json(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
 /// An event as daily-js names it, with its payload as JSON text (local_call.js parses it).
 fn event_json(event: &Event) -> (&'static str, String) {
+    let name = match event {
+        Event::JoinedMeeting { .. } => "joined-meeting",
+        Event::ParticipantJoined(_) => "participant-joined",
+        Event::ParticipantUpdated(_) => "participant-updated",
+        Event::ParticipantLeft(_) => "participant-left",
+        Event::AppMessage { .. } => "app-message",
+        Event::SessionStateUpdated(_) => "meeting-session-state-updated",
+        Event::NonfatalError { .. } => "nonfatal-error",
+        Event::LeftMeeting => "left-meeting",
+    };
+    let mut out = String::new();
+    let mut payload = ObjectWriter::new(&mut out);
+    payload.str("action", name);
     match event {
         Event::JoinedMeeting { participants, .. } => {
-            let entries: Vec<String> =
-                participants.iter().map(|(key, p)| format!("{}:{}", string_json(key), participant_json(p))).collect();
-            ("joined-meeting", format!(r#"{{"action":"joined-meeting","participants":{{{}}}}}"#, entries.join(",")))
+            let mut all = ObjectWriter::new(payload.key("participants"));
+            for (key, p) in participants {
+                p.write_json(all.key(key));
+            }
+            all.end();
         }
-        Event::ParticipantJoined(p) => participant_event("participant-joined", p),
-        Event::ParticipantUpdated(p) => participant_event("participant-updated", p),
-        Event::ParticipantLeft(p) => participant_event("participant-left", p),
-        Event::AppMessage { data, from_id } => (
-            "app-message",
-            format!(r#"{{"action":"app-message","data":{},"fromId":{}}}"#, data.as_str(), string_json(from_id)),
-        ),
-        Event::SessionStateUpdated(data) => (
-            "meeting-session-state-updated",
-            format!(
-                r#"{{"action":"meeting-session-state-updated","meetingSessionState":{{"data":{},"topology":"none"}}}}"#,
-                data.to_json()
-            ),
-        ),
-        Event::NonfatalError { kind, error_msg } => (
-            "nonfatal-error",
-            format!(
-                r#"{{"action":"nonfatal-error","type":{},"errorMsg":{}}}"#,
-                string_json(kind),
-                string_json(error_msg)
-            ),
-        ),
-        Event::LeftMeeting => ("left-meeting", r#"{"action":"left-meeting"}"#.to_owned()),
+        Event::ParticipantJoined(p) | Event::ParticipantUpdated(p) | Event::ParticipantLeft(p) => {
+            p.write_json(payload.key("participant"));
+        }
+        Event::AppMessage { data, from_id } => {
+            payload.raw("data", data.as_str());
+            payload.str("fromId", from_id);
+        }
+        Event::SessionStateUpdated(data) => {
+            let mut state = ObjectWriter::new(payload.key("meetingSessionState"));
+            state.raw("data", &data.to_json());
+            state.str("topology", "none");
+            state.end();
+        }
+        Event::NonfatalError { kind, error_msg } => {
+            payload.str("type", kind);
+            payload.str("errorMsg", error_msg);
+        }
+        Event::LeftMeeting => {}
     }
-}
-
-fn participant_event(name: &'static str, p: &Participant) -> (&'static str, String) {
-    (name, format!(r#"{{"action":"{name}","participant":{}}}"#, participant_json(p)))
+    payload.end();
+    (name, out)
 }
 
 #[wasm_bindgen]

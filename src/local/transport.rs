@@ -4,7 +4,6 @@
 //! or through the dev server (WebSocket relay).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
@@ -51,7 +50,7 @@ struct MemoryRoom {
 }
 
 thread_local! {
-    static MEMORY_ROOMS: RefCell<HashMap<String, MemoryRoom>> = RefCell::new(HashMap::new());
+    static MEMORY_ROOMS: RefCell<litemap::LiteMap<String, MemoryRoom>> = const { RefCell::new(litemap::LiteMap::new()) };
     static NEXT_MEMBER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
@@ -97,7 +96,7 @@ impl Transport {
 
     /// Joins the BroadcastChannel of `room`: every tab of this browser, and this page.
     pub(crate) fn broadcast(room: &str, inbox: Inbox) -> Result<Transport, JsValue> {
-        let channel = web_sys::BroadcastChannel::new(&format!("daily-sync/{room}"))?;
+        let channel = web_sys::BroadcastChannel::new(&["daily-sync/", room].concat())?;
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             if let Some(text) = event.data().as_string() {
                 inbox(text);

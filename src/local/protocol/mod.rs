@@ -59,16 +59,16 @@
 //! Payloads (`userData`, app data, session values) travel as the JSON text the sender wrote
 //! ([`Json`]); sizes are that text's length in UTF-16 units, as daily-js measures them.
 
+pub mod json;
+
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::value::RawValue;
+pub use json::Malformed;
+use json::{push_str, push_strings, ObjectWriter, Reader};
 
-use crate::payload::{json_str_len, object_len, Recipient};
 use crate::payload::Strategy;
+use crate::payload::{json_str_len, object_len, Recipient};
 
 /// The version in every message's `v`, so that an incompatible peer is dropped, not misread.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -85,22 +85,21 @@ pub const MAX_NAME_LEN: usize = 1024;
 
 /// A JSON text, checked to be valid JSON, carried as written.
 ///
-/// Why not `serde_json::Value`: the JS side writes it with `JSON.stringify` and reads it with
+/// Why not a parsed tree: the JS side writes it with `JSON.stringify` and reads it with
 /// `JSON.parse`, so parsing it into a tree in between would only cost time and change nothing.
 /// Two `Json` are equal when their texts are.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Json(Box<RawValue>);
+#[derive(Clone, PartialEq, Eq)]
+pub struct Json(Box<str>);
 
 impl Json {
     /// Checks `text` is one JSON value (surrounding whitespace is dropped).
-    pub fn parse(text: &str) -> Result<Json, serde_json::Error> {
-        serde_json::from_str(text).map(Json)
+    pub fn parse(text: &str) -> Result<Json, Malformed> {
+        Reader::read_all(text, Json::read)
     }
 
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
     /// The text's length in UTF-16 units: `JSON.stringify(value).length` for compact text.
@@ -111,9 +110,9 @@ impl Json {
     /// The size daily-js holds userData to: a string's own length (daily-js does not stringify
     /// strings), any other value's JSON length.
     pub fn user_data_len(&self) -> usize {
-        match serde_json::from_str::<String>(self.as_str()) {
-            Ok(text) if self.as_str().starts_with('"') => text.encode_utf16().count(),
-            _ => self.utf16_len(),
+        match Reader::read_all(self.as_str(), |r| r.string()) {
+            Ok(text) => text.encode_utf16().count(),
+            Err(_) => self.utf16_len(),
         }
     }
 
@@ -122,14 +121,6 @@ impl Json {
         self.as_str().starts_with('{')
     }
 }
-
-impl PartialEq for Json {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for Json {}
 
 impl fmt::Debug for Json {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -156,8 +147,8 @@ pub struct SessionData {
 impl SessionData {
     /// Parses the text of a JSON object; a duplicate key keeps its first place and its last
     /// value, as `JSON.parse` does.
-    pub fn parse(text: &str) -> Result<SessionData, serde_json::Error> {
-        serde_json::from_str(text)
+    pub fn parse(text: &str) -> Result<SessionData, Malformed> {
+        Reader::read_all(text, SessionData::read)
     }
 
     /// Builds the state from entries, with the same rule for duplicate keys as [`parse`](Self::parse).
@@ -193,16 +184,7 @@ impl SessionData {
     /// The object's JSON text, written as `JSON.stringify` writes it (values as they are).
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(self.utf16_len());
-        out.push('{');
-        for (i, (key, value)) in self.entries.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_json_str(&mut out, key);
-            out.push(':');
-            out.push_str(value.as_str());
-        }
-        out.push('}');
+        self.write(&mut out);
         out
     }
 
@@ -253,59 +235,8 @@ impl SessionData {
     }
 }
 
-/// Writes a string as `JSON.stringify` does (the escapes [`json_str_len`] counts).
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-impl Serialize for SessionData {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (key, value) in &self.entries {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for SessionData {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = SessionData;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SessionData, A::Error> {
-                let mut data = SessionData::default();
-                let mut index = HashMap::new();
-                while let Some((key, value)) = map.next_entry::<String, Json>()? {
-                    data.put(&mut index, key, value);
-                }
-                Ok(data)
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
 /// What a message is, its `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A participant joins and asks for everyone's `presence`.
     Hello,
@@ -321,15 +252,112 @@ pub enum Kind {
     /// An error for the receiver's own earlier request.
     NonfatalError,
     /// A kind this version does not know: a relay routes it, a node drops it.
-    #[serde(other)]
     Other,
+}
+
+impl Kind {
+    const NAMED: [(Kind, &'static str); 6] = [
+        (Kind::Hello, "hello"),
+        (Kind::Presence, "presence"),
+        (Kind::Leave, "leave"),
+        (Kind::App, "app"),
+        (Kind::SessionUpdate, "session-update"),
+        (Kind::NonfatalError, "nonfatal-error"),
+    ];
+
+    /// The name on the wire (`"other"` for [`Kind::Other`], which is never sent).
+    pub fn as_str(self) -> &'static str {
+        Kind::NAMED.iter().find(|(kind, _)| *kind == self).map_or("other", |(_, name)| name)
+    }
+
+    /// The kind a wire name stands for; [`Kind::Other`] for a name this version does not know.
+    pub fn from_name(name: &str) -> Kind {
+        Kind::NAMED.iter().find(|(_, known)| *known == name).map_or(Kind::Other, |(kind, _)| *kind)
+    }
+}
+
+/// A message body: what it writes to the wire and how it is read back.
+pub trait Body: Sized {
+    /// Writes the body's JSON.
+    fn write(&self, out: &mut String);
+    /// Reads the body from the JSON at the reader.
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed>;
+}
+
+/// Reads an optional field: `null` is absent, as an absent key is.
+fn optional<'a, T>(
+    reader: &mut Reader<'a>,
+    read: impl FnOnce(&mut Reader<'a>) -> Result<T, Malformed>,
+) -> Result<Option<T>, Malformed> {
+    if reader.null() {
+        Ok(None)
+    } else {
+        read(reader).map(Some)
+    }
+}
+
+/// Reads an object whose fields are read by `field`; fields it does not know it skips.
+fn read_fields(
+    reader: &mut Reader<'_>,
+    mut field: impl FnMut(&mut Reader<'_>, &str) -> Result<bool, Malformed>,
+) -> Result<(), Malformed> {
+    reader.object(|r, key| {
+        if !field(r, &key)? {
+            r.raw()?;
+        }
+        Ok(())
+    })
+}
+
+impl Body for Json {
+    fn write(&self, out: &mut String) {
+        out.push_str(self.as_str());
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
+        reader.raw().map(|text| Json(text.into()))
+    }
+}
+
+/// A body that is checked and skipped, not kept: what a relay reads of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skipped;
+
+impl Body for Skipped {
+    fn write(&self, out: &mut String) {
+        out.push_str("null");
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
+        reader.raw().map(|_| Skipped)
+    }
+}
+
+impl Body for SessionData {
+    fn write(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        for (key, value) in &self.entries {
+            object.raw(key, value.as_str());
+        }
+        object.end();
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
+        let mut data = SessionData::default();
+        let mut index = HashMap::new();
+        reader.object(|r, key| {
+            let value = Json::read(r)?;
+            data.put(&mut index, key, value);
+            Ok(())
+        })?;
+        Ok(data)
+    }
 }
 
 /// One wire message: the routing fields and a body, whose type depends on `kind`.
 ///
 /// Nodes read `Wire<Json>` and then the body by kind; a relay reads a [`Header`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "B: Deserialize<'de>"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Wire<B> {
     /// The protocol version.
     pub v: u32,
@@ -338,36 +366,59 @@ pub struct Wire<B> {
     /// The sender's session id.
     pub from: String,
     /// The receivers' session ids; `None` for everyone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Vec<String>>,
     /// What the message is.
-    #[serde(rename = "type")]
     pub kind: Kind,
     /// The body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<B>,
 }
 
-/// The routing fields of a message, what a relay needs (the body is skipped, not kept).
-pub type Header = Wire<IgnoredAny>;
+/// The routing fields of a message, what a relay needs (the body is checked, not kept).
+pub type Header = Wire<Skipped>;
 
 impl<B> Wire<B> {
     /// Whether the participant `session_id` should act on this message.
     pub fn is_for(&self, session_id: &str) -> bool {
-        self.to.as_ref().map_or(true, |to| to.iter().any(|id| id == session_id))
+        self.to.as_ref().is_none_or(|to| to.iter().any(|id| id == session_id))
     }
 }
 
-impl<B: Serialize> Wire<B> {
+impl<B: Body> Wire<B> {
     /// The message's JSON text.
     pub fn encode(&self) -> String {
-        // Cannot fail: every key is a string and every value is plain data or checked JSON.
-        serde_json::to_string(self).unwrap_or_default()
+        message(self.v, &self.room, &self.from, self.to.as_deref(), self.kind, self.body.as_ref())
+    }
+
+    /// Reads a message's text (of any version: the caller checks `v`).
+    pub fn decode(text: &str) -> Result<Wire<B>, Malformed> {
+        let (mut v, mut room, mut from, mut to, mut kind, mut body) = (None, None, None, None, None, None);
+        Reader::read_all(text, |reader| {
+            read_fields(reader, |r, key| {
+                match key {
+                    "v" => v = Some(u32::try_from(r.u64()?).map_err(|_| Malformed)?),
+                    "room" => room = Some(r.string()?),
+                    "from" => from = Some(r.string()?),
+                    "to" => to = optional(r, Reader::strings)?,
+                    "type" => kind = Some(Kind::from_name(&r.string()?)),
+                    "body" => body = optional(r, B::read)?,
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            })
+        })?;
+        Ok(Wire {
+            v: v.ok_or(Malformed)?,
+            room: room.ok_or(Malformed)?,
+            from: from.ok_or(Malformed)?,
+            to,
+            kind: kind.ok_or(Malformed)?,
+            body,
+        })
     }
 }
 
 /// A participant's info as peers learn it (the session id is the message's `from`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParticipantInfo {
     /// The display name.
     pub user_name: String,
@@ -378,24 +429,86 @@ pub struct ParticipantInfo {
     /// When it joined, in ms on the caller's clock; the earliest is the session authority.
     pub joined_at: u64,
     /// Its `userData`, absent when unset.
-    #[serde(rename = "userData", default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<Json>,
     /// Grows with each change of the info, so that a late, stale copy is ignored.
     pub rev: u64,
 }
 
+impl Body for ParticipantInfo {
+    fn write(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.str("user_name", &self.user_name);
+        object.str("user_id", &self.user_id);
+        object.bool("owner", self.owner);
+        object.u64("joined_at", self.joined_at);
+        if let Some(data) = &self.user_data {
+            object.raw("userData", data.as_str());
+        }
+        object.u64("rev", self.rev);
+        object.end();
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
+        let (mut user_name, mut user_id, mut owner, mut joined_at, mut user_data, mut rev) =
+            (None, None, None, None, None, None);
+        read_fields(reader, |r, key| {
+            match key {
+                "user_name" => user_name = Some(r.string()?),
+                "user_id" => user_id = Some(r.string()?),
+                "owner" => owner = Some(r.bool()?),
+                "joined_at" => joined_at = Some(r.u64()?),
+                "userData" => user_data = optional(r, Json::read)?,
+                "rev" => rev = Some(r.u64()?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(ParticipantInfo {
+            user_name: user_name.ok_or(Malformed)?,
+            user_id: user_id.ok_or(Malformed)?,
+            owner: owner.ok_or(Malformed)?,
+            joined_at: joined_at.ok_or(Malformed)?,
+            user_data,
+            rev: rev.ok_or(Malformed)?,
+        })
+    }
+}
+
 /// The body of `hello` and `presence`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PresenceBody {
     /// The sender's info.
     pub participant: ParticipantInfo,
     /// The meeting session state, attached by the authority only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<SessionSnapshot>,
 }
 
+impl Body for PresenceBody {
+    fn write(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        self.participant.write(object.key("participant"));
+        if let Some(session) = &self.session {
+            session.write(object.key("session"));
+        }
+        object.end();
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
+        let (mut participant, mut session) = (None, None);
+        read_fields(reader, |r, key| {
+            match key {
+                "participant" => participant = Some(ParticipantInfo::read(r)?),
+                "session" => session = optional(r, SessionSnapshot::read)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(PresenceBody { participant: participant.ok_or(Malformed)?, session })
+    }
+}
+
 /// The whole meeting session state as the authority broadcasts it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionSnapshot {
     /// Grows with each change the authority makes, so that a late, stale copy is ignored.
     pub version: u64,
@@ -403,56 +516,166 @@ pub struct SessionSnapshot {
     pub data: SessionData,
     /// `[session id, seq]` of each writer's last update the authority took: a writer resends (in
     /// order, with each heartbeat) the updates not acknowledged yet, so none is lost on the way.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acks: Vec<(String, u64)>,
 }
 
+impl Body for SessionSnapshot {
+    fn write(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.u64("version", self.version);
+        self.data.write(object.key("data"));
+        if !self.acks.is_empty() {
+            let out = object.key("acks");
+            out.push('[');
+            for (i, (id, seq)) in self.acks.iter().enumerate() {
+                out.push_str(if i > 0 { ",[" } else { "[" });
+                push_str(out, id);
+                out.push(',');
+                out.push_str(&crate::payload::decimal(*seq));
+                out.push(']');
+            }
+            out.push(']');
+        }
+        object.end();
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
+        let (mut version, mut data, mut acks) = (None, None, Vec::new());
+        read_fields(reader, |r, key| {
+            match key {
+                "version" => version = Some(r.u64()?),
+                "data" => data = Some(SessionData::read(r)?),
+                "acks" if !r.null() => r.array(|r| {
+                    let (mut id, mut seq, mut at) = (None, None, 0);
+                    r.array(|r| {
+                        match at {
+                            0 => id = Some(r.string()?),
+                            1 => seq = Some(r.u64()?),
+                            _ => return Err(Malformed),
+                        }
+                        at += 1;
+                        Ok(())
+                    })?;
+                    acks.push((id.ok_or(Malformed)?, seq.ok_or(Malformed)?));
+                    Ok(())
+                })?,
+                "acks" => {}
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(SessionSnapshot { version: version.ok_or(Malformed)?, data: data.ok_or(Malformed)?, acks })
+    }
+}
+
 /// The body of `session-update`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionUpdateBody {
     /// Grows with each update of the sender, so the authority can drop one overtaken on the way.
     pub seq: u64,
-    /// Replace or shallow-merge.
-    #[serde(with = "strategy_name")]
+    /// Replace or shallow-merge (by daily-js's names on the wire).
     pub strategy: Strategy,
     /// The keys set.
     pub data: SessionData,
     /// The keys a shallow merge deletes (ignored by a replace).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deleted: Vec<String>,
 }
 
+impl Body for SessionUpdateBody {
+    fn write(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.u64("seq", self.seq);
+        object.str("strategy", self.strategy.as_str());
+        self.data.write(object.key("data"));
+        if !self.deleted.is_empty() {
+            push_strings(object.key("deleted"), &self.deleted);
+        }
+        object.end();
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
+        let (mut seq, mut strategy, mut data, mut deleted) = (None, None, None, None);
+        read_fields(reader, |r, key| {
+            match key {
+                "seq" => seq = Some(r.u64()?),
+                "strategy" => {
+                    strategy = Some(match r.string()?.as_str() {
+                        "replace" => Strategy::Replace,
+                        "shallow-merge" => Strategy::ShallowMerge,
+                        _ => return Err(Malformed),
+                    })
+                }
+                "data" => data = Some(SessionData::read(r)?),
+                "deleted" => deleted = optional(r, Reader::strings)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(SessionUpdateBody {
+            seq: seq.ok_or(Malformed)?,
+            strategy: strategy.ok_or(Malformed)?,
+            data: data.ok_or(Malformed)?,
+            deleted: deleted.unwrap_or_default(),
+        })
+    }
+}
+
 /// The body of `nonfatal-error`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NonfatalBody {
-    /// daily-js's error type, such as `meeting-session-data-error`.
-    #[serde(rename = "type")]
+    /// daily-js's error type (`type` on the wire), such as `meeting-session-data-error`.
     pub kind: String,
     /// The explanation.
     pub error_msg: String,
 }
 
-/// The strategy on the wire, by daily-js's names.
-mod strategy_name {
-    use super::Strategy;
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(strategy: &Strategy, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(strategy.as_str())
+impl Body for NonfatalBody {
+    fn write(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.str("type", &self.kind);
+        object.str("error_msg", &self.error_msg);
+        object.end();
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Strategy, D::Error> {
-        match String::deserialize(deserializer)?.as_str() {
-            "replace" => Ok(Strategy::Replace),
-            "shallow-merge" => Ok(Strategy::ShallowMerge),
-            other => Err(D::Error::unknown_variant(other, &["replace", "shallow-merge"])),
-        }
+    fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
+        let (mut kind, mut error_msg) = (None, None);
+        read_fields(reader, |r, key| {
+            match key {
+                "type" => kind = Some(r.string()?),
+                "error_msg" => error_msg = Some(r.string()?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(NonfatalBody { kind: kind.ok_or(Malformed)?, error_msg: error_msg.ok_or(Malformed)? })
     }
 }
 
+/// Reads a body from its JSON text.
+pub fn parse_body<B: Body>(text: &str) -> Result<B, Malformed> {
+    Reader::read_all(text, B::read)
+}
+
 /// Builds a message; `to` is `None` for everyone.
-pub fn encode<B: Serialize>(room: &str, from: &str, to: Option<Vec<String>>, kind: Kind, body: Option<&B>) -> String {
-    Wire { v: PROTOCOL_VERSION, room: room.to_owned(), from: from.to_owned(), to, kind, body }.encode()
+pub fn encode<B: Body>(room: &str, from: &str, to: Option<Vec<String>>, kind: Kind, body: Option<&B>) -> String {
+    message(PROTOCOL_VERSION, room, from, to.as_deref(), kind, body)
+}
+
+fn message<B: Body>(v: u32, room: &str, from: &str, to: Option<&[String]>, kind: Kind, body: Option<&B>) -> String {
+    let mut out = String::new();
+    let mut object = ObjectWriter::new(&mut out);
+    object.u64("v", v.into());
+    object.str("room", room);
+    object.str("from", from);
+    if let Some(to) = to {
+        push_strings(object.key("to"), to);
+    }
+    object.str("type", kind.as_str());
+    if let Some(body) = body {
+        body.write(object.key("body"));
+    }
+    object.end();
+    out
 }
 
 /// The `to` field for a recipient: absent for `'*'`, the list of ids otherwise.
@@ -481,7 +704,7 @@ pub fn parse_header(text: &str) -> Option<Header> {
     if text.len() > MAX_WIRE_LEN {
         return None;
     }
-    serde_json::from_str::<Header>(text).ok().filter(|h| h.v == PROTOCOL_VERSION)
+    Header::decode(text).ok().filter(|h| h.v == PROTOCOL_VERSION)
 }
 
 #[cfg(test)]
@@ -510,8 +733,7 @@ mod tests {
         assert_eq!(d.utf16_len(), d.to_json().encode_utf16().count());
         assert!(SessionData::parse("[1]").is_err());
         assert!(SessionData::parse("null").is_err());
-        let round: SessionData = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
-        assert_eq!(round, d);
+        assert_eq!(SessionData::parse(&d.to_json()).unwrap(), d);
         let weird = SessionData::from_entries([("\u{1}é".to_owned(), json("1"))]);
         assert_eq!(weird.to_json(), "{\"\\u0001é\":1}");
         assert_eq!(weird.utf16_len(), weird.to_json().encode_utf16().count());
@@ -566,17 +788,21 @@ mod tests {
             text,
             r#"{"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}"#
         );
-        let wire: Wire<Json> = serde_json::from_str(&text).unwrap();
-        let back: SessionUpdateBody = serde_json::from_str(wire.body.unwrap().as_str()).unwrap();
+        let wire = Wire::<Json>::decode(&text).unwrap();
+        let back: SessionUpdateBody = parse_body(wire.body.unwrap().as_str()).unwrap();
         assert_eq!(back, body);
-        assert!(serde_json::from_str::<SessionUpdateBody>(r#"{"seq":1,"strategy":"upsert","data":{}}"#).is_err());
+        assert!(parse_body::<SessionUpdateBody>(r#"{"seq":1,"strategy":"upsert","data":{}}"#).is_err());
+        assert!(parse_body::<SessionUpdateBody>(r#"{"seq":1,"strategy":"replace"}"#).is_err());
+        let lenient = r#"{"deleted":null,"later":{"x":[1]},"data":{},"strategy":"replace","seq":1}"#;
+        assert_eq!(parse_body::<SessionUpdateBody>(lenient).unwrap().deleted, Vec::<String>::new());
     }
 
     #[test]
     fn the_documented_examples_round_trip() {
-        fn round_trip<B: Serialize + serde::de::DeserializeOwned>(text: &str) {
-            let wire: Wire<Json> = serde_json::from_str(text).unwrap();
-            let body: Option<B> = wire.body.as_ref().map(|b| serde_json::from_str(b.as_str()).unwrap());
+        fn round_trip<B: Body>(text: &str) {
+            let wire = Wire::<Json>::decode(text).unwrap();
+            assert_eq!(wire.encode(), text);
+            let body: Option<B> = wire.body.as_ref().map(|b| parse_body(b.as_str()).unwrap());
             assert_eq!(encode(&wire.room, &wire.from, wire.to.clone(), wire.kind, body.as_ref()), text);
         }
         round_trip::<PresenceBody>(

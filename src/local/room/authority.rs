@@ -8,7 +8,7 @@ use super::super::protocol::{
     Json, Kind, NonfatalBody, SessionData, SessionSnapshot, SessionUpdateBody, MAX_PARTICIPANTS,
 };
 use super::{Event, Malformed, MeetingState, Node, Output, RoomError, SESSION_DATA_ERROR};
-use crate::payload::{json_str_len, object_len, Error, Strategy, SESSION_DATA_LIMIT};
+use crate::payload::{decimal, json_str_len, object_len, Error, Strategy, SESSION_DATA_LIMIT};
 
 /// The most updates the authority keeps that came ahead of a writer's next one.
 const MAX_EARLY: usize = 64;
@@ -100,7 +100,11 @@ impl Node {
             // Go on from our replica (its acks say where each writer's updates stand), under a
             // version above any we sent before.
             self.was_authority = true;
-            self.writer_seqs = self.session.acks.iter().map(|(writer, seq)| (writer.clone(), *seq)).collect();
+            // The acks are sorted by writer, so each insert goes last.
+            self.writer_seqs.clear();
+            for (writer, seq) in &self.session.acks {
+                self.writer_seqs.insert(writer.clone(), *seq);
+            }
             // Our own updates the old authority had not taken are ours to apply now.
             let me = self.me.session_id.clone();
             for body in std::mem::take(&mut self.unacked) {
@@ -248,11 +252,9 @@ impl Node {
         Ok(())
     }
 
-    /// Each writer's last update taken, as `acks`.
+    /// Each writer's last update taken, as `acks` (sorted by writer, as the map keeps them).
     pub(super) fn taken(&self) -> Vec<(String, u64)> {
-        let mut taken: Vec<(String, u64)> = self.writer_seqs.iter().map(|(w, seq)| (w.clone(), *seq)).collect();
-        taken.sort();
-        taken
+        self.writer_seqs.iter().map(|(w, seq)| (w.clone(), *seq)).collect()
     }
 
     /// Sends the updates the authority has not acknowledged again, in order.
@@ -282,5 +284,12 @@ fn patch_of(strategy: Strategy, data: SessionData, deleted: Vec<String>) -> Vec<
 }
 
 pub(super) fn session_too_large(size: usize) -> String {
-    format!("Meeting session data is too large ({size} characters). Maximum size suppported is {SESSION_DATA_LIMIT}.")
+    [
+        "Meeting session data is too large (",
+        &decimal(size as u64),
+        " characters). Maximum size suppported is ",
+        &decimal(SESSION_DATA_LIMIT as u64),
+        ".",
+    ]
+    .concat()
 }

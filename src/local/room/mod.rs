@@ -23,24 +23,21 @@
 //!   Every node keeps a replica, acks included, so the next authority goes on from it and takes
 //!   the resends where the old one stopped.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use litemap::LiteMap;
 
 use super::protocol::{
-    app_message, encode, Json, Kind, NonfatalBody, ParticipantInfo, PresenceBody, SessionData, SessionSnapshot,
-    SessionUpdateBody, Wire, MAX_ID_LEN, MAX_NAME_LEN, MAX_PARTICIPANTS, MAX_WIRE_LEN, PROTOCOL_VERSION,
+    app_message, encode, parse_body, Body, Json, Kind, Malformed, NonfatalBody, ParticipantInfo, PresenceBody,
+    SessionData, SessionSnapshot, SessionUpdateBody, Wire, MAX_ID_LEN, MAX_NAME_LEN, MAX_PARTICIPANTS, MAX_WIRE_LEN,
+    PROTOCOL_VERSION,
 };
-use crate::payload::{Error, Recipient, SESSION_DATA_LIMIT, USER_DATA_LIMIT};
+use crate::payload::{decimal, Error, Recipient, SESSION_DATA_LIMIT, USER_DATA_LIMIT};
 
 mod authority;
 mod types;
 
 pub use types::*;
-
-/// A message that breaks the protocol: counted in [`Node::dropped`].
-struct Malformed;
 
 #[derive(Debug, Clone)]
 struct Peer {
@@ -63,9 +60,9 @@ pub struct Node {
     published: Option<Json>,
     rev: u64,
     user_data_due: Option<u64>,
-    peers: BTreeMap<String, Peer>,
+    peers: LiteMap<String, Peer>,
     /// Session ids that sent `leave`, so that a late copy of their presence cannot bring them back.
-    gone: HashSet<String>,
+    gone: LiteMap<String, ()>,
     gone_order: VecDeque<String>,
     /// The replica of the session state, and the authority it came from.
     session: SessionSnapshot,
@@ -81,9 +78,9 @@ pub struct Node {
     last_flush: Option<u64>,
     flush_due: Option<u64>,
     sent_version: u64,
-    writer_seqs: HashMap<String, u64>,
+    writer_seqs: LiteMap<String, u64>,
     /// Updates that came ahead of a writer's next, kept (a few per writer) until it arrives.
-    early_updates: HashMap<String, Vec<SessionUpdateBody>>,
+    early_updates: LiteMap<String, Vec<SessionUpdateBody>>,
     /// App messages heard while joining, for after `joined-meeting`.
     held: Vec<Event>,
     dropped: u64,
@@ -103,8 +100,8 @@ impl Node {
             published: None,
             rev: 0,
             user_data_due: None,
-            peers: BTreeMap::new(),
-            gone: HashSet::new(),
+            peers: LiteMap::new(),
+            gone: LiteMap::new(),
             gone_order: VecDeque::new(),
             session: SessionSnapshot::default(),
             session_from: None,
@@ -115,8 +112,8 @@ impl Node {
             last_flush: None,
             flush_due: None,
             sent_version: 0,
-            writer_seqs: HashMap::new(),
-            early_updates: HashMap::new(),
+            writer_seqs: LiteMap::new(),
+            early_updates: LiteMap::new(),
             held: Vec::new(),
             dropped: 0,
         }
@@ -138,8 +135,8 @@ impl Node {
     }
 
     /// daily-js's `participants()`: the local participant under `local`, the others by session id.
-    pub fn participants(&self) -> BTreeMap<String, Participant> {
-        let mut all = BTreeMap::new();
+    pub fn participants(&self) -> LiteMap<String, Participant> {
+        let mut all = LiteMap::new();
         all.insert("local".to_owned(), self.local_participant());
         for (id, peer) in &self.peers {
             all.insert(id.clone(), remote_participant(id, &peer.info));
@@ -157,7 +154,7 @@ impl Node {
         let mut best = (self.state == MeetingState::Joined).then_some((self.joined_at, self.me.session_id.as_str()));
         for (id, peer) in &self.peers {
             let key = (peer.info.joined_at, id.as_str());
-            if best.map_or(true, |b| key < b) {
+            if best.is_none_or(|b| key < b) {
                 best = Some(key);
             }
         }
@@ -286,7 +283,7 @@ impl Node {
         let data = Json::parse(data).map_err(RoomError::not_json)?;
         let (size, limit) = (data.utf16_len(), self.config.app_message_limit);
         if size > limit {
-            let message = format!("Message data too large. Max size is {limit}");
+            let message = ["Message data too large. Max size is ", &decimal(limit as u64)].concat();
             return Err(RoomError::new(Error::PayloadTooLarge { size, limit }, message));
         }
         Ok(vec![Output::Send(app_message(&self.config.room, &self.me.session_id, &data, to))])
@@ -298,8 +295,14 @@ impl Node {
     pub fn set_user_data(&mut self, now: u64, data: Option<&str>) -> Result<Vec<Output>, RoomError> {
         let data = data.map(Json::parse).transpose().map_err(RoomError::not_json)?;
         if let Some(size) = data.as_ref().map(Json::user_data_len).filter(|&size| size > USER_DATA_LIMIT) {
-            let message =
-                format!("userData is too large ({size} characters). Maximum size suppported is {USER_DATA_LIMIT}.");
+            let message = [
+                "userData is too large (",
+                &decimal(size as u64),
+                " characters). Maximum size suppported is ",
+                &decimal(USER_DATA_LIMIT as u64),
+                ".",
+            ]
+            .concat();
             return Err(RoomError::new(Error::PayloadTooLarge { size, limit: USER_DATA_LIMIT }, message));
         }
         let mut out = Vec::new();
@@ -351,7 +354,7 @@ impl Node {
         }
     }
 
-    fn send<B: Serialize>(&self, out: &mut Vec<Output>, to: Option<Vec<String>>, kind: Kind, body: &B) {
+    fn send<B: Body>(&self, out: &mut Vec<Output>, to: Option<Vec<String>>, kind: Kind, body: &B) {
         out.push(Output::Send(encode(&self.config.room, &self.me.session_id, to, kind, Some(body))));
     }
 
@@ -391,16 +394,16 @@ impl Node {
         if text.len() > MAX_WIRE_LEN {
             return Err(Malformed);
         }
-        let wire: Wire<Json> = serde_json::from_str(text).map_err(|_| Malformed)?;
+        let wire = Wire::<Json>::decode(text)?;
         let well_formed = wire.v == PROTOCOL_VERSION
             && wire.room == self.config.room
             && valid_id(&wire.from)
-            && wire.to.as_ref().map_or(true, |to| to.len() <= MAX_PARTICIPANTS);
+            && wire.to.as_ref().is_none_or(|to| to.len() <= MAX_PARTICIPANTS);
         if !well_formed {
             return Err(Malformed);
         }
         let from = wire.from.as_str();
-        if from == self.me.session_id || !wire.is_for(&self.me.session_id) || self.gone.contains(from) {
+        if from == self.me.session_id || !wire.is_for(&self.me.session_id) || self.gone.contains_key(from) {
             return Ok(());
         }
         if let Some(peer) = self.peers.get_mut(from) {
@@ -408,7 +411,7 @@ impl Node {
         }
         match wire.kind {
             Kind::Hello | Kind::Presence => {
-                let body: PresenceBody = parse_body(&wire.body)?;
+                let body: PresenceBody = read_body(&wire.body)?;
                 self.on_presence(now, from, wire.kind == Kind::Hello, body, out)
             }
             Kind::Leave => {
@@ -428,11 +431,11 @@ impl Node {
                 Ok(())
             }
             Kind::SessionUpdate => {
-                let body: SessionUpdateBody = parse_body(&wire.body)?;
+                let body: SessionUpdateBody = read_body(&wire.body)?;
                 self.on_session_update(now, from, body, out)
             }
             Kind::NonfatalError => {
-                let body: NonfatalBody = parse_body(&wire.body)?;
+                let body: NonfatalBody = read_body(&wire.body)?;
                 if body.kind.len() > MAX_NAME_LEN || body.error_msg.len() > MAX_NAME_LEN {
                     return Err(Malformed);
                 }
@@ -456,8 +459,8 @@ impl Node {
         let info = body.participant;
         let valid = info.user_name.len() <= MAX_NAME_LEN
             && info.user_id.len() <= MAX_NAME_LEN
-            && info.user_data.as_ref().map_or(true, |d| d.user_data_len() <= USER_DATA_LIMIT)
-            && body.session.as_ref().map_or(true, |s| s.data.utf16_len() <= SESSION_DATA_LIMIT);
+            && info.user_data.as_ref().is_none_or(|d| d.user_data_len() <= USER_DATA_LIMIT)
+            && body.session.as_ref().is_none_or(|s| s.data.utf16_len() <= SESSION_DATA_LIMIT);
         if !valid {
             return Err(Malformed);
         }
@@ -498,7 +501,7 @@ impl Node {
     }
 
     fn on_leave(&mut self, now: u64, from: &str, out: &mut Vec<Output>) {
-        if self.gone.insert(from.to_owned()) {
+        if self.gone.insert(from.to_owned(), ()).is_none() {
             self.gone_order.push_back(from.to_owned());
             if self.gone_order.len() > MAX_PARTICIPANTS {
                 if let Some(oldest) = self.gone_order.pop_front() {
@@ -511,7 +514,6 @@ impl Node {
             self.check_authority(now, out);
         }
     }
-
 }
 
 fn remote_participant(id: &str, info: &ParticipantInfo) -> Participant {
@@ -530,9 +532,8 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID_LEN && id != "local" && id != "*"
 }
 
-fn parse_body<T: DeserializeOwned>(body: &Option<Json>) -> Result<T, Malformed> {
-    let body = body.as_ref().ok_or(Malformed)?;
-    serde_json::from_str(body.as_str()).map_err(|_| Malformed)
+fn read_body<B: Body>(body: &Option<Json>) -> Result<B, Malformed> {
+    parse_body(body.as_ref().ok_or(Malformed)?.as_str())
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The room model on a simulated network: membership, messages, limits, the session authority
 //! and convergence under jitter and loss.
 use super::*;
-use crate::payload::Strategy;
 use crate::local::protocol::{app_message as server_message, leave_message};
 use crate::local::sim::{Link, SimNetwork, SplitMix64};
+use crate::payload::Strategy;
 use proptest::prelude::{any, prop_oneof, proptest, ProptestConfig, Strategy as _};
 
 const ROOM: &str = "test";
@@ -109,10 +109,14 @@ fn three_participants_one_joining_late_see_each_other_and_the_room_state() {
         panic!("c's first event is joined-meeting: {:?}", events(&net, C));
     };
     assert_eq!(participants.keys().collect::<Vec<_>>(), ["a", "b", "local"]);
-    assert_eq!(participants["a"].user_data, Some(json(r#"{"hand":true}"#)), "userData in the answer to hello");
-    assert_eq!(participants["b"].user_data, None);
-    assert!(participants["local"].local && !participants["a"].local);
-    assert_eq!(participants["local"].session_id, "c");
+    assert_eq!(
+        participants.get("a").unwrap().user_data,
+        Some(json(r#"{"hand":true}"#)),
+        "userData in the answer to hello"
+    );
+    assert_eq!(participants.get("b").unwrap().user_data, None);
+    assert!(participants.get("local").unwrap().local && !participants.get("a").unwrap().local);
+    assert_eq!(participants.get("local").unwrap().session_id, "c");
     assert_eq!(session_state.to_json(), r#"{"topic":"intro"}"#);
     assert!(apps(&net, C).is_empty(), "a late joiner gets no earlier message");
     assert_eq!(apps(&net, A), [(r#""before c""#.to_owned(), "b".to_owned())]);
@@ -150,11 +154,11 @@ fn participants_serialize_to_daily_js_shape() {
         user_data: Some(json(r#"{"a":1}"#)),
     };
     assert_eq!(
-        serde_json::to_string(&p).unwrap(),
+        p.to_json(),
         r#"{"session_id":"s","user_id":"u","user_name":"N","local":true,"owner":false,"joined_at":5,"userData":{"a":1},"tracks":{}}"#
     );
     let bare = Participant { user_data: None, ..p };
-    assert!(!serde_json::to_string(&bare).unwrap().contains("userData"));
+    assert!(!bare.to_json().contains("userData"));
 }
 
 #[test]
@@ -191,10 +195,7 @@ fn limits_and_daily_js_messages() {
     let err = n.send_app_message("1", &Recipient::All).unwrap_err();
     assert_eq!((err.message.as_str(), err.kind()), ("sendAppMessage() only supported after join.", "not-joined"));
     let err = n.set_session_data(0, "{}", Strategy::Replace).unwrap_err();
-    assert_eq!(
-        (err.message.as_str(), err.kind()),
-        ("setMeetingSessionData only supported after join.", "not-joined")
-    );
+    assert_eq!((err.message.as_str(), err.kind()), ("setMeetingSessionData only supported after join.", "not-joined"));
 
     // daily-js measures a string by its own length, anything else by its JSON.
     let just_fits = format!("\"{}\"", "x".repeat(4096));
@@ -214,7 +215,7 @@ fn limits_and_daily_js_messages() {
     assert!(matches!(n.tick(DEFAULT_JOIN_WINDOW_MS - 1).as_slice(), []));
     let out = n.tick(DEFAULT_JOIN_WINDOW_MS);
     let Some(Output::Emit(Event::JoinedMeeting { participants, .. })) = out.first() else { panic!("{out:?}") };
-    assert_eq!(participants["local"].user_data, Some(json(&at_limit)));
+    assert_eq!(participants.get("local").unwrap().user_data, Some(json(&at_limit)));
 
     let at_limit = format!("\"{}\"", "😀".repeat(2047)); // 2 + 2 × 2047 = 4096 UTF-16 units
     assert_eq!(n.send_app_message(&at_limit, &Recipient::All).unwrap().len(), 1);
@@ -315,9 +316,7 @@ fn a_merge_over_the_limit_is_refused_with_a_nonfatal_error() {
     let size = format!(r#"{{"b":"{}","c":"{}"}}"#, "x".repeat(60_000), "y".repeat(60_000)).len();
     let error = Event::NonfatalError {
         kind: "meeting-session-data-error".into(),
-        error_msg: format!(
-            "Meeting session data is too large ({size} characters). Maximum size suppported is 102400."
-        ),
+        error_msg: format!("Meeting session data is too large ({size} characters). Maximum size suppported is 102400."),
     };
     assert_eq!(
         events(&net, C).into_iter().filter(|e| matches!(e, Event::NonfatalError { .. })).collect::<Vec<_>>(),
@@ -331,9 +330,7 @@ fn a_merge_over_the_limit_is_refused_with_a_nonfatal_error() {
 
     // The authority's own update is refused the same way, locally.
     set(&mut net, A, &big("a", "z"), Strategy::ShallowMerge);
-    assert!(
-        matches!(events(&net, A).last(), Some(Event::NonfatalError { kind, .. }) if kind == SESSION_DATA_ERROR)
-    );
+    assert!(matches!(events(&net, A).last(), Some(Event::NonfatalError { kind, .. }) if kind == SESSION_DATA_ERROR));
 }
 
 #[test]
@@ -424,7 +421,7 @@ fn user_data_is_delayed_but_the_last_change_arrives() {
     }
     net.try_apply(A, |n, now| n.set_user_data(now, None)).unwrap();
     net.advance(500);
-    assert_eq!(net.node(B).unwrap().participants()["a"].user_data, None);
+    assert_eq!(net.node(B).unwrap().participants().get("a").unwrap().user_data, None);
 }
 
 #[test]
@@ -442,7 +439,7 @@ fn the_last_update_of_a_writer_wins_despite_reordering() {
         assert_eq!(state(&net, i), r#"{"n":29}"#);
     }
     for i in [A, B] {
-        assert_eq!(net.node(i).unwrap().participants()["c"].user_data, Some(json(r#"{"u":29}"#)));
+        assert_eq!(net.node(i).unwrap().participants().get("c").unwrap().user_data, Some(json(r#"{"u":29}"#)));
     }
 }
 
@@ -567,9 +564,8 @@ fn run_and_check_convergence(seed: u64, link: Link, ops: &[Op]) {
             Op::UserData(i, v) => {
                 net.try_apply(i, |n, now| n.set_user_data(now, v.map(|v| format!(r#"{{"v":{v}}}"#)).as_deref()))
             }
-            Op::Merge(i, k, v) => net.try_apply(i, |n, now| {
-                n.set_session_data(now, &format!(r#"{{"k{k}":{v}}}"#), Strategy::ShallowMerge)
-            }),
+            Op::Merge(i, k, v) => net
+                .try_apply(i, |n, now| n.set_session_data(now, &format!(r#"{{"k{k}":{v}}}"#), Strategy::ShallowMerge)),
             Op::Delete(i, k) => net.try_apply(i, |n, now| {
                 n.set_session_entries(now, vec![(format!("k{k}"), None)], Strategy::ShallowMerge)
             }),
@@ -609,7 +605,7 @@ fn run_and_check_convergence(seed: u64, link: Link, ops: &[Op]) {
         let seen = n.participants();
         for other in &nodes {
             let id = other.local_session_id();
-            let expected = other.participants()["local"].user_data.clone();
+            let expected = other.participants().get("local").unwrap().user_data.clone();
             let key = if id == n.local_session_id() { "local" } else { id };
             assert_eq!(
                 seen.get(key).map(|p| p.user_data.clone()),
@@ -666,4 +662,3 @@ proptest! {
         run_and_check_convergence(seed, Link { latency_ms: 2, jitter_ms: jitter, drop_rate }, &ops);
     }
 }
-

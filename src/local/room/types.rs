@@ -1,13 +1,12 @@
 //! What a [`Node`](super::Node) is configured with and hands its app: the settings, the local
 //! identity, the meeting state, participants as daily-js shows them, events, outputs and errors.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::ser::{SerializeMap, SerializeStruct};
-use serde::{Serialize, Serializer};
+use litemap::LiteMap;
 
-use super::super::protocol::{Json, SessionData};
+use super::super::protocol::json::ObjectWriter;
+use super::super::protocol::{Json, Malformed, SessionData};
 use crate::payload::{Error, APP_MESSAGE_LIMIT};
 
 /// The default join window for transports with delivery delays (tabs, WebSocket): long enough for
@@ -129,27 +128,28 @@ pub struct Participant {
     pub user_data: Option<Json>,
 }
 
-impl Serialize for Participant {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// daily-js's `tracks`: a local room carries no media.
-        struct NoTracks;
-        impl Serialize for NoTracks {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_map(Some(0))?.end()
-            }
-        }
-        let mut s = serializer.serialize_struct("Participant", 8)?;
-        s.serialize_field("session_id", &self.session_id)?;
-        s.serialize_field("user_id", &self.user_id)?;
-        s.serialize_field("user_name", &self.user_name)?;
-        s.serialize_field("local", &self.local)?;
-        s.serialize_field("owner", &self.owner)?;
-        s.serialize_field("joined_at", &self.joined_at)?;
+impl Participant {
+    /// The participant as daily-js's JSON (`tracks` is empty: a local room carries no media).
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Writes [`to_json`](Self::to_json) to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.str("session_id", &self.session_id);
+        object.str("user_id", &self.user_id);
+        object.str("user_name", &self.user_name);
+        object.bool("local", self.local);
+        object.bool("owner", self.owner);
+        object.u64("joined_at", self.joined_at);
         if let Some(data) = &self.user_data {
-            s.serialize_field("userData", data)?;
+            object.raw("userData", data.as_str());
         }
-        s.serialize_field("tracks", &NoTracks)?;
-        s.end()
+        object.raw("tracks", "{}");
+        object.end();
     }
 }
 
@@ -160,7 +160,7 @@ pub enum Event {
     /// the meeting session state.
     JoinedMeeting {
         /// `participants()` at that moment.
-        participants: BTreeMap<String, Participant>,
+        participants: LiteMap<String, Participant>,
         /// The meeting session state at that moment.
         session_state: SessionData,
     },
@@ -214,12 +214,12 @@ impl RoomError {
     }
 
     pub(super) fn from_error(error: Error) -> Self {
-        let message = error.to_string();
+        let message = error.message();
         RoomError { error, message }
     }
 
-    pub(super) fn not_json(e: serde_json::Error) -> Self {
-        RoomError::from_error(Error::InvalidArgument(format!("not JSON text: {e}")))
+    pub(super) fn not_json(_: Malformed) -> Self {
+        RoomError::from_error(Error::InvalidArgument("not JSON text".into()))
     }
 
     /// The error's kind, as the JS API reports it.
