@@ -55,6 +55,10 @@ extern "C" {
     /// `Object.entries`, which runs getters: a hostile one throws, and that must be caught.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
     pub(crate) fn object_entries(object: &JsValue) -> Result<js_sys::Array, JsValue>;
+
+    /// `queueMicrotask`: runs `callback` once the current task is done, without a future executor.
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    pub(crate) fn queue_microtask(callback: &JsValue);
 }
 
 /// The time in ms (`Date.now()`), the clock every driver passes to its pure state machine.

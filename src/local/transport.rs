@@ -197,7 +197,7 @@ fn deliver_in_page(from: &MemoryEnd, text: String) {
             }
         };
         match delay {
-            None => wasm_bindgen_futures::spawn_local(async move { deliver() }),
+            None => crate::sys::queue_microtask(&Closure::once_into_js(deliver)),
             Some(ms) => {
                 Timeout::new(ms.min(u32::MAX as u64) as u32, deliver).forget();
             }
