@@ -1,16 +1,14 @@
 // Channels: messages past 4096 characters over app messages, in a real browser on the local room.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, openPage, serveRepository, server } from './harness.mjs';
+import { openLibraryPage, serveRepository } from './harness.mjs';
 
 serveRepository();
 
 async function page() {
-  const opened = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
-  await opened.page.evaluate(async () => {
-    const lib = await import('/tests/js/all-entries.js');
-    await lib.default();
-    window.lib = lib;
+  const opened = await openLibraryPage();
+  await opened.page.evaluate(() => {
+    const { lib } = window;
     window.joined = async (room, names, options = {}) => {
       const calls = names.map((userName) => lib.createLocalCallObject({ room, userName, transport: 'memory', ...options }));
       const syncs = calls.map((call) => new lib.DailySync(call));

@@ -111,119 +111,98 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
   });
 
   test('sendAppMessage before join throws not-joined', async () => {
-    const errors = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const errors = {
-        'no recipient': window.h.thrown(() => sync.sendAppMessage({ hello: 1 })),
-        "'*'": window.h.thrown(() => sync.sendAppMessage({ hello: 1 }, '*')),
-        'one id': window.h.thrown(() => sync.sendAppMessage('hi', 'some-session-id')),
-      };
-      sync.dispose();
-      await call.destroy();
-      return errors;
-    });
+    const errors = await page.evaluate(() =>
+      window.h.withUnjoinedSync(({ sync }) => {
+        const errors = {
+          'no recipient': window.h.thrown(() => sync.sendAppMessage({ hello: 1 })),
+          "'*'": window.h.thrown(() => sync.sendAppMessage({ hello: 1 }, '*')),
+          'one id': window.h.thrown(() => sync.sendAppMessage('hi', 'some-session-id')),
+        };
+        return errors;
+      }),
+    );
     assertAllKind(errors, 'not-joined');
   });
 
   test('sendAppMessage refuses top-level values with no JSON form (not-serializable)', async () => {
-    const errors = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const bad = { undefined: undefined, 'a function': () => 1, 'a Symbol': Symbol('s'), '10n': 10n };
-      const errors = Object.fromEntries(Object.entries(bad).map(([k, v]) => [k, window.h.thrown(() => sync.sendAppMessage(v))]));
-      sync.dispose();
-      await call.destroy();
-      return errors;
-    });
+    const errors = await page.evaluate(() =>
+      window.h.withUnjoinedSync(({ sync }) => {
+        const bad = { undefined: undefined, 'a function': () => 1, 'a Symbol': Symbol('s'), '10n': 10n };
+        const errors = Object.fromEntries(Object.entries(bad).map(([k, v]) => [k, window.h.thrown(() => sync.sendAppMessage(v))]));
+        return errors;
+      }),
+    );
     assertAllKind(errors, 'not-serializable');
   });
 
   test('sendAppMessage refuses a cyclic object and a nested BigInt (not-serializable), before join too', async () => {
     // The contract: bad data is 'not-serializable', as it is for 10n at the top level above (and
     // as setUserData reports it before join). Joined, the same values are checked further below.
-    const errors = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const cyclic = { name: 'loop' };
-      cyclic.self = cyclic;
-      const bad = { 'a cyclic object': cyclic, '{a: 1n}': { a: 1n } };
-      const errors = Object.fromEntries(Object.entries(bad).map(([k, v]) => [k, window.h.thrown(() => sync.sendAppMessage(v))]));
-      sync.dispose();
-      await call.destroy();
-      return errors;
-    });
+    const errors = await page.evaluate(() =>
+      window.h.withUnjoinedSync(({ sync }) => {
+        const cyclic = { name: 'loop' };
+        cyclic.self = cyclic;
+        const bad = { 'a cyclic object': cyclic, '{a: 1n}': { a: 1n } };
+        const errors = Object.fromEntries(Object.entries(bad).map(([k, v]) => [k, window.h.thrown(() => sync.sendAppMessage(v))]));
+        return errors;
+      }),
+    );
     assertAllKind(errors, 'not-serializable');
   });
 
   test('setUserData rejects data with no JSON form (not-serializable)', async () => {
-    const errors = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const cyclic = {};
-      cyclic.self = cyclic;
-      const bad = { 'a function': () => 1, 'a Symbol': Symbol('s'), '10n': 10n, 'a cyclic object': cyclic, '{a: 1n}': { a: 1n } };
-      const errors = {};
-      for (const [k, v] of Object.entries(bad)) errors[k] = await window.h.rejection(() => sync.setUserData(v));
-      sync.dispose();
-      await call.destroy();
-      return errors;
-    });
+    const errors = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ sync }) => {
+        const cyclic = {};
+        cyclic.self = cyclic;
+        const bad = { 'a function': () => 1, 'a Symbol': Symbol('s'), '10n': 10n, 'a cyclic object': cyclic, '{a: 1n}': { a: 1n } };
+        const errors = {};
+        for (const [k, v] of Object.entries(bad)) errors[k] = await window.h.rejection(() => sync.setUserData(v));
+        return errors;
+      }),
+    );
     assertAllKind(errors, 'not-serializable');
     for (const [label, error] of Object.entries(errors)) assert.equal(error.synchronous, false, `${label}: must reject, not throw`);
   });
 
   test('sendAppMessage refuses bad recipients (invalid-recipient)', async () => {
-    const errors = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const bad = { 42: 42, "''": '', '[]': [], "['a', 3]": ['a', 3], '{}': {}, "['*']": ['*'], "['a', '']": ['a', ''] };
-      const errors = Object.fromEntries(Object.entries(bad).map(([k, v]) => [k, window.h.thrown(() => sync.sendAppMessage({ ok: 1 }, v))]));
-      sync.dispose();
-      await call.destroy();
-      return errors;
-    });
+    const errors = await page.evaluate(() =>
+      window.h.withUnjoinedSync(({ sync }) => {
+        const bad = { 42: 42, "''": '', '[]': [], "['a', 3]": ['a', 3], '{}': {}, "['*']": ['*'], "['a', '']": ['a', ''] };
+        const errors = Object.fromEntries(Object.entries(bad).map(([k, v]) => [k, window.h.thrown(() => sync.sendAppMessage({ ok: 1 }, v))]));
+        return errors;
+      }),
+    );
     assertAllKind(errors, 'invalid-recipient');
   });
 
   test('setUserData before join resolves', async () => {
-    const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const set = await window.h.rejection(() => sync.setUserData({ color: 'blue' }));
-      const cleared = await window.h.rejection(() => sync.setUserData(undefined));
-      const resolvedTo = await sync.setUserData('a string');
-      sync.dispose();
-      await call.destroy();
-      return { set, cleared, resolvedTo: resolvedTo === undefined ? 'undefined' : resolvedTo };
-    });
+    const r = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ sync }) => {
+        const set = await window.h.rejection(() => sync.setUserData({ color: 'blue' }));
+        const cleared = await window.h.rejection(() => sync.setUserData(undefined));
+        const resolvedTo = await sync.setUserData('a string');
+        return { set, cleared, resolvedTo: resolvedTo === undefined ? 'undefined' : resolvedTo };
+      }),
+    );
     assert.equal(r.set, null, 'setUserData({color}) must resolve before join');
     assert.equal(r.cleared, null, 'setUserData(undefined) must resolve before join');
     assert.equal(r.resolvedTo, 'undefined', 'setUserData resolves to undefined');
   });
 
   test('setUserData over 4096 characters rejects payload-too-large with size and limit', async () => {
-    const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const object = { text: 'x'.repeat(5000) };
-      const result = {
-        object: await window.h.rejection(() => sync.setUserData(object)),
-        objectJsonLength: JSON.stringify(object).length,
-        string: await window.h.rejection(() => sync.setUserData('é'.repeat(5000))),
-        afterwards: await window.h.rejection(() => sync.setUserData({ small: true })),
-      };
-      sync.dispose();
-      await call.destroy();
-      return result;
-    });
+    const r = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ sync }) => {
+        const object = { text: 'x'.repeat(5000) };
+        const result = {
+          object: await window.h.rejection(() => sync.setUserData(object)),
+          objectJsonLength: JSON.stringify(object).length,
+          string: await window.h.rejection(() => sync.setUserData('é'.repeat(5000))),
+          afterwards: await window.h.rejection(() => sync.setUserData({ small: true })),
+        };
+        return result;
+      }),
+    );
     assertKind(r.object, 'payload-too-large', 'setUserData({text: 5000 chars})');
     assert.equal(r.object.synchronous, false, 'must reject, not throw');
     assert.equal(r.object.size, r.objectJsonLength, 'size is JSON.stringify(data).length');
@@ -236,25 +215,22 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
   });
 
   test('setSessionData and mergeSessionData refuse what is not a plain object (not-plain-object)', async () => {
-    const errors = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      class Point {
-        constructor() {
-          this.x = 1;
+    const errors = await page.evaluate(() =>
+      window.h.withUnjoinedSync(({ sync }) => {
+        class Point {
+          constructor() {
+            this.x = 1;
+          }
         }
-      }
-      const bad = { '[1, 2]': [1, 2], 'new Map()': new Map([['a', 1]]), null: null, 'new Point()': new Point(), "'str'": 'str', 'new Date()': new Date() };
-      const errors = {};
-      for (const [k, v] of Object.entries(bad)) {
-        errors[`setSessionData(${k})`] = window.h.thrown(() => sync.setSessionData(v));
-        errors[`mergeSessionData(${k})`] = window.h.thrown(() => sync.mergeSessionData(v));
-      }
-      sync.dispose();
-      await call.destroy();
-      return errors;
-    });
+        const bad = { '[1, 2]': [1, 2], 'new Map()': new Map([['a', 1]]), null: null, 'new Point()': new Point(), "'str'": 'str', 'new Date()': new Date() };
+        const errors = {};
+        for (const [k, v] of Object.entries(bad)) {
+          errors[`setSessionData(${k})`] = window.h.thrown(() => sync.setSessionData(v));
+          errors[`mergeSessionData(${k})`] = window.h.thrown(() => sync.mergeSessionData(v));
+        }
+        return errors;
+      }),
+    );
     assertAllKind(errors, 'not-plain-object');
   });
 
@@ -294,24 +270,21 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
   });
 
   test('session data before join throws not-joined and changes nothing', async () => {
-    const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const writes = window.h.recordSessionWrites(call);
-      const result = {
-        set: window.h.thrown(() => sync.setSessionData({ a: 1 })),
-        merge: window.h.thrown(() => sync.mergeSessionData({ a: 1 })),
-        flush: window.h.thrown(() => sync.flushSessionData()),
-        view: sync.sessionData(),
-        nullPrototypeObject: window.h.thrown(() => sync.setSessionData(Object.create(null))),
-      };
-      await window.h.sleep(50);
-      result.writes = writes.length;
-      sync.dispose();
-      await call.destroy();
-      return result;
-    });
+    const r = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ call, sync }) => {
+        const writes = window.h.recordSessionWrites(call);
+        const result = {
+          set: window.h.thrown(() => sync.setSessionData({ a: 1 })),
+          merge: window.h.thrown(() => sync.mergeSessionData({ a: 1 })),
+          flush: window.h.thrown(() => sync.flushSessionData()),
+          view: sync.sessionData(),
+          nullPrototypeObject: window.h.thrown(() => sync.setSessionData(Object.create(null))),
+        };
+        await window.h.sleep(50);
+        result.writes = writes.length;
+        return result;
+      }),
+    );
     assertKind(r.set, 'not-joined', 'setSessionData before join');
     assertKind(r.merge, 'not-joined', 'mergeSessionData before join');
     assertKind(r.nullPrototypeObject, 'not-joined', 'setSessionData(Object.create(null)) is a plain object; not joined');
@@ -403,18 +376,16 @@ describe('event adapters on a daily-js call object driven with emit()', () => {
   const page = usePage();
 
   test('appMessages() yields { data, fromId } for an app-message event', async () => {
-    const items = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject, waitUntil } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const messages = window.h.collect(sync.appMessages());
-      call.emit('app-message', { action: 'app-message', data: { x: 1 }, fromId: 'abc', callClientId: 'c1' });
-      call.emit('app-message', { action: 'app-message', data: 'text', fromId: 'def' });
-      await waitUntil(() => messages.items.length === 2, 'two messages');
-      sync.dispose();
-      await call.destroy();
-      return messages.items;
-    });
+    const items = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ call, sync }) => {
+        const { waitUntil } = window.lib;
+        const messages = window.h.collect(sync.appMessages());
+        call.emit('app-message', { action: 'app-message', data: { x: 1 }, fromId: 'abc', callClientId: 'c1' });
+        call.emit('app-message', { action: 'app-message', data: 'text', fromId: 'def' });
+        await waitUntil(() => messages.items.length === 2, 'two messages');
+        return messages.items;
+      }),
+    );
     assert.deepEqual(items, [
       { data: { x: 1 }, fromId: 'abc' },
       { data: 'text', fromId: 'def' },
@@ -422,22 +393,20 @@ describe('event adapters on a daily-js call object driven with emit()', () => {
   });
 
   test('garbage app-message payloads do not stop appMessages()', async () => {
-    const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject, waitUntil } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const messages = window.h.collect(sync.appMessages());
-      const emitted = window.h.thrown(() => {
-        for (const garbage of [undefined, 42, 'str', null, {}, { get data() { throw new Error('hostile'); }, fromId: 'x' }]) {
-          call.emit('app-message', garbage);
-        }
-        call.emit('app-message', { action: 'app-message', data: { good: true }, fromId: 'abc' });
-      });
-      await waitUntil(() => messages.items.some((m) => m.data?.good), 'the good message', 2000).catch(() => {});
-      sync.dispose();
-      await call.destroy();
-      return { emitted, items: messages.items };
-    });
+    const r = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ call, sync }) => {
+        const { waitUntil } = window.lib;
+        const messages = window.h.collect(sync.appMessages());
+        const emitted = window.h.thrown(() => {
+          for (const garbage of [undefined, 42, 'str', null, {}, { get data() { throw new Error('hostile'); }, fromId: 'x' }]) {
+            call.emit('app-message', garbage);
+          }
+          call.emit('app-message', { action: 'app-message', data: { good: true }, fromId: 'abc' });
+        });
+        await waitUntil(() => messages.items.some((m) => m.data?.good), 'the good message', 2000).catch(() => {});
+        return { emitted, items: messages.items };
+      }),
+    );
     assert.equal(r.emitted, null, 'emitting garbage must not throw out of the listener');
     assert.deepEqual(r.items.at(-1), { data: { good: true }, fromId: 'abc' }, 'the good message arrives after the garbage');
   });
@@ -445,70 +414,64 @@ describe('event adapters on a daily-js call object driven with emit()', () => {
   test('garbage app-message payloads are skipped, not yielded', async () => {
     // hub.js: "payloads that are not of the event's shape are skipped"; an app-message with
     // no fromId is not one (the Rust API refuses it: "the app-message event has no string fromId").
-    const items = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject, waitUntil } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const messages = window.h.collect(sync.appMessages());
-      for (const garbage of [undefined, 42, 'str', null, {}, { action: 'app-message' }]) call.emit('app-message', garbage);
-      call.emit('app-message', { action: 'app-message', data: { good: true }, fromId: 'abc' });
-      await waitUntil(() => messages.items.some((m) => m.data?.good), 'the good message');
-      sync.dispose();
-      await call.destroy();
-      return messages.items;
-    });
+    const items = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ call, sync }) => {
+        const { waitUntil } = window.lib;
+        const messages = window.h.collect(sync.appMessages());
+        for (const garbage of [undefined, 42, 'str', null, {}, { action: 'app-message' }]) call.emit('app-message', garbage);
+        call.emit('app-message', { action: 'app-message', data: { good: true }, fromId: 'abc' });
+        await waitUntil(() => messages.items.some((m) => m.data?.good), 'the good message');
+        return messages.items;
+      }),
+    );
     assert.deepEqual(items, [{ data: { good: true }, fromId: 'abc' }], 'only the well-formed message is yielded');
   });
 
   test('participantUpdates() yields only { sessionId, userId, userName, local, owner, userData }', async () => {
-    const items = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject, waitUntil } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const updates = window.h.collect(sync.participantUpdates());
-      for (const garbage of [undefined, 42, null, {}]) call.emit('participant-updated', garbage);
-      call.emit('participant-updated', {
-        action: 'participant-updated',
-        participant: {
-          session_id: 's1',
-          user_id: 'u1',
-          user_name: 'Ann',
-          local: false,
-          owner: true,
-          userData: { color: 'red' },
-          joined_at: new Date(),
-          audio: true,
-          tracks: { audio: { state: 'playable', track: {} } },
-        },
-      });
-      await waitUntil(() => updates.items.length >= 1, 'one update');
-      sync.dispose();
-      await call.destroy();
-      return updates.items.map((p) => ({ keys: Object.keys(p).sort(), p }));
-    });
+    const items = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ call, sync }) => {
+        const { waitUntil } = window.lib;
+        const updates = window.h.collect(sync.participantUpdates());
+        for (const garbage of [undefined, 42, null, {}]) call.emit('participant-updated', garbage);
+        call.emit('participant-updated', {
+          action: 'participant-updated',
+          participant: {
+            session_id: 's1',
+            user_id: 'u1',
+            user_name: 'Ann',
+            local: false,
+            owner: true,
+            userData: { color: 'red' },
+            joined_at: new Date(),
+            audio: true,
+            tracks: { audio: { state: 'playable', track: {} } },
+          },
+        });
+        await waitUntil(() => updates.items.length >= 1, 'one update');
+        return updates.items.map((p) => ({ keys: Object.keys(p).sort(), p }));
+      }),
+    );
     assert.equal(items.length, 1, 'garbage participant-updated payloads are skipped');
     assert.deepEqual(items[0].keys, ['local', 'owner', 'sessionId', 'userData', 'userId', 'userName']);
     assert.deepEqual(items[0].p, { sessionId: 's1', userId: 'u1', userName: 'Ann', local: false, owner: true, userData: { color: 'red' } });
   });
 
   test('sessionStates() yields { data, topology } and sessionData() follows the room', async () => {
-    const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject, waitUntil } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const states = window.h.collect(sync.sessionStates());
-      const event = (data, topology) => ({ action: 'meeting-session-state-updated', meetingSessionState: { data, topology } });
-      call.emit('meeting-session-state-updated', event({ k: 1, list: [1, 2] }, 'sfu'));
-      call.emit('meeting-session-state-updated', undefined); // garbage: skipped
-      call.emit('meeting-session-state-updated', event('not an object', 'sfu')); // garbage: skipped
-      call.emit('meeting-session-state-updated', event({ k: 2 }, 'peer'));
-      await waitUntil(() => states.items.length >= 2, 'two states');
-      await window.h.sleep(20);
-      const result = { items: states.items, view: sync.sessionData() };
-      sync.dispose();
-      await call.destroy();
-      return result;
-    });
+    const r = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ call, sync }) => {
+        const { waitUntil } = window.lib;
+        const states = window.h.collect(sync.sessionStates());
+        const event = (data, topology) => ({ action: 'meeting-session-state-updated', meetingSessionState: { data, topology } });
+        call.emit('meeting-session-state-updated', event({ k: 1, list: [1, 2] }, 'sfu'));
+        call.emit('meeting-session-state-updated', undefined); // garbage: skipped
+        call.emit('meeting-session-state-updated', event('not an object', 'sfu')); // garbage: skipped
+        call.emit('meeting-session-state-updated', event({ k: 2 }, 'peer'));
+        await waitUntil(() => states.items.length >= 2, 'two states');
+        await window.h.sleep(20);
+        const result = { items: states.items, view: sync.sessionData() };
+        return result;
+      }),
+    );
     assert.deepEqual(r.items, [
       { data: { k: 1, list: [1, 2] }, topology: 'sfu' },
       { data: { k: 2 }, topology: 'peer' },
@@ -536,25 +499,22 @@ describe('event adapters on a daily-js call object driven with emit()', () => {
   });
 
   test('break in a for await ends the iterator and removes its listener', async () => {
-    const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createStandInCallObject } = window.lib;
-      const call = createStandInCallObject(Daily);
-      const sync = new DailySync(call);
-      const before = call.listenerCount('app-message');
-      const iterator = sync.appMessages();
-      const during = call.listenerCount('app-message');
-      setTimeout(() => call.emit('app-message', { action: 'app-message', data: 'stop', fromId: 'p' }), 10);
-      const seen = [];
-      for await (const message of iterator) {
-        seen.push(message.data);
-        break;
-      }
-      const after = call.listenerCount('app-message');
-      const next = await iterator.next();
-      sync.dispose();
-      await call.destroy();
-      return { before, during, after, seen, next };
-    });
+    const r = await page.evaluate(() =>
+      window.h.withUnjoinedSync(async ({ call, sync }) => {
+        const before = call.listenerCount('app-message');
+        const iterator = sync.appMessages();
+        const during = call.listenerCount('app-message');
+        setTimeout(() => call.emit('app-message', { action: 'app-message', data: 'stop', fromId: 'p' }), 10);
+        const seen = [];
+        for await (const message of iterator) {
+          seen.push(message.data);
+          break;
+        }
+        const after = call.listenerCount('app-message');
+        const next = await iterator.next();
+        return { before, during, after, seen, next };
+      }),
+    );
     assert.deepEqual(r.seen, ['stop']);
     assert.equal(r.during, r.before + 1, 'the iterator added one listener');
     assert.equal(r.after, r.before, 'break removed it');
@@ -649,10 +609,8 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
 
   test('a broadcast app message reaches the others, not the sender', async () => {
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
-      const { collect, sessionIdOf } = window.h;
-      const calls = await createJoinedCallObjects(Daily, 3);
-      const [a, b, c] = calls.map((call) => new DailySync(call));
+      const { collect, sessionIdOf, waitUntil } = window.h;
+      const { calls, syncs: [a, b, c] } = await window.h.joinedSyncs(3);
       const [inA, inB, inC] = [a, b, c].map((sync) => collect(sync.appMessages()));
       a.sendAppMessage({ n: 1 }); // no `to`: everyone
       a.sendAppMessage({ n: 2 }, '*');
@@ -672,10 +630,8 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
 
   test('a targeted app message reaches only the session ids given (one id or an array)', async () => {
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
-      const { collect, sessionIdOf } = window.h;
-      const calls = await createJoinedCallObjects(Daily, 4);
-      const syncs = calls.map((call) => new DailySync(call));
+      const { collect, sessionIdOf, waitUntil } = window.h;
+      const { calls, syncs } = await window.h.joinedSyncs(4);
       const inboxes = syncs.map((sync) => collect(sync.appMessages()));
       const [, bId, cId, dId] = calls.map(sessionIdOf);
       syncs[0].sendAppMessage('to c', cId);
@@ -732,10 +688,9 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
 
   test('userData set by one is seen in participantUpdates() and participants() of the others and a late joiner', async () => {
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, createStandInCallObject, joinStandIn, waitUntil } = window.lib;
+      const { DailySync, Daily, createStandInCallObject, joinStandIn, waitUntil } = window.lib;
       const { collect, sessionIdOf } = window.h;
-      const calls = await createJoinedCallObjects(Daily, 2, { userNames: ['alice', 'bob'] });
-      const [a, b] = calls.map((call) => new DailySync(call));
+      const { calls, syncs: [a, b] } = await window.h.joinedSyncs(2, undefined, { userNames: ['alice', 'bob'] });
       const aId = sessionIdOf(calls[0]);
       const updatesInB = collect(b.participantUpdates());
       await a.setUserData({ color: 'red' });
@@ -770,10 +725,9 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
 
   test('session data: set, merge and delete within one interval converge everywhere, late joiner included', async () => {
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, createStandInCallObject, joinStandIn, waitUntil } = window.lib;
+      const { DailySync, Daily, createStandInCallObject, joinStandIn, waitUntil } = window.lib;
       const { collect } = window.h;
-      const calls = await createJoinedCallObjects(Daily, 3);
-      const [a, b, c] = calls.map((call) => new DailySync(call, { sessionDataIntervalMs: 300 }));
+      const { calls, syncs: [a, b, c] } = await window.h.joinedSyncs(3, { sessionDataIntervalMs: 300 });
       const statesInB = collect(b.sessionStates());
       a.setSessionData({ a: 1 });
       const views = [a.sessionData()];
@@ -807,10 +761,8 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
 
   test('session data is throttled: 30 rapid merges at 200 ms make at most ceil(elapsed/200)+1 writes, none lost', async () => {
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
-      const { recordSessionWrites, standInSessionWrites, sleep } = window.h;
-      const calls = await createJoinedCallObjects(Daily, 2);
-      const [a, b] = calls.map((call) => new DailySync(call, { sessionDataIntervalMs: 200 }));
+      const { recordSessionWrites, standInSessionWrites, sleep, waitUntil } = window.h;
+      const { calls, syncs: [a, b] } = await window.h.joinedSyncs(2, { sessionDataIntervalMs: 200 });
       const writes = recordSessionWrites(calls[0]);
       const machineBefore = standInSessionWrites();
       const expected = {};
@@ -849,10 +801,8 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
 
   test('flushSessionData() sends what is pending at once', async () => {
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
-      const { recordSessionWrites } = window.h;
-      const calls = await createJoinedCallObjects(Daily, 2);
-      const [a, b] = calls.map((call) => new DailySync(call, { sessionDataIntervalMs: 5000 }));
+      const { recordSessionWrites, waitUntil } = window.h;
+      const { calls, syncs: [a, b] } = await window.h.joinedSyncs(2, { sessionDataIntervalMs: 5000 });
       const writes = recordSessionWrites(calls[0]);
       a.mergeSessionData({ first: 1 }); // the leading edge: sent at once
       a.mergeSessionData({ second: 2 }); // held for 5 s
@@ -878,10 +828,8 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
 
   test('a session state over 102400 characters is refused with payload-too-large and nothing changes', async () => {
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
-      const { thrown, recordSessionWrites, sleep } = window.h;
-      const calls = await createJoinedCallObjects(Daily, 2);
-      const [a, b] = calls.map((call) => new DailySync(call, { sessionDataIntervalMs: 100 }));
+      const { thrown, recordSessionWrites, sleep, waitUntil } = window.h;
+      const { calls, syncs: [a, b] } = await window.h.joinedSyncs(2, { sessionDataIntervalMs: 100 });
       const writes = recordSessionWrites(calls[0]);
       a.setSessionData({ big: 'x'.repeat(60000) });
       await waitUntil(() => b.sessionData().big?.length === 60000, 'b gets the 60 kB state');
@@ -1081,9 +1029,8 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
   test('a merge with a "__proto__" key (from JSON.parse) is sent, the other keys with it', async () => {
     // daily-js takes JSON.parse('{"__proto__": ..., "y": 2}') as a plain object and stores both keys.
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
-      const calls = await createJoinedCallObjects(Daily, 2);
-      const [a, b] = calls.map((call) => new DailySync(call, { sessionDataIntervalMs: 100 }));
+      const { waitUntil } = window.lib;
+      const { calls, syncs: [a, b] } = await window.h.joinedSyncs(2, { sessionDataIntervalMs: 100 });
       a.mergeSessionData({ x: 1 }); // the leading edge, so the next merge goes through the timer
       a.mergeSessionData(JSON.parse('{"__proto__": {"nested": true}, "y": 2}'));
       const arrived = await waitUntil(() => calls[1].meetingSessionState().data.y === 2, 'b has y', 1500).then(
@@ -1109,10 +1056,8 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
     // echoes come back. The echo of the first write ({x:1}) arrives while x=1 is pending; the
     // pending x=1 must still be sent, or the room ends at x=2 although a's last word was x=1.
     const r = await page.evaluate(async () => {
-      const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
-      const { recordSessionWrites, sleep } = window.h;
-      const calls = await createJoinedCallObjects(Daily, 2);
-      const [a, b] = calls.map((call) => new DailySync(call, { sessionDataIntervalMs: 100 }));
+      const { recordSessionWrites, sleep, waitUntil } = window.h;
+      const { calls, syncs: [a, b] } = await window.h.joinedSyncs(2, { sessionDataIntervalMs: 100 });
       const writes = recordSessionWrites(calls[0]);
       a.mergeSessionData({ x: 1 });
       a.mergeSessionData({ x: 2 });

@@ -138,3 +138,17 @@ export async function openPage(browser, url) {
   await page.goto(url);
   return { context, page, errors };
 }
+
+/**
+ * A blank page (fixtures/blank.html) from the served repository, with every daily-sync entry
+ * loaded and initialized as `window.lib`; `openPage`'s `{ context, page, errors }`.
+ */
+export async function openLibraryPage() {
+  const opened = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
+  await opened.page.evaluate(async () => {
+    const lib = await import('/tests/js/all-entries.js');
+    await lib.default();
+    window.lib = lib;
+  });
+  return opened;
+}

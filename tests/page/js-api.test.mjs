@@ -3,17 +3,15 @@
 // valibot from npm), which reaches onInvalid and nothing else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, openPage, serveRepository, server } from './harness.mjs';
+import { openLibraryPage, serveRepository } from './harness.mjs';
 
 serveRepository();
 
 /** A blank page with daily-sync loaded and helpers on `window`; `errors` collects page errors. */
 async function page() {
-  const opened = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
-  await opened.page.evaluate(async () => {
-    const lib = await import('/tests/js/all-entries.js');
-    await lib.default();
-    window.lib = lib;
+  const opened = await openLibraryPage();
+  await opened.page.evaluate(() => {
+    const { lib } = window;
     window.call = (room, userName) => lib.createLocalCallObject({ room, userName, transport: 'memory', sessionDataSyncMs: 50 });
     window.waitFor = async (predicate, what, ms = 10_000) => {
       const start = Date.now();

@@ -42,6 +42,9 @@ async function run(fn, arg) {
   }
 }
 
+/** An error daily-js throws (a plain Error with no kind), as `lr.thrown` describes it. */
+const dailyError = (message) => ({ isError: true, isRuntimeError: false, kind: undefined, size: undefined, limit: undefined, message });
+
 /** A participant (as `lr.plain` made it) as the others see it. */
 const remote = (p) => ({ ...p, local: false });
 
@@ -50,9 +53,8 @@ describe('1. three participants in one page (memory transport), one joining late
   test('session ids, participants() shape, joining/joined-meeting, participant-joined/-left, left-meeting', async () => {
     const { out, ids } = await run(
       async ({ room }) => {
-        const { createLocalCallObject } = window.lib;
         const { record, waitFor, plain, thrown } = window.lr;
-        const make = (userName, extra) => createLocalCallObject({ room, transport: 'memory', userName, ...extra });
+        const make = window.lr.memoryRoom(room);
         const view = (call) => Object.fromEntries(Object.entries(call.participants()).map(([k, p]) => [k, plain(p)]));
         const a = make('alice', { userId: 'user-a', owner: true });
         const b = make('bob');
@@ -127,7 +129,7 @@ describe('1. three participants in one page (memory transport), one joining late
     assert.deepEqual(out.beforeJoin, {
       state: 'new',
       participants: {},
-      sessionState: { isError: true, kind: undefined, message: 'meetingSessionState only supported after join.' },
+      sessionState: dailyError('meetingSessionState only supported after join.'),
     });
     assert.equal(out.whileJoining, 'joining-meeting');
     assert.equal(out.afterJoin, 'joined-meeting');
@@ -197,7 +199,7 @@ describe('1. three participants in one page (memory transport), one joining late
       leftMeeting: [1, 1, 1],
       bLeftIds: [cId], // not a for b's own leave
       aParticipants: {},
-      sessionStateAfterLeave: { isError: true, kind: undefined, message: 'meetingSessionState only supported after join.' },
+      sessionStateAfterLeave: dailyError('meetingSessionState only supported after join.'),
       leaveAgain: undefined,
     });
     assert.deepEqual(out.badActions, [], 'every payload has its event name as action');
@@ -264,9 +266,8 @@ describe('1. three participants in one page (memory transport), one joining late
   test('app messages: broadcast, targeted (one id, an array), none before join, 4096 limit', async () => {
     const { out, ids } = await run(
       async ({ room }) => {
-        const { createLocalCallObject } = window.lib;
         const { record, waitFor, thrown } = window.lr;
-        const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName });
+        const make = window.lr.memoryRoom(room);
         const a = make('alice');
         const b = make('bob');
         const c = make('carol');
@@ -321,8 +322,8 @@ describe('1. three participants in one page (memory transport), one joining late
       },
       { room: roomName('app-messages') },
     );
-    const notJoined = { isError: true, kind: undefined, message: 'sendAppMessage() only supported after join.' };
-    const tooLarge = { isError: true, kind: undefined, message: 'Message data too large. Max size is 4096' };
+    const notJoined = dailyError('sendAppMessage() only supported after join.');
+    const tooLarge = dailyError('Message data too large. Max size is 4096');
     assert.deepEqual(out.beforeJoin, notJoined);
     assert.deepEqual(out.afterLeave, notJoined);
     assert.deepEqual(out.tooLarge, { string: tooLarge, object: tooLarge });
@@ -355,9 +356,8 @@ describe('1. three participants in one page (memory transport), one joining late
   test('userData: set before join, late joiner sees it, participant-updated (also local), size limit', async () => {
     const { out, ids } = await run(
       async ({ room }) => {
-        const { createLocalCallObject } = window.lib;
         const { record, waitFor, rejection, plain } = window.lr;
-        const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName });
+        const make = window.lr.memoryRoom(room);
         const a = make('alice');
         const b = make('bob');
         const c = make('carol');
@@ -431,7 +431,8 @@ describe('1. three participants in one page (memory transport), one joining late
     assert.deepEqual(out.bUpdatedParticipant, remote(out.aLocal));
     assert.deepEqual(out.views, [{ color: 'blue' }, { color: 'blue' }]);
 
-    const tooLarge = (n) => ({ isError: true, kind: undefined, message: `userData is too large (${n} characters). Maximum size suppported is 4096.` });
+    // setUserData returns a promise that rejects, as daily-js's does.
+    const tooLarge = (n) => ({ ...dailyError(`userData is too large (${n} characters). Maximum size suppported is 4096.`), synchronous: false });
     assert.deepEqual(out.tooLarge, {
       object: tooLarge(out.tooLarge.objectLength),
       objectLength: 4108,
@@ -472,9 +473,8 @@ describe('1. three participants in one page (memory transport), one joining late
   test('userDataDelayMs delays a change and converges on the last of several quick ones', async () => {
     const out = await run(
       async ({ room }) => {
-        const { createLocalCallObject } = window.lib;
         const { record, waitFor, sleep } = window.lr;
-        const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName, userDataDelayMs: 300 });
+        const make = window.lr.memoryRoom(room, { userDataDelayMs: 300 });
         const a = make('alice');
         const b = make('bob');
         const ev = { a: record(a, ['participant-updated']), b: record(b, ['participant-updated']) };
@@ -522,9 +522,8 @@ describe('1. three participants in one page (memory transport), one joining late
   test('session data: replace, shallow merge, late joiner state at join, errors', async () => {
     const { out } = await run(
       async ({ room }) => {
-        const { createLocalCallObject } = window.lib;
         const { record, waitFor, thrown, same } = window.lr;
-        const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName, sessionDataSyncMs: 50 });
+        const make = window.lr.memoryRoom(room, { sessionDataSyncMs: 50 });
         const a = make('alice');
         const b = make('bob');
         const c = make('carol');
@@ -595,7 +594,7 @@ describe('1. three participants in one page (memory transport), one joining late
       { room: roomName('session-data') },
     );
     const state = (data) => ({ data, topology: 'none' });
-    const notJoined = { isError: true, kind: undefined, message: 'setMeetingSessionData only supported after join.' };
+    const notJoined = dailyError('setMeetingSessionData only supported after join.');
     assert.deepEqual(out.beforeJoin, notJoined);
     assert.deepEqual(out.afterLeave, notJoined);
     assert.deepEqual(out.initial, [state({}), state({})]);
@@ -607,12 +606,10 @@ describe('1. three participants in one page (memory transport), one joining late
     assert.deepEqual(out.afterReplace, [state({ only: true }), state({ only: true }), state({ only: true })]);
     assert.deepEqual(out.replaceKeys, ['only']);
     assert.deepEqual(out.noChangeEvents[1], out.noChangeEvents[0], 'no event for a merge that changes nothing');
-    const plainOnly = { isError: true, kind: undefined, message: 'Meeting session data must be a plain (map-like) object' };
-    const tooLarge = {
-      isError: true,
-      kind: undefined,
-      message: `Meeting session data is too large (${out.refused.tooLargeLength} characters). Maximum size suppported is 102400.`,
-    };
+    const plainOnly = dailyError('Meeting session data must be a plain (map-like) object');
+    const tooLarge = dailyError(
+      `Meeting session data is too large (${out.refused.tooLargeLength} characters). Maximum size suppported is 102400.`,
+    );
     assert.deepEqual(out.refused, {
       map: plainOnly,
       array: plainOnly,
@@ -620,7 +617,7 @@ describe('1. three participants in one page (memory transport), one joining late
       string: plainOnly,
       date: plainOnly,
       instance: plainOnly,
-      strategy: { isError: true, kind: undefined, message: 'Unrecognized mergeStrategy provided. Options are: [replace,shallow-merge]' },
+      strategy: dailyError('Unrecognized mergeStrategy provided. Options are: [replace,shallow-merge]'),
       tooLarge,
       tooLargeMerge: tooLarge,
       tooLargeLength: 102410,
@@ -632,9 +629,8 @@ describe('1. three participants in one page (memory transport), one joining late
   test('session data: a merged state over 102400 gives the writer a nonfatal-error and the state stays', async () => {
     const out = await run(
       async ({ room }) => {
-        const { createLocalCallObject } = window.lib;
         const { record, waitFor, same } = window.lr;
-        const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName, sessionDataSyncMs: 50 });
+        const make = window.lr.memoryRoom(room, { sessionDataSyncMs: 50 });
         const a = make('alice'); // joins first: the state's authority
         const b = make('bob');
         const c = make('carol');
@@ -698,9 +694,8 @@ describe('1. three participants in one page (memory transport), one joining late
   test('session data pacing: 20 quick updates with sessionDataSyncMs 300 give few events, the last state arrives', async () => {
     const out = await run(
       async ({ room }) => {
-        const { createLocalCallObject } = window.lib;
         const { record, waitFor, sleep } = window.lr;
-        const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName, sessionDataSyncMs: 300 });
+        const make = window.lr.memoryRoom(room, { sessionDataSyncMs: 300 });
         const a = make('alice'); // the authority
         const b = make('bob'); // the writer
         const c = make('carol');
@@ -918,9 +913,9 @@ test('2. deterministic network mode: latency, jitter and 10% loss; userData and 
 test('3. DailySync over the local room: messages, userData, throttled session data, dispose', async () => {
   const { out, ids } = await run(
     async ({ room }) => {
-      const { createLocalCallObject, DailySync } = window.lib;
+      const { DailySync } = window.lib;
       const { waitFor, collect, sleep, same, EVENTS } = window.lr;
-      const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName, sessionDataSyncMs: 50 });
+      const make = window.lr.memoryRoom(room, { sessionDataSyncMs: 50 });
       const a = make('alice');
       const b = make('bob');
       const c = make('carol');
@@ -1075,9 +1070,9 @@ test('3b. DailySync: after the room squashed two of our sends into one state, an
   // same key must reach b's local view: b has nothing pending, the room's state is { k: 'a' }.
   const out = await run(
     async ({ room }) => {
-      const { createLocalCallObject, DailySync } = window.lib;
+      const { DailySync } = window.lib;
       const { waitFor, sleep, collect } = window.lr;
-      const make = (userName) => createLocalCallObject({ room, transport: 'memory', userName, sessionDataSyncMs: 1000 });
+      const make = window.lr.memoryRoom(room, { sessionDataSyncMs: 1000 });
       const a = make('alice'); // the authority
       const b = make('bob');
       await a.join();
