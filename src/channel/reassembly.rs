@@ -207,6 +207,19 @@ struct Cx<'a, T> {
     out: &'a mut Vec<Delivery<T>>,
 }
 
+impl<'a, T> Cx<'a, T> {
+    /// One sender's context: what its streams charge and deliver goes to `buffered` and `out`.
+    fn new(
+        config: &'a Config,
+        stats: &'a mut Stats,
+        from: &'a str,
+        buffered: &'a mut usize,
+        out: &'a mut Vec<Delivery<T>>,
+    ) -> Self {
+        Cx { config, stats, from, buffered, out }
+    }
+}
+
 impl<T> Cx<'_, T> {
     fn charge(&mut self, cost: usize) -> bool {
         match self.buffered.checked_add(cost) {
@@ -481,13 +494,7 @@ impl<T> Reassembler<T> {
         let at = self.sender_at(from, now);
         let Some(sender) = self.senders.get_mut(at) else { return out };
         sender.heard = now;
-        let mut cx = Cx {
-            config: &self.config,
-            stats: &mut self.stats,
-            from: &sender.id,
-            buffered: &mut sender.buffered,
-            out: &mut out,
-        };
+        let mut cx = Cx::new(&self.config, &mut self.stats, &sender.id, &mut sender.buffered, &mut out);
         let streams = &mut sender.streams;
         let index = match streams.iter().position(|s| s.channel == chunk.channel && s.direct == chunk.direct) {
             Some(index) => index,
@@ -536,13 +543,7 @@ impl<T> Reassembler<T> {
     pub fn tick(&mut self, now: u64) -> Vec<Delivery<T>> {
         let mut out = Vec::new();
         for sender in &mut self.senders {
-            let mut cx = Cx {
-                config: &self.config,
-                stats: &mut self.stats,
-                from: &sender.id,
-                buffered: &mut sender.buffered,
-                out: &mut out,
-            };
+            let mut cx = Cx::new(&self.config, &mut self.stats, &sender.id, &mut sender.buffered, &mut out);
             sender.streams.iter_mut().for_each(|stream| stream.settle(now, &mut cx));
         }
         out
@@ -671,6 +672,23 @@ mod tests {
         r
     }
 
+    /// A reassembler (default config, "a" joined at 0) that has had the messages of
+    /// [`none_delivered`], which delivered nothing.
+    fn after(messages: &[(u64, u64)]) -> R {
+        let mut r = joined(Config::default());
+        none_delivered(&mut r, messages);
+        r
+    }
+
+    /// Feeds "a"'s whole messages `(seq, at)`, the value of each its seq, and checks that none
+    /// delivers anything (each is held back or dropped).
+    fn none_delivered(r: &mut R, messages: &[(u64, u64)]) {
+        for &(seq, at) in messages {
+            let v = u32::try_from(seq).expect("a small seq");
+            assert!(r.receive("a", whole(seq, v), at).is_empty(), "seq {seq} at {at} delivers nothing");
+        }
+    }
+
     #[test]
     fn direct_messages_are_a_stream_of_their_own() {
         // A sender's messages to us count apart from its broadcasts: neither leaves a gap in the
@@ -725,9 +743,7 @@ mod tests {
 
     #[test]
     fn order_is_restored() {
-        let mut r = joined(Config::default());
-        assert!(r.receive("a", whole(2, 2), 0).is_empty());
-        assert!(r.receive("a", whole(1, 1), 5).is_empty());
+        let mut r = after(&[(2, 0), (1, 5)]);
         assert_eq!(r.next_deadline(), Some(10_000));
         r.check();
         assert_eq!(r.receive("a", whole(0, 0), 6), [msg(0, 0), msg(1, 1), msg(2, 2)]);
@@ -737,25 +753,20 @@ mod tests {
 
     #[test]
     fn a_missing_message_is_given_up_on_after_the_timeout() {
-        let mut r = joined(Config::default());
-        assert!(r.receive("a", whole(1, 1), 100).is_empty());
-        assert!(r.receive("a", whole(3, 3), 200).is_empty());
+        let mut r = after(&[(1, 100), (3, 200)]);
         assert_eq!(r.next_deadline(), Some(10_100));
         assert!(r.tick(10_099).is_empty());
         assert_eq!(r.tick(10_100), [gap(0, 0), msg(1, 1)]);
         assert_eq!(r.next_deadline(), Some(10_200));
         assert_eq!(r.tick(10_200), [gap(2, 2), msg(3, 3)]);
-        assert!(r.receive("a", whole(0, 0), 10_300).is_empty());
-        assert!(r.receive("a", whole(2, 2), 10_300).is_empty());
-        assert!(r.receive("a", whole(1, 1), 10_300).is_empty());
+        none_delivered(&mut r, &[(0, 10_300), (2, 10_300), (1, 10_300)]);
         assert_eq!(r.stats(), Stats { too_old: 2, duplicate: 1, ..Stats::default() });
         assert_eq!(r.next_deadline(), None);
     }
 
     #[test]
     fn adjacent_gaps_are_merged() {
-        let mut r = joined(Config::default());
-        assert!(r.receive("a", whole(5, 5), 0).is_empty());
+        let mut r = after(&[(5, 0)]);
         assert_eq!(r.tick(10_000), [gap(0, 4), msg(5, 5)]);
     }
 
@@ -796,7 +807,7 @@ mod tests {
         let chunks = cut_on("c", 0, &long_text(120), 512);
         let mut r = joined(config(512));
         assert!(r.receive("a", chunks[0].clone(), 0).is_empty());
-        assert!(r.receive("a", whole(1, 1), 1).is_empty());
+        none_delivered(&mut r, &[(1, 1)]);
         assert!(r.receive("a", chunks[1].clone(), 9_000).is_empty());
         assert_eq!(r.next_deadline(), Some(19_000), "waiting on a message whose chunks still come");
         assert_eq!(r.tick(19_000), [gap(0, 0), msg(1, 1)]);
@@ -812,7 +823,7 @@ mod tests {
         assert_eq!(r.receive("a", whole(4, 4), 0), [gap(0, 0), msg(1, 1), msg(2, 2), msg(3, 3), msg(4, 4)]);
         // With a message in progress in the way, and a jump far ahead.
         assert!(r.receive("a", part(5, 0, 3, "ab"), 0).is_empty());
-        assert!(r.receive("a", whole(6, 6), 0).is_empty());
+        none_delivered(&mut r, &[(6, 0)]);
         assert_eq!(r.receive("a", whole(20, 20), 0), [gap(5, 5), msg(6, 6), gap(7, 16)]);
         assert_eq!(r.stats().over_cap, 1);
         assert_eq!(r.buffered("a"), 64 + 4096, "20 waits for 17 to 19");
@@ -863,7 +874,7 @@ mod tests {
         assert_eq!(r.next_deadline(), None);
         // An announced sender starts at 0: a later message waits.
         r.joined("a", 0);
-        assert!(r.receive("a", whole(2, 2), 0).is_empty());
+        none_delivered(&mut r, &[(2, 0)]);
         assert_eq!(r.receive("a", whole(0, 0), 0), [msg(0, 0)]);
         assert_eq!(r.receive("a", whole(1, 1), 0), [msg(1, 1), msg(2, 2)]);
     }
@@ -892,7 +903,7 @@ mod tests {
         // Siblings that disagree.
         assert!(r.receive("a", part(0, 0, 3, "ab"), 0).is_empty());
         assert!(r.receive("a", part(0, 1, 4, "cd"), 0).is_empty());
-        assert!(r.receive("a", whole(0, 0), 0).is_empty());
+        none_delivered(&mut r, &[(0, 0)]);
         assert_eq!(r.stats().malformed, n + 2);
         assert!(r.receive_fields("a", Fields { version: Some(1.0), ..Fields::default() }, 0).is_empty());
         assert_eq!(r.stats().malformed, n + 3);
@@ -920,9 +931,9 @@ mod tests {
         assert_eq!(r.stats().over_cap, 2);
         // A waiting whole message counts as the limit; the next one no longer fits, and later
         // chunks of a dropped message are absorbed.
-        assert!(r.receive("a", whole(3, 3), 0).is_empty());
+        none_delivered(&mut r, &[(3, 0)]);
         assert_eq!(r.buffered("a"), 64 + 512);
-        assert!(r.receive("a", whole(4, 4), 0).is_empty());
+        none_delivered(&mut r, &[(4, 0)]);
         assert!(r.receive("a", part(5, 0, 2, "x"), 0).is_empty());
         assert!(r.receive("a", part(5, 1, 2, "x"), 0).is_empty());
         assert_eq!(r.stats().over_cap, 5);
@@ -968,7 +979,7 @@ mod tests {
     fn forget_frees_a_sender() {
         let mut r = joined(Config::default());
         assert!(r.receive("a", part(0, 0, 2, "x"), 0).is_empty());
-        assert!(r.receive("a", whole(2, 2), 0).is_empty());
+        none_delivered(&mut r, &[(2, 0)]);
         assert!(r.next_deadline().is_some());
         r.forget("a");
         r.forget("nobody");
