@@ -20,6 +20,7 @@
 // state, is emitted at once (synchronously, a fresh clone of the state), but only when someone
 // listens, so its cost lands on the listener (the throttle) and never on the plain path.
 import { dequal } from '/node_modules/dequal/dist/index.mjs';
+import { EventEmitter } from '/src/local/local_call.js';
 
 const MAX_APP_MESSAGE_SIZE = 4096; // daily-js: `ea=4096`, `this._maxAppMessageSize`
 const MAX_SESSION_DATA_SIZE = 102400; // daily-js: `ta=102400`
@@ -65,11 +66,12 @@ function validateSessionData(data, mergeStrategy) {
   }
 }
 
-export class StubCall {
+/** daily-js's call object is an EventEmitter (node's `events`): the stub has the local room's. */
+export class StubCall extends EventEmitter {
   /** `echo: false` leaves out the call machine's `meeting-session-state-updated` (for a breakdown). */
   constructor({ echo = true } = {}) {
+    super();
     this._echo = echo;
-    this._listeners = new Map();
     this._callState = 'joined-meeting';
     this._session = {};
     this._updates = [];
@@ -78,33 +80,6 @@ export class StubCall {
     /** How many messages went to the call machine, by action; and the last one (kept alive). */
     this.sent = Object.create(null);
     this.last = undefined;
-  }
-
-  // --- EventEmitter (daily-js's call object is one: node's `events`) ---
-  on(name, listener) {
-    const list = this._listeners.get(name);
-    if (list) list.push(listener);
-    else this._listeners.set(name, [listener]);
-    return this;
-  }
-  off(name, listener) {
-    const list = this._listeners.get(name);
-    if (list) {
-      const at = list.lastIndexOf(listener);
-      if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this._listeners.delete(name);
-    }
-    return this;
-  }
-  emit(name, payload) {
-    const list = this._listeners.get(name);
-    if (!list) return false;
-    if (list.length === 1) list[0].call(this, payload);
-    else for (const listener of list.slice()) listener.call(this, payload);
-    return true;
-  }
-  listenerCount(name) {
-    return this._listeners.get(name)?.length ?? 0;
   }
 
   // --- state ---

@@ -23,18 +23,15 @@ function checkListener(listener) {
   }
 }
 
-export class LocalCallObject {
-  constructor(bridge, options) {
-    this._bridge = bridge;
+/**
+ * The EventEmitter of daily-js's call object (`on`, `once`, `off`, `emit`, `listenerCount`): one
+ * listener that throws does not keep the others from an event. The benchmarks' stub call object
+ * uses it too.
+ */
+export class EventEmitter {
+  constructor() {
     this._listeners = new Map();
-    this._destroyed = false;
-    this._joining = null;
-    this._leaving = null;
-    this._options = options ?? {};
-    bridge.setEmitter((name, text) => this._dispatch(name, text));
   }
-
-  // --- EventEmitter, as daily-js's call object has it ---
   on(name, listener) {
     checkListener(listener);
     if (!this._listeners.has(name)) this._listeners.set(name, []);
@@ -75,6 +72,18 @@ export class LocalCallObject {
   }
   listenerCount(name) {
     return this._listeners.get(name)?.length ?? 0;
+  }
+}
+
+export class LocalCallObject extends EventEmitter {
+  constructor(bridge, options) {
+    super();
+    this._bridge = bridge;
+    this._destroyed = false;
+    this._joining = null;
+    this._leaving = null;
+    this._options = options ?? {};
+    bridge.setEmitter((name, text) => this._dispatch(name, text));
   }
 
   _dispatch(name, text) {
