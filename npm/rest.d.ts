@@ -8,12 +8,13 @@ export { isDailySyncError } from './errors.js';
 export default function init(input?: InitInput | Promise<InitInput>): Promise<unknown>;
 /** Options of `new DailyRestClient(options)`. Server side only: never ship an API key to a browser. */
 export interface DailyRestClientOptions {
+  /** The key (surrounding whitespace dropped); one with a space or a control character is refused. */
   apiKey: string;
-  /** Daily's API root by default; a dev server's `http://127.0.0.1:8080/v1` for local work. */
+  /** An absolute http(s) URL: Daily's API root by default; a dev server's `http://127.0.0.1:8080/v1` for local work. */
   baseUrl?: string;
-  /** How long to wait for one attempt's answer (default 10000 ms). */
+  /** How long to wait for one attempt's answer (default 10000 ms; 1 to 2147483647). */
   timeoutMs?: number;
-  /** Retries after a 429 answer (default 2), the delay doubling from 500 ms up to 4 s. */
+  /** Retries after a 429 answer (default 2; 0 to 10), the delay doubling from 500 ms up to 4 s. */
   retries?: number;
   /**
    * Retry 5xx answers too (default false). A 5xx may come after Daily delivered the message, and

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::payload::Error;
-use crate::rest::{failure_of, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
+use crate::rest::{check_base_url, failure_of, ApiKey, RetryPolicy, SendAppMessage, DAILY_API, DEFAULT_TIMEOUT_MS};
 
 #[wasm_bindgen(module = "/src/rest/fetch.js")]
 extern "C" {
@@ -24,16 +24,23 @@ fn field(options: &JsValue, key: &str) -> JsValue {
     Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn non_negative(options: &JsValue, key: &str) -> Result<Option<u64>, Error> {
+/// `options[key]` as a whole number from `min` to `max` (`None` when absent). A fraction is taken
+/// down only where it stays within bounds; anything else is refused, never silently changed.
+fn whole_number(options: &JsValue, key: &str, min: u64, max: u64) -> Result<Option<u64>, Error> {
     let value = field(options, key);
     if value.is_undefined() {
         return Ok(None);
     }
     match value.as_f64() {
-        Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n as u64)),
-        _ => Err(Error::InvalidArgument(["options.", key, " must be a number, 0 or more"].concat())),
+        Some(n) if n.is_finite() && n.floor() >= min as f64 && n <= max as f64 => Ok(Some(n as u64)),
+        _ => Err(Error::InvalidArgument(format!("options.{key} must be a number from {min} to {max}"))),
     }
 }
+
+/// The most retries a client makes after the first attempt.
+const MAX_RETRIES: u64 = 10;
+/// The longest timeout a JS timer can wait (2^31 - 1 ms, about 24.8 days); a longer one fires at once.
+const MAX_TIMEOUT_MS: u64 = 2_147_483_647;
 
 /// Sends app messages into rooms through Daily's REST API. Server side only.
 #[wasm_bindgen(js_name = DailyRestClient)]
@@ -61,9 +68,10 @@ impl JsRestClient {
             url if url.is_undefined() => DAILY_API.to_owned(),
             url => url.as_string().ok_or_else(|| Error::InvalidArgument("options.baseUrl must be a string".into()))?,
         };
+        check_base_url(&base)?;
         let mut retry = RetryPolicy::default();
-        if let Some(retries) = non_negative(&options, "retries")? {
-            retry.max_retries = retries.min(10) as u32;
+        if let Some(retries) = whole_number(&options, "retries", 0, MAX_RETRIES)? {
+            retry.max_retries = retries as u32;
         }
         match field(&options, "retryServerErrors") {
             value if value.is_undefined() => {}
@@ -76,7 +84,7 @@ impl JsRestClient {
         Ok(JsRestClient {
             key: ApiKey::new(key)?,
             base,
-            timeout_ms: non_negative(&options, "timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS),
+            timeout_ms: whole_number(&options, "timeoutMs", 1, MAX_TIMEOUT_MS)?.unwrap_or(DEFAULT_TIMEOUT_MS),
             retry,
         })
     }

@@ -18,18 +18,43 @@ use crate::payload::{check_size, json_len, Error, APP_MESSAGE_LIMIT};
 /// Daily's API root.
 pub const DAILY_API: &str = "https://api.daily.co/v1";
 
+/// Checks an API root such as [`DAILY_API`]: an absolute `http://` or `https://` URL with a host.
+pub fn check_base_url(base: &str) -> Result<(), Error> {
+    let scheme_end = base.find("://").unwrap_or(0);
+    let scheme = base[..scheme_end].to_ascii_lowercase();
+    let host = base[scheme_end..].trim_start_matches("://").split(['/', '?', '#']).next().unwrap_or("");
+    if !(scheme == "http" || scheme == "https")
+        || host.is_empty()
+        || base.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::InvalidArgument(
+            "the base URL must be an absolute http:// or https:// URL, such as https://api.daily.co/v1".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A Daily API key, which never shows in `Debug` output or error messages.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
 impl ApiKey {
     /// Wraps a key; an empty one is refused.
+    /// Surrounding whitespace (a key read from a file or an environment variable often ends in a
+    /// newline) is dropped; a key with a character an HTTP header cannot carry is refused here
+    /// rather than failing each request as a network error.
     pub fn new(key: impl Into<String>) -> Result<Self, Error> {
         let key = key.into();
-        if key.trim().is_empty() {
+        let key = key.trim();
+        if key.is_empty() {
             return Err(Error::InvalidArgument("the API key is empty".into()));
         }
-        Ok(ApiKey(key))
+        if !key.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(Error::InvalidArgument(
+                "the API key holds a space, a control character or a non-ASCII character".into(),
+            ));
+        }
+        Ok(ApiKey(key.to_owned()))
     }
 
     /// The `Authorization` header's value.
@@ -234,5 +259,23 @@ mod tests {
         assert!(!format!("{key:?}").contains("secret"));
         assert_eq!(key.bearer(), "Bearer sk_live_secret");
         assert!(ApiKey::new("  ").is_err());
+    }
+
+    #[test]
+    fn keys_are_trimmed_and_header_safe() {
+        assert_eq!(ApiKey::new("sk_1\n").unwrap().bearer(), "Bearer sk_1", "a trailing newline is dropped");
+        for bad in ["sk 1", "sk\n1", "sk\u{0}1", "clé"] {
+            assert!(matches!(ApiKey::new(bad), Err(Error::InvalidArgument(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn base_urls_are_absolute_http_urls() {
+        for good in [DAILY_API, "http://127.0.0.1:8080/v1", "HTTPS://api.daily.co/v1/"] {
+            assert!(check_base_url(good).is_ok(), "{good}");
+        }
+        for bad in ["", "*", "api.daily.co/v1", "ftp://host/v1", "https://", "https:///v1", "https://a b/v1", "/v1"] {
+            assert!(matches!(check_base_url(bad), Err(Error::InvalidArgument(_))), "{bad:?}");
+        }
     }
 }
