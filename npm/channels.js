@@ -6,7 +6,7 @@
 //   const chat = sync.channel('chat');          // or channel(sync, 'chat')
 import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
-import { dailySyncError } from './errors.js';
+import { dailySyncError, invalidArgument } from './errors.js';
 import { Subscriptions, fanOut, initWith, internals, listen, registry } from './hub.js';
 
 /** Loads this entry's wasm; after it, `sync.channel(name)` works on every DailySync. */
@@ -115,19 +115,35 @@ export class Channel {
   }
 }
 
+/** `options.maxSize` (undefined: the default), read once; a bad or unreadable one is refused. */
+function maxSizeOf(options) {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') throw invalidArgument('options must be an object');
+  let maxSize;
+  try {
+    maxSize = options.maxSize;
+  } catch {
+    throw invalidArgument('options.maxSize cannot be read');
+  }
+  if (maxSize !== undefined && !(typeof maxSize === 'number' && Number.isFinite(maxSize) && maxSize >= 1)) {
+    throw invalidArgument('options.maxSize must be a number, at least 1');
+  }
+  return maxSize;
+}
+
 /** The channel `name` of `sync` (one per name and DailySync), closed when `sync` is disposed. */
 export function channel(sync, name, options) {
   const shared = internals.get(sync);
-  if (shared === undefined) throw dailySyncError('invalid-argument', 'invalid argument: expected a DailySync');
+  if (shared === undefined) throw invalidArgument('expected a DailySync');
   shared.live();
+  // The options are checked whether or not the channel is already open, so a bad one never
+  // passes because an earlier call opened the channel.
+  const maxSize = maxSizeOf(options);
   const { channels } = shared;
   const existing = channels.get(name);
   if (existing !== undefined) return existing;
-  if (options !== undefined && options !== null && typeof options !== 'object') {
-    throw dailySyncError('invalid-argument', 'invalid argument: options must be an object');
-  }
   let deliver = null;
-  const core = new ChannelCore(shared.call, name, options?.maxSize, (a, b, c, d) => deliver(a, b, c, d));
+  const core = new ChannelCore(shared.call, name, maxSize, (a, b, c, d) => deliver(a, b, c, d));
   // The call's events reach the core through the one listener per event all entries share; only
   // app messages that carry a chunk of this channel cross into wasm.
   // Reading a peer's payload must not throw out of the listener (a hostile getter is ignored).
