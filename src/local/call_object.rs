@@ -49,31 +49,81 @@ struct Settings {
     owner: bool,
 }
 
-fn read(options: &JsValue, key: &str) -> JsValue {
+fn read(options: &JsValue, key: &str) -> Result<JsValue, Error> {
     if options.is_object() {
-        Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        // An options object whose reading throws (a hostile getter, a revoked Proxy) is refused,
+        // not taken for one without the option.
+        Reflect::get(options, &JsValue::from_str(key))
+            .map_err(|_| Error::InvalidArgument(format!("options.{key} cannot be read")))
     } else {
-        JsValue::UNDEFINED
+        Ok(JsValue::UNDEFINED)
     }
 }
 
 fn read_string(options: &JsValue, key: &str) -> Result<Option<String>, Error> {
-    let value = read(options, key);
+    let value = read(options, key)?;
     if value.is_undefined() {
         return Ok(None);
     }
     value.as_string().map(Some).ok_or_else(|| Error::InvalidArgument(format!("options.{key} must be a string")))
 }
 
+fn read_bool(options: &JsValue, key: &str) -> Result<Option<bool>, Error> {
+    let value = read(options, key)?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value.as_bool().map(Some).ok_or_else(|| Error::InvalidArgument(format!("options.{key} must be a boolean")))
+}
+
+/// The longest delay a JS timer can wait (2^31 - 1 ms, about 24.8 days).
+const MAX_MS: f64 = 2_147_483_647.0;
+
 fn read_ms(options: &JsValue, key: &str) -> Result<Option<u64>, Error> {
-    let value = read(options, key);
+    let value = read(options, key)?;
     if value.is_undefined() {
         return Ok(None);
     }
     match value.as_f64() {
-        Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Some(ms as u64)),
-        _ => Err(Error::InvalidArgument(format!("options.{key} must be a number of milliseconds, 0 or more"))),
+        Some(ms) if (0.0..=MAX_MS).contains(&ms) => Ok(Some(ms as u64)),
+        _ => Err(Error::InvalidArgument(format!("options.{key} must be a number of milliseconds, 0 to 2147483647"))),
     }
+}
+
+/// `options.network`: an object, or absent.
+fn read_network(options: &JsValue) -> Result<JsValue, Error> {
+    let network = read(options, "network")?;
+    if network.is_undefined() || network.is_object() {
+        Ok(network)
+    } else {
+        Err(Error::InvalidArgument("options.network must be an object".into()))
+    }
+}
+
+/// `options.network.dropRate`: a probability, 0 to 1.
+fn read_drop_rate(network: &JsValue) -> Result<f64, Error> {
+    let value = read(network, "dropRate")?;
+    if value.is_undefined() {
+        return Ok(0.0);
+    }
+    value
+        .as_f64()
+        .filter(|p| (0.0..=1.0).contains(p))
+        .ok_or_else(|| Error::InvalidArgument("options.network.dropRate must be a number from 0 to 1".into()))
+}
+
+/// `options.url`: the dev server's room socket, a `ws://` or `wss://` URL.
+fn read_url(options: &JsValue) -> Result<Option<String>, Error> {
+    let url = read_string(options, "url")?;
+    if let Some(url) = &url {
+        let lower = url.get(..6).unwrap_or("").to_ascii_lowercase();
+        if !(lower.starts_with("ws://") || lower.starts_with("wss://"))
+            || url.len() <= lower.find("//").unwrap_or(0) + 2
+        {
+            return Err(Error::InvalidArgument("options.url must be a ws:// or wss:// URL".into()));
+        }
+    }
+    Ok(url)
 }
 
 impl Settings {
@@ -101,19 +151,19 @@ impl Settings {
         if let Some(limit) = read_ms(options, "appMessageLimit")? {
             config.app_message_limit = limit as usize;
         }
-        let network = read(options, "network");
+        // Every option is checked, including those the chosen transport does not use.
+        let network = read_network(options)?;
+        let link = Link {
+            latency_ms: read_ms(&network, "latencyMs")?.unwrap_or(0),
+            jitter_ms: read_ms(&network, "jitterMs")?.unwrap_or(0),
+            drop_rate: read_drop_rate(&network)?,
+        };
+        let seed = read_ms(&network, "seed")?.unwrap_or(1);
+        let url = read_url(options)?;
         let transport = match read_string(options, "transport")?.as_deref() {
-            Some("memory") => TransportKind::Memory {
-                link: Link {
-                    latency_ms: read_ms(&network, "latencyMs")?.unwrap_or(0),
-                    jitter_ms: read_ms(&network, "jitterMs")?.unwrap_or(0),
-                    drop_rate: read(&network, "dropRate").as_f64().filter(|p| (0.0..=1.0).contains(p)).unwrap_or(0.0),
-                },
-                seed: read_ms(&network, "seed")?.unwrap_or(1),
-            },
+            Some("memory") => TransportKind::Memory { link, seed },
             Some("websocket") => TransportKind::WebSocket(
-                read_string(options, "url")?
-                    .ok_or_else(|| Error::InvalidArgument("the websocket transport needs options.url".into()))?,
+                url.ok_or_else(|| Error::InvalidArgument("the websocket transport needs options.url".into()))?,
             ),
             Some("broadcast") => TransportKind::Broadcast,
             None if js_sys::Reflect::has(&js_sys::global(), &"BroadcastChannel".into()).unwrap_or(false) => {
@@ -136,7 +186,7 @@ impl Settings {
             transport,
             user_name: read_string(options, "userName")?.unwrap_or_default(),
             user_id: read_string(options, "userId")?,
-            owner: read(options, "owner").as_bool().unwrap_or(false),
+            owner: read_bool(options, "owner")?.unwrap_or(false),
         })
     }
 }
