@@ -41,6 +41,41 @@ use serde_json::{json, Value};
 // ------------------------------------------------------------------------------------------------
 // The runner
 
+/// The everyday fuzz run of a target, or the long one (`--ignored`).
+#[derive(Debug, Clone, Copy)]
+enum Run {
+    Short,
+    Long,
+}
+
+impl Run {
+    fn cases(self, short: u32, long: u32) -> u32 {
+        match self {
+            Run::Short => short,
+            Run::Long => long,
+        }
+    }
+}
+
+/// A fuzz target as two tests: `$short`, the everyday run, and `$long`, the long one (ignored,
+/// run by hand); `$body` runs with `$run` saying which.
+macro_rules! fuzz_tests {
+    ($short:ident, $long:ident, |$run:ident| $body:block) => {
+        #[test]
+        fn $short() {
+            let $run = Run::Short;
+            $body
+        }
+
+        #[test]
+        #[ignore = "long fuzz run: cargo test --release --test fuzz_peer_input -- --ignored --nocapture"]
+        fn $long() {
+            let $run = Run::Long;
+            $body
+        }
+    };
+}
+
 /// Runs `test` on `cases` inputs from `strategy` (times `FUZZ_SCALE`), printing the count and the
 /// time; panics with proptest's minimal failing input.
 fn fuzz<S>(name: &str, cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
@@ -596,16 +631,18 @@ fn run_node_case(case: NodeCase) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-#[test]
-fn node_receive_survives_garbage_and_mutated_messages() {
-    fuzz("Node::receive (sequences of texts, ticks and local calls)", 96, node_case(), run_node_case);
-}
-
-#[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz_peer_input -- --ignored --nocapture"]
-fn long_node_receive_survives_garbage_and_mutated_messages() {
-    fuzz("Node::receive (sequences of texts, ticks and local calls)", 200_000, node_case(), run_node_case);
-}
+fuzz_tests!(
+    node_receive_survives_garbage_and_mutated_messages,
+    long_node_receive_survives_garbage_and_mutated_messages,
+    |run| {
+        fuzz(
+            "Node::receive (sequences of texts, ticks and local calls)",
+            run.cases(96, 200_000),
+            node_case(),
+            run_node_case,
+        );
+    }
+);
 
 // Two honest participants and a burst of garbage from made-up ids: once the garbage stops and the
 // made-up participants have timed out, the two still exchange messages, userData and session data.
@@ -670,16 +707,9 @@ fn run_room_case(case: RoomCase) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-#[test]
-fn two_honest_nodes_still_work_after_garbage() {
-    fuzz("two honest nodes after a burst of garbage", 24, room_case(), run_room_case);
-}
-
-#[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz_peer_input -- --ignored --nocapture"]
-fn long_two_honest_nodes_still_work_after_garbage() {
-    fuzz("two honest nodes after a burst of garbage", 20_000, room_case(), run_room_case);
-}
+fuzz_tests!(two_honest_nodes_still_work_after_garbage, long_two_honest_nodes_still_work_after_garbage, |run| {
+    fuzz("two honest nodes after a burst of garbage", run.cases(24, 20_000), room_case(), run_room_case);
+});
 
 /// A flood of made-up participants (hello, app, session-update, leave from 5,000 ids) leaves the
 /// node's state bounded: its size (measured by its Debug text) after 5,000 is no more than after
@@ -945,20 +975,11 @@ fn check_header(text: String) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-#[test]
-fn protocol_parsers_survive_anything() {
-    fuzz("parse_header", 300, json_text(), check_header);
-    fuzz("Json::parse", 300, json_text(), check_json_parse);
-    fuzz("SessionData::parse", 300, json_text(), check_session_parse);
-}
-
-#[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz_peer_input -- --ignored --nocapture"]
-fn long_protocol_parsers_survive_anything() {
-    fuzz("parse_header", 150_000, json_text(), check_header);
-    fuzz("Json::parse", 150_000, json_text(), check_json_parse);
-    fuzz("SessionData::parse", 150_000, json_text(), check_session_parse);
-}
+fuzz_tests!(protocol_parsers_survive_anything, long_protocol_parsers_survive_anything, |run| {
+    fuzz("parse_header", run.cases(300, 150_000), json_text(), check_header);
+    fuzz("Json::parse", run.cases(300, 150_000), json_text(), check_json_parse);
+    fuzz("SessionData::parse", run.cases(300, 150_000), json_text(), check_session_parse);
+});
 
 /// Texts past the wire limit are refused unread; deep ones are carried, never walked.
 #[test]
@@ -1300,19 +1321,7 @@ fn run_stream_case(case: StreamCase) -> Result<(), TestCaseError> {
     for (i, (sender, text)) in wire.iter().enumerate() {
         now += case.steps.get(i).copied().unwrap_or(1);
         let value: Value = serde_json::from_str(text).map_err(|e| fail(e.to_string()))?;
-        let object = value.as_object().ok_or_else(|| fail("a chunk is not an object"))?;
-        let number = |key: &str| object.get(key).and_then(Value::as_f64);
-        let string = |key: &str| object.get(key).and_then(Value::as_str).map(String::from);
-        let fields = Fields {
-            version: number(codec::MARKER),
-            channel: string("c"),
-            direct: number("d"),
-            seq: number("s"),
-            index: number("i"),
-            count: number("n"),
-            value: object.get("v").cloned(),
-            piece: string("p"),
-        };
+        let fields = Fields::from_json(&value).ok_or_else(|| fail("a chunk is not an object"))?;
         deliveries.extend(r.receive_fields(SENDERS[*sender], fields, now));
     }
     deliveries.extend(r.tick(now.saturating_add(config.timeout_ms.saturating_mul(70))));
@@ -1357,18 +1366,15 @@ fn run_stream_case(case: StreamCase) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-#[test]
-fn reassembler_survives_anything() {
-    fuzz("Reassembler::receive_fields / receive (arbitrary)", 96, chunk_case(), run_chunk_case);
-    fuzz("Reassembler (real chunks shuffled, duplicated, dropped)", 128, stream_case(), run_stream_case);
-}
-
-#[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz_peer_input -- --ignored --nocapture"]
-fn long_reassembler_survives_anything() {
-    fuzz("Reassembler::receive_fields / receive (arbitrary)", 150_000, chunk_case(), run_chunk_case);
-    fuzz("Reassembler (real chunks shuffled, duplicated, dropped)", 50_000, stream_case(), run_stream_case);
-}
+fuzz_tests!(reassembler_survives_anything, long_reassembler_survives_anything, |run| {
+    fuzz("Reassembler::receive_fields / receive (arbitrary)", run.cases(96, 150_000), chunk_case(), run_chunk_case);
+    fuzz(
+        "Reassembler (real chunks shuffled, duplicated, dropped)",
+        run.cases(128, 50_000),
+        stream_case(),
+        run_stream_case,
+    );
+});
 
 // ------------------------------------------------------------------------------------------------
 // The session throttle's remote states
@@ -1456,26 +1462,14 @@ fn run_throttle_case(ops: Vec<ThrottleOp>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-#[test]
-fn throttle_takes_any_remote_state() {
+fuzz_tests!(throttle_takes_any_remote_state, long_throttle_takes_any_remote_state, |run| {
     fuzz(
         "Throttle::remote (with set, merge, poll, flush)",
-        256,
+        run.cases(256, 150_000),
         prop::collection::vec(throttle_op(), 1..40),
         run_throttle_case,
     );
-}
-
-#[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz_peer_input -- --ignored --nocapture"]
-fn long_throttle_takes_any_remote_state() {
-    fuzz(
-        "Throttle::remote (with set, merge, poll, flush)",
-        150_000,
-        prop::collection::vec(throttle_op(), 1..40),
-        run_throttle_case,
-    );
-}
+});
 
 // ------------------------------------------------------------------------------------------------
 // Daily's REST answer
@@ -1527,16 +1521,9 @@ fn check_answer((status, body): (u16, String)) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-#[test]
-fn rest_answers_are_read_whatever_they_hold() {
-    fuzz("rest::read_answer", 1000, (any::<u16>(), answer_body()), check_answer);
-}
-
-#[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz_peer_input -- --ignored --nocapture"]
-fn long_rest_answers_are_read_whatever_they_hold() {
-    fuzz("rest::read_answer", 150_000, (any::<u16>(), answer_body()), check_answer);
-}
+fuzz_tests!(rest_answers_are_read_whatever_they_hold, long_rest_answers_are_read_whatever_they_hold, |run| {
+    fuzz("rest::read_answer", run.cases(1000, 150_000), (any::<u16>(), answer_body()), check_answer);
+});
 
 /// Found by the fuzzing above (kept as a plain test): the channel cap evicts a joined sender's
 /// channel, and when that channel is heard again its stream starts over at 0, as if nothing had

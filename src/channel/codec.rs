@@ -193,6 +193,28 @@ impl<T> Fields<T> {
     }
 }
 
+impl Fields<serde_json::Value> {
+    /// The fields of a parsed envelope, read as the glue reads them from the JS object (a key of
+    /// the wrong type is `None`), for code that has it as `serde_json`; `None` when it is not an
+    /// object.
+    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
+        use serde_json::Value;
+        let object = value.as_object()?;
+        let number = |key: &str| object.get(key).and_then(Value::as_f64);
+        let string = |key: &str| object.get(key).and_then(Value::as_str).map(String::from);
+        Some(Fields {
+            version: number(MARKER),
+            channel: string("c"),
+            direct: number("d"),
+            seq: number("s"),
+            index: number("i"),
+            count: number("n"),
+            value: object.get("v").cloned(),
+            piece: string("p"),
+        })
+    }
+}
+
 /// A JS number as a non-negative safe integer.
 fn safe_int(v: f64) -> Option<u64> {
     (v >= 0.0 && v <= MAX_SAFE_INTEGER as f64 && v.fract() == 0.0).then_some(v as u64)
@@ -403,19 +425,7 @@ pub(crate) mod wire {
     /// The fields of a chunk's JSON text, as the glue would read them with `Reflect`.
     pub(crate) fn fields(text: &str) -> Fields<Value> {
         let value: Value = serde_json::from_str(text).expect("a chunk is JSON");
-        let object = value.as_object().expect("a chunk is an object");
-        let number = |key: &str| object.get(key).and_then(Value::as_f64);
-        let string = |key: &str| object.get(key).and_then(Value::as_str).map(String::from);
-        Fields {
-            version: number(MARKER),
-            channel: string("c"),
-            direct: number("d"),
-            seq: number("s"),
-            index: number("i"),
-            count: number("n"),
-            value: object.get("v").cloned(),
-            piece: string("p"),
-        }
+        Fields::from_json(&value).expect("a chunk is an object")
     }
 
     /// A chunk's JSON text, parsed.
