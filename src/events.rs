@@ -215,3 +215,23 @@ impl fmt::Debug for EventStream {
         f.debug_struct("EventStream").field("events", &events).field("buffered", &self.buffer.borrow().items.len()).finish()
     }
 }
+
+/// What every typed stream over an [`EventStream`] (in a field `events`) has alike: it is a
+/// `FusedStream` that never ends (a call object's events do not), and its `Debug` shows the
+/// subscription.
+macro_rules! typed_stream_impls {
+    ($($name:ident<$t:ident>),* $(,)?) => {$(
+        impl<$t: serde::de::DeserializeOwned> futures_core::FusedStream for $name<$t> {
+            fn is_terminated(&self) -> bool {
+                false
+            }
+        }
+
+        impl<$t> std::fmt::Debug for $name<$t> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).field("events", &self.events).finish()
+            }
+        }
+    )*};
+}
+pub(crate) use typed_stream_impls;

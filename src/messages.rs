@@ -5,12 +5,12 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_core::{FusedStream, Stream};
+use futures_core::Stream;
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::daily_errors::classify;
-use crate::events::EventStream;
+use crate::events::{typed_stream_impls, EventStream};
 use crate::payload::{json_len, Error, Recipient};
 use crate::sys::CallObject;
 
@@ -163,14 +163,4 @@ impl<T: DeserializeOwned> Stream for AppMessages<T> {
     }
 }
 
-impl<T: DeserializeOwned> FusedStream for AppMessages<T> {
-    fn is_terminated(&self) -> bool {
-        false
-    }
-}
-
-impl<T> fmt::Debug for AppMessages<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppMessages").field("events", &self.events).finish()
-    }
-}
+typed_stream_impls!(AppMessages<T>);

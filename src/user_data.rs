@@ -1,17 +1,16 @@
 //! Per-participant state: `setUserData`, the participants snapshot, and `participant-updated`.
 
-use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_core::{FusedStream, Stream};
+use futures_core::Stream;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::daily_errors::{classify, js_json_len};
-use crate::events::EventStream;
+use crate::events::{typed_stream_impls, EventStream};
 use crate::messages::{decode, get, to_js, DecodeError};
 use crate::payload::Error;
 use crate::sys::CallObject;
@@ -104,17 +103,7 @@ impl<U: DeserializeOwned> Stream for ParticipantUpdates<U> {
     }
 }
 
-impl<U: DeserializeOwned> FusedStream for ParticipantUpdates<U> {
-    fn is_terminated(&self) -> bool {
-        false
-    }
-}
-
-impl<U> fmt::Debug for ParticipantUpdates<U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ParticipantUpdates").field("events", &self.events).finish()
-    }
-}
+typed_stream_impls!(ParticipantUpdates<U>);
 
 /// What happened to a participant, in a [`ParticipantEvent`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,14 +161,4 @@ impl<U: DeserializeOwned> Stream for ParticipantEvents<U> {
     }
 }
 
-impl<U: DeserializeOwned> FusedStream for ParticipantEvents<U> {
-    fn is_terminated(&self) -> bool {
-        false
-    }
-}
-
-impl<U> fmt::Debug for ParticipantEvents<U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ParticipantEvents").field("events", &self.events).finish()
-    }
-}
+typed_stream_impls!(ParticipantEvents<U>);

@@ -6,13 +6,13 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use futures_core::{FusedStream, Stream};
+use futures_core::Stream;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{Map, Value};
 
 use super::driver::Driver;
 use super::values::rust_entry;
-use crate::events::EventStream;
+use crate::events::{typed_stream_impls, EventStream};
 use crate::messages::{get, DecodeError};
 use crate::payload::Error;
 use crate::sys::CallObject;
@@ -138,14 +138,4 @@ impl<S: DeserializeOwned> Stream for SessionStates<S> {
     }
 }
 
-impl<S: DeserializeOwned> FusedStream for SessionStates<S> {
-    fn is_terminated(&self) -> bool {
-        false
-    }
-}
-
-impl<S> fmt::Debug for SessionStates<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionStates").field("events", &self.events).finish()
-    }
-}
+typed_stream_impls!(SessionStates<S>);
