@@ -45,11 +45,13 @@
 //!   ```
 //! - `session-update`: a `setMeetingSessionData` call, sent to the authority. `seq` counts the
 //!   sender's updates from 1; the authority takes them in that order only, and the sender resends
-//!   those not yet in `acks` with each heartbeat, so a lost one is sent again; `deleted` lists
+//!   those not yet in `acks` with each heartbeat, so a lost one is sent again; `first` is the
+//!   sender's oldest update not acknowledged yet (the authority does not wait for earlier ones,
+//!   which an earlier authority took; absent means 0, not said); `deleted` lists
 //!   keys a shallow merge removes (JS `undefined`, which JSON cannot carry); `strategy` is
 //!   `"replace"` or `"shallow-merge"`.
 //!   ```json
-//!   {"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}
+//!   {"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"first":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}
 //!   ```
 //! - `nonfatal-error`: the authority refused the receiver's update (daily-js's `nonfatal-error`).
 //!   ```json
@@ -573,6 +575,9 @@ impl Body for SessionSnapshot {
 pub struct SessionUpdateBody {
     /// Grows with each update of the sender, so the authority can drop one overtaken on the way.
     pub seq: u64,
+    /// The sender's oldest update not acknowledged yet: the authority does not wait for the ones
+    /// before it, which another authority may have taken (0: not said).
+    pub first: u64,
     /// Replace or shallow-merge (by daily-js's names on the wire).
     pub strategy: Strategy,
     /// The keys set.
@@ -585,6 +590,7 @@ impl Body for SessionUpdateBody {
     fn write(&self, out: &mut String) {
         let mut object = ObjectWriter::new(out);
         object.u64("seq", self.seq);
+        object.u64("first", self.first);
         object.str("strategy", self.strategy.as_str());
         self.data.write(object.key("data"));
         if !self.deleted.is_empty() {
@@ -594,10 +600,11 @@ impl Body for SessionUpdateBody {
     }
 
     fn read(reader: &mut Reader<'_>) -> Result<Self, Malformed> {
-        let (mut seq, mut strategy, mut data, mut deleted) = (None, None, None, None);
+        let (mut seq, mut first, mut strategy, mut data, mut deleted) = (None, None, None, None, None);
         read_fields(reader, |r, key| {
             match key {
                 "seq" => seq = Some(r.u64()?),
+                "first" => first = optional(r, Reader::u64)?,
                 "strategy" => {
                     strategy = Some(match r.string()?.as_str() {
                         "replace" => Strategy::Replace,
@@ -613,6 +620,7 @@ impl Body for SessionUpdateBody {
         })?;
         Ok(SessionUpdateBody {
             seq: seq.ok_or(Malformed)?,
+            first: first.unwrap_or(0),
             strategy: strategy.ok_or(Malformed)?,
             data: data.ok_or(Malformed)?,
             deleted: deleted.unwrap_or_default(),
@@ -779,6 +787,7 @@ mod tests {
     fn bodies_round_trip_with_their_documented_names() {
         let body = SessionUpdateBody {
             seq: 2,
+            first: 2,
             strategy: Strategy::ShallowMerge,
             data: SessionData::parse(r#"{"topic":"q&a"}"#).unwrap(),
             deleted: vec!["poll".into()],
@@ -786,7 +795,7 @@ mod tests {
         let text = encode("demo", "s-c", Some(vec!["s-a".into()]), Kind::SessionUpdate, Some(&body));
         assert_eq!(
             text,
-            r#"{"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}"#
+            r#"{"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"first":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}"#
         );
         let wire = Wire::<Json>::decode(&text).unwrap();
         let back: SessionUpdateBody = parse_body(wire.body.unwrap().as_str()).unwrap();
@@ -814,7 +823,7 @@ mod tests {
         round_trip::<Json>(r#"{"v":1,"room":"demo","from":"s-b","type":"leave"}"#);
         round_trip::<Json>(r#"{"v":1,"room":"demo","from":"s-a","to":["s-c"],"type":"app","body":{"emoji":"🎉"}}"#);
         round_trip::<SessionUpdateBody>(
-            r#"{"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}"#,
+            r#"{"v":1,"room":"demo","from":"s-c","to":["s-a"],"type":"session-update","body":{"seq":2,"first":2,"strategy":"shallow-merge","data":{"topic":"q&a"},"deleted":["poll"]}}"#,
         );
         round_trip::<NonfatalBody>(
             r#"{"v":1,"room":"demo","from":"s-a","to":["s-c"],"type":"nonfatal-error","body":{"type":"meeting-session-data-error","error_msg":"Meeting session data is too large (102410 characters). Maximum size suppported is 102400."}}"#,

@@ -74,7 +74,9 @@ impl Node {
                     None => {}
                 }
             }
-            let body = SessionUpdateBody { seq: self.seq, strategy, data: SessionData::from_entries(data), deleted };
+            let first = self.unacked.first().map_or(self.seq, |oldest| oldest.seq);
+            let data = SessionData::from_entries(data);
+            let body = SessionUpdateBody { seq: self.seq, first, strategy, data, deleted };
             self.send(&mut out, Some(vec![authority]), Kind::SessionUpdate, &body);
             self.unacked.push(body);
         }
@@ -220,36 +222,45 @@ impl Node {
         if self.writer_seqs.len() >= MAX_PARTICIPANTS && !self.writer_seqs.contains_key(from) {
             return Ok(());
         }
-        let last = self.writer_seqs.get(from).copied().unwrap_or(0);
-        if body.seq <= last {
-            return Ok(());
-        }
-        if body.seq > last.saturating_add(1) {
-            let early = self.early_updates.entry(from.to_owned()).or_default();
-            if early.len() < MAX_EARLY && !early.iter().any(|e| e.seq == body.seq) {
-                early.push(body);
+        let known = self.writer_seqs.get(from).copied().unwrap_or(0);
+        // The writer's updates before `first` were acknowledged to it (by this authority or one
+        // before it, such as a second one during a join under loss): they will not come again.
+        let last = known.max(body.first.saturating_sub(1));
+        let mut next = if body.seq == last.saturating_add(1) {
+            Some(body)
+        } else {
+            if body.seq > last {
+                let early = self.early_updates.entry(from.to_owned()).or_default();
+                if early.len() < MAX_EARLY && !early.iter().any(|e| e.seq == body.seq) {
+                    early.push(body);
+                }
             }
-            return Ok(());
-        }
-        let mut next = Some(body);
+            self.take_early(from, last.saturating_add(1))
+        };
+        let mut taken = last;
         while let Some(body) = next {
-            self.writer_seqs.insert(from.to_owned(), body.seq);
-            let following = body.seq.saturating_add(1);
+            taken = body.seq;
             let patch = patch_of(body.strategy, body.data, body.deleted);
             self.apply_update(now, from, body.strategy, patch, out);
-            next = self.early_updates.get_mut(from).and_then(|early| {
-                let at = early.iter().position(|e| e.seq == following)?;
-                Some(early.swap_remove(at))
-            });
+            next = self.take_early(from, taken.saturating_add(1));
+        }
+        if taken > known {
+            self.writer_seqs.insert(from.to_owned(), taken);
         }
         if let Some(early) = self.early_updates.get_mut(from) {
-            let taken = self.writer_seqs.get(from).copied().unwrap_or(0);
             early.retain(|e| e.seq > taken);
             if early.is_empty() {
                 self.early_updates.remove(from);
             }
         }
         Ok(())
+    }
+
+    /// Takes the kept update `seq` of `writer`, if it came early.
+    fn take_early(&mut self, writer: &str, seq: u64) -> Option<SessionUpdateBody> {
+        let early = self.early_updates.get_mut(writer)?;
+        let at = early.iter().position(|e| e.seq == seq)?;
+        Some(early.swap_remove(at))
     }
 
     /// Each writer's last update taken, as `acks` (sorted by writer, as the map keeps them).
@@ -269,6 +280,11 @@ impl Node {
     pub(super) fn acknowledged(&mut self, acks: &[(String, u64)]) {
         if let Some(&(_, taken)) = acks.iter().find(|(writer, _)| *writer == self.me.session_id) {
             self.unacked.retain(|body| body.seq > taken);
+            // Resends tell the authority where the writer's unacknowledged updates begin.
+            let first = self.unacked.first().map(|oldest| oldest.seq);
+            for body in &mut self.unacked {
+                body.first = first.unwrap_or(body.seq);
+            }
         }
     }
 }
