@@ -68,37 +68,23 @@ impl<V: SessionValue> Driver<V> {
     /// `queue_until_joined`, changes made before join are held and sent on join.
     pub(crate) fn new(call: CallObject, interval_ms: u64, queue_until_joined: bool) -> Result<Rc<Self>, Error> {
         let driver = Self::detached(call.clone(), interval_ms, queue_until_joined);
-        let on_state = Rc::downgrade(&driver);
-        let on_join = Rc::downgrade(&driver);
-        let on_leave = Rc::downgrade(&driver);
-        let subscribe = |event, callback: Box<dyn Fn(&JsValue)>| {
+        let weak = Rc::downgrade(&driver);
+        // Each listener holds the driver weakly: the driver owns the subscriptions.
+        let subscribe = |event, on: fn(&Rc<Self>, &JsValue)| {
+            let driver = weak.clone();
+            let callback: Box<dyn Fn(&JsValue)> = Box::new(move |payload| {
+                if let Some(driver) = driver.upgrade() {
+                    on(&driver, payload);
+                }
+            });
             Subscription::new(&call, event, callback).map_err(|thrown| classify(thrown, || None))
         };
         let subscriptions = vec![
-            subscribe(
-                "meeting-session-state-updated",
-                Box::new(move |event| {
-                    if let Some(driver) = on_state.upgrade() {
-                        driver.remote(&get(&get(event, "meetingSessionState"), "data"));
-                    }
-                }),
-            )?,
-            subscribe(
-                "joined-meeting",
-                Box::new(move |_| {
-                    if let Some(driver) = on_join.upgrade() {
-                        driver.on_joined();
-                    }
-                }),
-            )?,
-            subscribe(
-                "left-meeting",
-                Box::new(move |_| {
-                    if let Some(driver) = on_leave.upgrade() {
-                        driver.on_left();
-                    }
-                }),
-            )?,
+            subscribe("meeting-session-state-updated", |driver, event| {
+                driver.remote(&get(&get(event, "meetingSessionState"), "data"));
+            })?,
+            subscribe("joined-meeting", |driver, _| driver.on_joined())?,
+            subscribe("left-meeting", |driver, _| driver.on_left())?,
         ];
         *driver.subscriptions.borrow_mut() = subscriptions;
         Ok(driver)
