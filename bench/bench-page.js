@@ -503,25 +503,20 @@ async function sessionData({ rounds = 15, updates = 600, hz = 60, size = 10240 }
       clock.restore();
     }
   }
-  const replace = await interleave(
-    {
-      direct: () => run('replace-direct', 'replace', false),
-      throttled: () => run('replace-throttled', 'replace', true),
-      plainThrottled: () => run('replace-plain-throttle', 'replace', 'plain'),
-      // Not a figure: the same without the call machine's echo of the new state.
-      throttledNoEcho: () => run('replace-throttled-no-echo', 'replace', true, { echo: false }),
-    },
-    { rounds, label: 'sessionData-replace' },
-  );
-  const merge = await interleave(
-    {
-      direct: () => run('merge-direct', 'merge', false),
-      throttled: () => run('merge-throttled', 'merge', true),
-      plainThrottled: () => run('merge-plain-throttle', 'merge', 'plain'),
-      throttledNoEcho: () => run('merge-throttled-no-echo', 'merge', true, { echo: false }),
-    },
-    { rounds, label: 'sessionData-merge' },
-  );
+  // Each write runs four ways: straight to the stub, through DailySync's throttle, through the
+  // plain-JS throttle, and (not a figure) through DailySync's without the call machine's echo.
+  const fourWays = (mode) =>
+    interleave(
+      {
+        direct: () => run(`${mode}-direct`, mode, false),
+        throttled: () => run(`${mode}-throttled`, mode, true),
+        plainThrottled: () => run(`${mode}-plain-throttle`, mode, 'plain'),
+        throttledNoEcho: () => run(`${mode}-throttled-no-echo`, mode, true, { echo: false }),
+      },
+      { rounds, label: `sessionData-${mode}` },
+    );
+  const replace = await fourWays('replace');
+  const merge = await fourWays('merge');
   return { replace, merge, info };
 }
 
