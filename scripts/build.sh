@@ -34,7 +34,8 @@ build_entry() { # entry (core, local, rest, channels)
   rm -rf "$out"
   wasm-bindgen --target web --out-dir "$out" "$wasm_file" ||
     die "wasm-bindgen ($entry) failed" "wasm-bindgen --target web --out-dir $out $wasm_file"
-  npx --no-install wasm-opt -Oz --strip-debug --strip-producers $WASM_FEATURES "$out/daily_sync_bg.wasm" -o "$out/daily_sync_bg.wasm" ||
+  # --low-memory-unused: LLVM leaves the first KiB of memory unused, which lets addresses fold.
+  npx --no-install wasm-opt -Oz --low-memory-unused --converge --strip-debug --strip-producers $WASM_FEATURES "$out/daily_sync_bg.wasm" -o "$out/daily_sync_bg.wasm" ||
     die "wasm-opt ($entry) failed" "npx wasm-opt -Oz $out/daily_sync_bg.wasm -o $out/daily_sync_bg.wasm"
 }
 

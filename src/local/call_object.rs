@@ -26,6 +26,10 @@ extern "C" {
 
     #[wasm_bindgen(constructor, js_class = LocalCallObject)]
     fn new(bridge: LocalRoomBridge, options: &JsValue) -> LocalCallObjectJs;
+
+    /// Checks createLocalCallObject's options; see [`Settings::from_js`].
+    #[wasm_bindgen(catch, js_name = localSettings)]
+    fn local_settings(options: &JsValue) -> Result<Array, JsValue>;
 }
 
 /// How the participants of a local room reach each other.
@@ -49,134 +53,40 @@ struct Settings {
     owner: bool,
 }
 
-fn read(options: &JsValue, key: &str) -> Result<JsValue, Error> {
-    if options.is_object() {
-        // An options object whose reading throws (a hostile getter, a revoked Proxy) is refused,
-        // not taken for one without the option.
-        Reflect::get(options, &JsValue::from_str(key))
-            .map_err(|_| Error::InvalidArgument(format!("options.{key} cannot be read")))
-    } else {
-        Ok(JsValue::UNDEFINED)
-    }
-}
-
-fn read_string(options: &JsValue, key: &str) -> Result<Option<String>, Error> {
-    let value = read(options, key)?;
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    value.as_string().map(Some).ok_or_else(|| Error::InvalidArgument(format!("options.{key} must be a string")))
-}
-
-fn read_bool(options: &JsValue, key: &str) -> Result<Option<bool>, Error> {
-    let value = read(options, key)?;
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    value.as_bool().map(Some).ok_or_else(|| Error::InvalidArgument(format!("options.{key} must be a boolean")))
-}
-
-/// The longest delay a JS timer can wait (2^31 - 1 ms, about 24.8 days).
-const MAX_MS: f64 = 2_147_483_647.0;
-
-fn read_ms(options: &JsValue, key: &str) -> Result<Option<u64>, Error> {
-    let value = read(options, key)?;
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    match value.as_f64() {
-        Some(ms) if (0.0..=MAX_MS).contains(&ms) => Ok(Some(ms as u64)),
-        _ => Err(Error::InvalidArgument(format!("options.{key} must be a number of milliseconds, 0 to 2147483647"))),
-    }
-}
-
-/// `options.network`: an object, or absent.
-fn read_network(options: &JsValue) -> Result<JsValue, Error> {
-    let network = read(options, "network")?;
-    if network.is_undefined() || network.is_object() {
-        Ok(network)
-    } else {
-        Err(Error::InvalidArgument("options.network must be an object".into()))
-    }
-}
-
-/// `options.network.dropRate`: a probability, 0 to 1.
-fn read_drop_rate(network: &JsValue) -> Result<f64, Error> {
-    let value = read(network, "dropRate")?;
-    if value.is_undefined() {
-        return Ok(0.0);
-    }
-    value
-        .as_f64()
-        .filter(|p| (0.0..=1.0).contains(p))
-        .ok_or_else(|| Error::InvalidArgument("options.network.dropRate must be a number from 0 to 1".into()))
-}
-
-/// `options.url`: the dev server's room socket, a `ws://` or `wss://` URL.
-fn read_url(options: &JsValue) -> Result<Option<String>, Error> {
-    let url = read_string(options, "url")?;
-    if let Some(url) = &url {
-        let lower = url.get(..6).unwrap_or("").to_ascii_lowercase();
-        if !(lower.starts_with("ws://") || lower.starts_with("wss://"))
-            || url.len() <= lower.find("//").unwrap_or(0) + 2
-        {
-            return Err(Error::InvalidArgument("options.url must be a ws:// or wss:// URL".into()));
-        }
-    }
-    Ok(url)
-}
-
 impl Settings {
-    fn from_js(options: &JsValue) -> Result<Settings, Error> {
-        if !(options.is_undefined() || options.is_null() || options.is_object()) {
-            return Err(Error::InvalidArgument("options must be an object".into()));
-        }
-        let room = read_string(options, "room")?.unwrap_or_else(|| "local".to_owned());
-        if room.is_empty() {
-            return Err(Error::InvalidArgument("options.room must not be empty".into()));
-        }
-        let mut config = NodeConfig::new(room);
-        if let Some(ms) = read_ms(options, "sessionDataSyncMs")? {
+    /// Reads the options as local_call.js's `localSettings` checked them (it throws the
+    /// invalid-argument error for a wrong one).
+    fn from_js(options: &JsValue) -> Result<Settings, JsValue> {
+        let values = local_settings(options)?;
+        let text = |i: u32| values.get(i).as_string();
+        let ms = |i: u32| values.get(i).as_f64().map(|ms| ms as u64);
+        let mut config = NodeConfig::new(text(0).unwrap_or_else(|| "local".to_owned()));
+        if let Some(ms) = ms(6) {
             config.session_sync_ms = ms.max(1);
         }
-        if let Some(ms) = read_ms(options, "userDataDelayMs")? {
+        if let Some(ms) = ms(7) {
             config.user_data_delay_ms = ms;
         }
-        if let Some(ms) = read_ms(options, "heartbeatMs")? {
+        if let Some(ms) = ms(8) {
             config.heartbeat_ms = ms.max(1);
         }
-        if let Some(ms) = read_ms(options, "peerTimeoutMs")? {
+        if let Some(ms) = ms(9) {
             config.peer_timeout_ms = ms.max(1);
         }
-        if let Some(limit) = read_ms(options, "appMessageLimit")? {
+        if let Some(limit) = ms(10) {
             config.app_message_limit = limit as usize;
         }
-        // Every option is checked, including those the chosen transport does not use.
-        let network = read_network(options)?;
         let link = Link {
-            latency_ms: read_ms(&network, "latencyMs")?.unwrap_or(0),
-            jitter_ms: read_ms(&network, "jitterMs")?.unwrap_or(0),
-            drop_rate: read_drop_rate(&network)?,
+            latency_ms: ms(11).unwrap_or(0),
+            jitter_ms: ms(12).unwrap_or(0),
+            drop_rate: values.get(13).as_f64().unwrap_or(0.0),
         };
-        let seed = read_ms(&network, "seed")?.unwrap_or(1);
-        let url = read_url(options)?;
-        let transport = match read_string(options, "transport")?.as_deref() {
-            Some("memory") => TransportKind::Memory { link, seed },
-            Some("websocket") => TransportKind::WebSocket(
-                url.ok_or_else(|| Error::InvalidArgument("the websocket transport needs options.url".into()))?,
-            ),
+        let transport = match text(4).as_deref() {
+            Some("websocket") => TransportKind::WebSocket(text(5).unwrap_or_default()),
             Some("broadcast") => TransportKind::Broadcast,
-            None if js_sys::Reflect::has(&js_sys::global(), &"BroadcastChannel".into()).unwrap_or(false) => {
-                TransportKind::Broadcast
-            }
-            None => TransportKind::Memory { link: Link::INSTANT, seed: 1 },
-            Some(other) => {
-                return Err(Error::InvalidArgument(format!(
-                    "options.transport must be 'memory', 'broadcast' or 'websocket', not '{other}'"
-                )))
-            }
+            _ => TransportKind::Memory { link, seed: ms(14).unwrap_or(1) },
         };
-        config.join_window_ms = match (&transport, read_ms(options, "joinWindowMs")?) {
+        config.join_window_ms = match (&transport, ms(15)) {
             (_, Some(ms)) => ms,
             (TransportKind::Memory { link, .. }, None) => 4 * (link.latency_ms + link.jitter_ms) + 20,
             (_, None) => config.join_window_ms,
@@ -184,9 +94,9 @@ impl Settings {
         Ok(Settings {
             config,
             transport,
-            user_name: read_string(options, "userName")?.unwrap_or_default(),
-            user_id: read_string(options, "userId")?,
-            owner: read_bool(options, "owner")?.unwrap_or(false),
+            user_name: text(1).unwrap_or_default(),
+            user_id: text(2),
+            owner: values.get(3).as_bool().unwrap_or(false),
         })
     }
 }

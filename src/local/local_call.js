@@ -16,6 +16,95 @@ function participant(p) {
   return p;
 }
 
+/**
+ * daily-js's check of userData: a JSON round trip (a value with no JSON form, such as a function,
+ * is refused) and at most 4096 characters (a string's own length). Returns the JSON text, or
+ * undefined for undefined.
+ */
+function userDataText(data) {
+  if (data === undefined) return undefined;
+  let text;
+  try {
+    text = JSON.stringify(data);
+    JSON.parse(text);
+  } catch (error) {
+    throw Error(`userData must be serializable to JSON: ${error}`);
+  }
+  const size = typeof data === 'string' ? data.length : text.length;
+  if (size > USER_DATA_LIMIT) {
+    throw Error(`userData is too large (${size} characters). Maximum size suppported is ${USER_DATA_LIMIT}.`);
+  }
+  return text;
+}
+
+/** The library's error for an option that is not what createLocalCallObject takes. */
+function invalid(what) {
+  return Object.assign(new Error(`invalid argument: ${what}`), { kind: 'invalid-argument' });
+}
+
+/** The longest delay a JS timer can wait (2^31 - 1 ms, about 24.8 days). */
+const MAX_MS = 2147483647;
+
+/**
+ * createLocalCallObject's options, each checked whichever transport is chosen (a wrong one throws
+ * an invalid-argument error), as the room takes them: `[room, userName, userId, owner, transport,
+ * url, sessionDataSyncMs, userDataDelayMs, heartbeatMs, peerTimeoutMs, appMessageLimit, latencyMs,
+ * jitterMs, dropRate, seed, joinWindowMs]`, undefined where not given.
+ */
+export function localSettings(options) {
+  if (options !== undefined && options !== null && typeof options !== 'object') throw invalid('options must be an object');
+  const read = (object, path, key) => {
+    if (typeof object !== 'object' || object === null) return undefined;
+    try {
+      return object[key];
+    } catch {
+      throw invalid(`${path}${key} cannot be read`);
+    }
+  };
+  const typed = (object, path, key, type) => {
+    const value = read(object, path, key);
+    if (value !== undefined && typeof value !== type) throw invalid(`${path}${key} must be a ${type}`);
+    return value;
+  };
+  const ms = (object, path, key) => {
+    const value = read(object, path, key);
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value <= MAX_MS)) {
+      throw invalid(`${path}${key} must be a number of milliseconds, 0 to ${MAX_MS}`);
+    }
+    return value;
+  };
+  const room = typed(options, 'options.', 'room', 'string') ?? 'local';
+  if (room === '') throw invalid('options.room must not be empty');
+  const times = ['sessionDataSyncMs', 'userDataDelayMs', 'heartbeatMs', 'peerTimeoutMs', 'appMessageLimit'].map((key) =>
+    ms(options, 'options.', key),
+  );
+  const network = read(options, 'options.', 'network');
+  if (network !== undefined && (typeof network !== 'object' || network === null)) throw invalid('options.network must be an object');
+  const latency = ms(network, 'options.network.', 'latencyMs');
+  const jitter = ms(network, 'options.network.', 'jitterMs');
+  const dropRate = read(network, 'options.network.', 'dropRate');
+  if (dropRate !== undefined && !(typeof dropRate === 'number' && dropRate >= 0 && dropRate <= 1)) {
+    throw invalid('options.network.dropRate must be a number from 0 to 1');
+  }
+  const seed = ms(network, 'options.network.', 'seed');
+  const url = typed(options, 'options.', 'url', 'string');
+  if (url !== undefined && !/^wss?:\/\/./i.test(url)) throw invalid('options.url must be a ws:// or wss:// URL');
+  let transport = typed(options, 'options.', 'transport', 'string');
+  if (transport === 'websocket' && url === undefined) throw invalid('the websocket transport needs options.url');
+  if (transport !== undefined && !['memory', 'broadcast', 'websocket'].includes(transport)) {
+    throw invalid(`options.transport must be 'memory', 'broadcast' or 'websocket', not '${transport}'`);
+  }
+  // Without a transport named: tabs of this browser where there is a BroadcastChannel, else this page.
+  const instant = transport === undefined && typeof BroadcastChannel === 'undefined';
+  transport ??= instant ? 'memory' : 'broadcast';
+  const joinWindow = ms(options, 'options.', 'joinWindowMs');
+  const userName = typed(options, 'options.', 'userName', 'string');
+  const userId = typed(options, 'options.', 'userId', 'string');
+  const owner = typed(options, 'options.', 'owner', 'boolean');
+  const link = instant ? [0, 0, 0, 1] : [latency, jitter, dropRate, seed];
+  return [room, userName, userId, owner, transport, url, ...times, ...link, joinWindow];
+}
+
 /** EventEmitter's own check, word for word. */
 function checkListener(listener) {
   if (typeof listener !== 'function') {
@@ -127,9 +216,9 @@ export class LocalCallObject extends EventEmitter {
     }
     let userData;
     try {
-      if (options.userData !== undefined) userData = JSON.stringify(options.userData);
+      userData = userDataText(options.userData);
     } catch (error) {
-      return Promise.reject(Error(`userData must be serializable to JSON: ${error}`));
+      return Promise.reject(error);
     }
     const pending = {};
     pending.promise = new Promise((resolve, reject) => Object.assign(pending, { resolve, reject }));
@@ -182,20 +271,7 @@ export class LocalCallObject extends EventEmitter {
     return this;
   }
   async setUserData(data) {
-    let text;
-    if (data !== undefined) {
-      try {
-        text = typeof data === 'string' ? JSON.stringify(data) : JSON.stringify(data);
-        JSON.parse(text);
-      } catch (error) {
-        throw Error(`userData must be serializable to JSON: ${error}`);
-      }
-      const size = typeof data === 'string' ? data.length : text.length;
-      if (size > USER_DATA_LIMIT) {
-        throw Error(`userData is too large (${size} characters). Maximum size suppported is ${USER_DATA_LIMIT}.`);
-      }
-    }
-    this._bridge.setUserData(text);
+    this._bridge.setUserData(userDataText(data));
     return { userData: data };
   }
   setMeetingSessionData(data, mergeStrategy = 'replace') {
@@ -208,10 +284,14 @@ export class LocalCallObject extends EventEmitter {
     const entries = [];
     try {
       size = JSON.stringify(data).length;
+      const merge = mergeStrategy === 'shallow-merge';
       for (const key of Object.keys(data)) {
         const value = data[key];
         const text = value === undefined ? undefined : JSON.stringify(value);
-        if (text !== undefined || mergeStrategy === 'shallow-merge') entries.push([key, text]);
+        // daily-js round-trips each value of a merge: one with no JSON form (a function, a
+        // Symbol) is refused, where undefined deletes its key.
+        if (merge && value !== undefined) JSON.parse(text);
+        if (text !== undefined || merge) entries.push([key, text]);
       }
     } catch (error) {
       throw Error(`Meeting session data must be serializable to JSON: ${error}`);
