@@ -1,7 +1,12 @@
 // Room-wide state for the default entry: the throttle (Rust, SessionCore) driven with real time.
 // A timer for the trailing edge, setMeetingSessionData for sends, and the room's state from
 // `meeting-session-state-updated` (fed by DailySync's one listener). Keys and values are interned
-// here, values by their JSON text, so the throttle compares and measures numbers only.
+// here, values by their JSON text, so the throttle compares and measures numbers only. A write is
+// one call into the throttle; a room state measures only the values that changed since the last.
+// While the window is closed, merges wait here, squashed key by key, and reach the throttle as one
+// patch before anything reads or sends its state: a merge then costs no call into wasm and no
+// interning, and its size is checked against an upper bound of the state's (the throttle checks
+// exactly when the bound is too high).
 //
 // Pending changes are sent when the window ends, on flush, and on dispose while joined. Once the
 // call has left nothing can be sent: what is pending then is dropped with a console warning.
@@ -12,6 +17,30 @@ import { classify, dailySyncError, notSerializable, tooLarge } from './errors.js
 const LIMIT = 102400;
 /** In id arrays, the value id of "no value" (a deletion). */
 const NONE = 0xffffffff;
+
+/**
+ * Whether `a` and `b` have the same JSON text, for plain data (what a room state is made of): true
+ * only when it is sure; anything else (a Date, a Map, a class instance) is measured instead.
+ */
+function sameJson(a, b) {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) {
+    return false;
+  }
+  const keys = Object.keys(a);
+  const others = Object.keys(b);
+  if (keys.length !== others.length || 'toJSON' in a) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== others[i] || !sameJson(a[keys[i]], b[keys[i]])) return false;
+  }
+  return true;
+}
 
 /** Strings (keys, or values' JSON texts) and their ids; ids the throttle no longer holds are forgotten. */
 class Interner {
@@ -52,10 +81,17 @@ export class SessionDriver {
   constructor(call, intervalMs) {
     this.call = call;
     this.core = new SessionCore(intervalMs);
+    this.interval = Math.floor(intervalMs);
+    /** When the throttle last sent (the window is closed until `interval` after it). */
+    this.sentAt = -Infinity;
+    /** Merges made while the window is closed: key -> [JSON text (undefined: delete), value]. */
+    this.waiting = new Map();
+    /** An upper bound of the local view's JSON length with the waiting merges (null: ask the throttle). */
+    this.bound = null;
     this.keys = new Interner();
     this.values = new Interner();
-    /** The JSON text of each object value this DailySync wrote, so its echo is not measured again. */
-    this.written = new WeakMap();
+    /** The room's last state: key -> [value, quad], so a value that did not change is not measured again. */
+    this.room = new Map();
     /** How many ids were held at the last sweep: the next one comes when twice as many exist. */
     this.held = 0;
     this.timer = null;
@@ -70,40 +106,68 @@ export class SessionDriver {
     }
   }
 
+  /** `[key id, key length]` of `key`, its JSON length measured once. */
+  key(key) {
+    const id = this.keys.id(key);
+    const interned = this.keys.get(id);
+    interned[1] ??= JSON.stringify(key).length;
+    return [id, interned[1]];
+  }
+
   /**
-   * `[key id, key length, value id, value size]` for each own entry of `data` (a plain object).
-   * `written`: the app's own write, whose object values are remembered with their JSON text; a
-   * room state (not written) reuses that text for the same objects (the echo of a write in one
-   * page) and measures the others.
+   * `[key, JSON text, value]` for each own entry of `data` (a plain object); `deletions`: a key
+   * whose value has no JSON form is kept, as a deletion (text undefined), not left out.
    */
-  quads(data, deletions, written) {
-    const entries = Object.entries(data);
+  entries(data, deletions) {
+    const entries = [];
+    for (const [key, value] of Object.entries(data)) {
+      const json = value === undefined ? undefined : JSON.stringify(value);
+      if (json !== undefined || deletions) entries.push([key, json, value]);
+    }
+    return entries;
+  }
+
+  /** `[key id, key length, value id (NONE: delete), value size]` for each entry. */
+  quads(entries) {
     const ids = [];
-    for (const [key, value] of entries) {
-      const object = value !== null && typeof value === 'object';
-      let json = !written && object ? this.written.get(value) : undefined;
-      if (json === undefined && value !== undefined) {
-        json = JSON.stringify(value);
-        if (written && object && json !== undefined) this.written.set(value, json);
-      }
-      if (json === undefined && !deletions) continue; // JSON leaves it out
-      // A key's payload is its JSON length, measured once.
-      const keyId = this.keys.id(key);
-      const interned = this.keys.get(keyId);
-      interned[1] ??= JSON.stringify(key).length;
-      ids.push(keyId, interned[1]);
+    for (const [key, json, value] of entries) {
+      ids.push(...this.key(key));
       if (json === undefined) ids.push(NONE, 0);
       else ids.push(this.values.id(json, value), json.length);
     }
     return ids;
   }
 
-  /** The quads of what an app hands `setSessionData` / `mergeSessionData`, checked. */
+  /**
+   * The quads of a room state. A value with the same JSON as the room's last one for its key keeps
+   * that quad unmeasured: an echo of this DailySync's own update changes a few keys of many.
+   */
+  roomQuads(data) {
+    const room = new Map();
+    const ids = [];
+    for (const [key, value] of Object.entries(data)) {
+      const last = this.room.get(key);
+      let quad;
+      if (last !== undefined && this.values.get(last[1][2]) !== undefined && sameJson(last[0], value)) {
+        quad = last[1];
+      } else {
+        const json = value === undefined ? undefined : JSON.stringify(value);
+        if (json === undefined) continue; // JSON leaves it out
+        quad = [...this.key(key), this.values.id(json, value), json.length];
+      }
+      room.set(key, [value, quad]);
+      ids.push(...quad);
+    }
+    this.room = room;
+    return ids;
+  }
+
+  /** The entries of what an app hands `setSessionData` / `mergeSessionData`, checked. */
   incoming(data, deletions) {
     checkPlainObject(data);
-    let ids;
+    let entries;
     try {
-      ids = this.quads(data, deletions, true);
+      entries = this.entries(data, deletions);
     } catch (error) {
       throw notSerializable(error instanceof Error ? error.message : 'JSON.stringify failed');
     }
@@ -111,28 +175,68 @@ export class SessionDriver {
     if (!this.joined()) {
       throw dailySyncError('not-joined', 'not joined: setMeetingSessionData only supported after join.');
     }
-    return ids;
+    return entries;
   }
 
   set(data) {
-    this.taken(this.core.set(this.incoming(data, false)));
+    const entries = this.incoming(data, false);
+    this.settle();
+    this.taken(this.core.set(this.quads(entries)));
   }
 
   merge(patch) {
-    this.taken(this.core.merge(this.incoming(patch, true)));
+    const entries = this.incoming(patch, true);
+    const now = Date.now();
+    const opens = this.sentAt + this.interval;
+    if (now < opens && this.wait(entries)) {
+      if (this.timer === null || this.timerAt > opens) this.arm(opens, now);
+      return;
+    }
+    this.settle();
+    this.taken(this.core.merge(this.quads(entries)));
   }
 
-  taken(refused) {
-    if (refused !== 0) throw tooLarge(refused, LIMIT);
-    this.pump();
+  /**
+   * Keeps a merge made while the window is closed, if the state surely stays within the limit:
+   * each entry can add at most its key, its value, a colon and a comma.
+   */
+  wait(entries) {
+    let growth = 0;
+    for (const [key, json] of entries) {
+      if (json !== undefined) growth += JSON.stringify(key).length + json.length + 2;
+    }
+    this.bound ??= this.core.size();
+    if (this.bound + growth > LIMIT) return false;
+    this.bound += growth;
+    for (const [key, json, value] of entries) this.waiting.set(key, [json, value]);
+    return true;
+  }
+
+  /** Hands the waiting merges to the throttle as one patch (within the bound, so never refused). */
+  settle() {
+    this.bound = null;
+    if (this.waiting.size === 0) return;
+    const entries = [];
+    for (const [key, [json, value]] of this.waiting) entries.push([key, json, value]);
+    this.waiting.clear();
+    this.core.merge(this.quads(entries));
+  }
+
+  /** After a write: its refusal (minus the size), or when the throttle is due next. */
+  taken(answer) {
+    if (answer < -1) throw tooLarge(-answer, LIMIT);
+    const now = Date.now();
+    if (answer >= 0 && answer <= now) this.pump(now);
+    else this.arm(answer, now);
     this.sweep();
   }
 
   /** Takes in the room's state; pending local changes stay on top of it. A peer's garbage is ignored. */
   remote(data) {
+    this.settle();
     let ids;
     try {
-      ids = this.quads(data, false, false);
+      ids = this.roomQuads(data);
     } catch {
       return;
     }
@@ -159,13 +263,17 @@ export class SessionDriver {
   }
 
   discard() {
-    if (this.core.discardPending()) {
+    const waited = this.waiting.size > 0;
+    this.waiting.clear();
+    this.bound = null;
+    if (this.core.discardPending() || waited) {
       console.warn('daily-sync: the call left before pending session data could be sent; it was dropped');
     }
   }
 
   /** The local view: the room's state with pending local changes applied. */
   view() {
+    this.settle();
     const ids = this.core.view();
     const pairs = [];
     for (let i = 0; i < ids.length; i += 2) {
@@ -177,22 +285,32 @@ export class SessionDriver {
 
   /** Sends what is pending now, whatever the window. */
   flush() {
-    const update = this.core.flush(Date.now());
-    if (update !== undefined) this.send(update);
+    this.settle();
+    const now = Date.now();
+    const update = this.core.flush(now);
+    if (update !== undefined) {
+      this.sentAt = now;
+      this.send(update);
+    }
   }
 
   /** Sends what the window allows now, and sets the timer for the trailing edge. */
-  pump() {
-    const now = Date.now();
+  pump(now = Date.now()) {
+    this.settle();
     const update = this.core.poll(now);
     if (update !== undefined) {
+      this.sentAt = now;
       try {
         this.send(update);
       } catch (error) {
         console.warn(`daily-sync: a session-data update could not be sent: ${error.message}`);
       }
     }
-    const at = this.core.nextDeadline();
+    this.arm(this.core.nextDeadline(), now);
+  }
+
+  /** Sets the one timer for `at` (-1: none), unless it is set for that already. */
+  arm(at, now) {
     if (at < 0) return this.stopTimer();
     if (this.timer !== null && this.timerAt === at) return;
     this.stopTimer();

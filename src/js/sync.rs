@@ -48,13 +48,17 @@ fn outgoing_ids(outgoing: Option<Outgoing<u32, KeyId>>) -> Option<Vec<u32>> {
     Some(ids)
 }
 
-/// 0 when a change was taken; the JSON length the state would have had when it was refused for
-/// passing Daily's limit (the JS side makes the error, so this wasm carries no error messages).
-fn refused_size(result: Result<(), Error>) -> f64 {
-    match result {
-        Ok(()) => 0.0,
-        Err(Error::PayloadTooLarge { size, .. }) => size as f64,
-        Err(_) => f64::NAN,
+impl SessionCore {
+    /// What a write answers, so that a write is one call: once the change is taken, when `poll`
+    /// is due next (-1: nothing waits; at or before `now`: at once); when it is refused for passing
+    /// Daily's limit, minus the JSON length the state would have had (the JS side makes the
+    /// error, so this wasm carries no error messages).
+    fn answer(&self, result: Result<(), Error>) -> f64 {
+        match result {
+            Ok(()) => self.next_deadline(),
+            Err(Error::PayloadTooLarge { size, .. }) => -(size as f64),
+            Err(_) => f64::NAN,
+        }
     }
 }
 
@@ -73,15 +77,17 @@ impl SessionCore {
         SessionCore { throttle: Throttle::new(interval_ms as u64, SESSION_DATA_LIMIT) }
     }
 
-    /// Replaces the state with `quads` (every value present); see [`refused_size`].
+    /// Replaces the state with `quads` (every value present); see [`SessionCore::answer`].
     pub fn set(&mut self, ids: &[u32]) -> f64 {
         let state = quads(ids).filter_map(|(key, entry)| Some((key, entry?)));
-        refused_size(self.throttle.set(state))
+        let result = self.throttle.set(state);
+        self.answer(result)
     }
 
-    /// Shallow-merges `quads` (no value: delete); see [`refused_size`].
+    /// Shallow-merges `quads` (no value: delete); see [`SessionCore::answer`].
     pub fn merge(&mut self, ids: &[u32]) -> f64 {
-        refused_size(self.throttle.merge(quads(ids)))
+        let result = self.throttle.merge(quads(ids));
+        self.answer(result)
     }
 
     /// Takes in the room's state at `now`.
@@ -98,6 +104,11 @@ impl SessionCore {
     /// The pending update now, whatever the window.
     pub fn flush(&mut self, now: f64) -> Option<Vec<u32>> {
         outgoing_ids(self.throttle.flush(now as u64))
+    }
+
+    /// The local view's JSON length.
+    pub fn size(&self) -> f64 {
+        self.throttle.size() as f64
     }
 
     /// When `poll` must be called next; -1 when nothing waits.

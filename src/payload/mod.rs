@@ -4,6 +4,7 @@
 mod error;
 mod measure;
 
+#[cfg(feature = "local-room")]
 pub(crate) use error::decimal;
 pub use error::Error;
 pub use measure::{json_len, json_number_len, json_str_len, Unserializable, MAX_SAFE_INTEGER};

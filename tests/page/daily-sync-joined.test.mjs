@@ -279,6 +279,66 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
     assert.equal(r.stillWorks, null, 'a valid merge afterwards is accepted');
   });
 
+  test('merges while the window is closed: seen at once, sent squashed on the trailing edge, refused exactly past the limit, flushed by dispose', async () => {
+    const r = await page.evaluate(async () => {
+      const { thrown, recordSessionWrites, sleep, waitUntil } = window.h;
+      const { calls, syncs: [a, b] } = await window.h.joinedSyncs(2, { sessionDataIntervalMs: 1000 });
+      const writes = recordSessionWrites(calls[0]);
+      a.mergeSessionData({ big: 'x'.repeat(60000), n: 0 }); // the leading edge: written at once
+      const leading = writes.length;
+      // The window is closed now: these wait, squashed key by key.
+      a.mergeSessionData({ n: 1, m: 'gone soon' });
+      a.mergeSessionData({ n: 2 });
+      a.mergeSessionData({ m: undefined });
+      const seen = a.sessionData();
+      // 60 kB replaced by 60 kB fits, though 60 + 60 kB would not: checked exactly, taken.
+      const replaced = thrown(() => a.mergeSessionData({ big: 'y'.repeat(60000) }));
+      const before = JSON.stringify(a.sessionData());
+      const over = { more: 'z'.repeat(50000) };
+      const overSize = JSON.stringify({ ...a.sessionData(), ...over }).length;
+      const refused = thrown(() => a.mergeSessionData(over));
+      const unchanged = JSON.stringify(a.sessionData()) === before;
+      const waitingWrites = writes.length;
+      await waitUntil(() => b.sessionData().n === 2, 'b gets the squashed merges', 5000);
+      const trailing = writes.slice(leading);
+      // A merge waiting in a closed window when the DailySync is disposed is flushed.
+      await sleep(100);
+      a.mergeSessionData({ late: 1 });
+      const beforeDispose = writes.length;
+      a.dispose();
+      const afterDispose = writes.length;
+      await waitUntil(() => b.sessionData().late === 1, 'b gets the flushed merge', 5000);
+      const result = {
+        leading,
+        seen,
+        replaced,
+        refused,
+        overSize,
+        unchanged,
+        waitingWrites,
+        trailing: trailing.map((w) => ({ strategy: w.strategy, keys: w.keys.sort() })),
+        bState: { n: b.sessionData().n, m: 'm' in b.sessionData(), big: b.sessionData().big?.[0], more: 'more' in b.sessionData() },
+        beforeDispose,
+        afterDispose,
+      };
+      b.dispose();
+      await Promise.all(calls.map((call) => call.destroy()));
+      return result;
+    });
+    assert.equal(r.leading, 1, 'the first merge is written at once');
+    assert.equal(r.seen.n, 2, 'sessionData() has the waiting merges at once');
+    assert.ok(!('m' in r.seen), 'and their deletions');
+    assert.equal(r.replaced, null, 'a merge whose whole fits is taken, though a rough bound would not fit');
+    assertKind(r.refused, 'payload-too-large', 'a merge making the whole too large, while others wait');
+    assert.equal(r.refused.size, r.overSize, 'its size is the exact JSON length of the merged whole');
+    assert.ok(r.unchanged, 'the refused merge changes nothing');
+    assert.equal(r.waitingWrites, 1, 'nothing else is written while the window is closed');
+    // `m` came and went within the window and the room never had it: nothing to send for it.
+    assert.deepEqual(r.trailing, [{ strategy: 'shallow-merge', keys: ['big', 'n'] }], 'one squashed write on the trailing edge');
+    assert.deepEqual(r.bState, { n: 2, m: false, big: 'y', more: false });
+    assert.equal(r.afterDispose, r.beforeDispose + 1, 'dispose() writes the waiting merge at once');
+  });
+
   test('dispose() flushes pending session data and removes every listener', async () => {
     const r = await page.evaluate(async () => {
       const { DailySync, Daily, createJoinedCallObjects, waitUntil } = window.lib;
