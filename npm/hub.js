@@ -54,48 +54,73 @@ export function listen(call, event, fn) {
 export const MAX_WAITING = 65536;
 
 /**
- * An async iterator fed by `push`: a plain array with a moving head is the queue (no promise for
- * an item that waits), and ending it (break, return(), dispose) calls `onEnd` once.
+ * An async iterator fed by `push`: a ring buffer is the queue (no promise for an item that waits,
+ * no reallocation once it has grown to a burst's size), the first waiting next() has a slot of its
+ * own, and ending it (break, return(), dispose) calls `onEnd` once.
  */
 export class EventIterator {
   constructor() {
-    this._items = [];
+    this._ring = new Array(16); // its length is a power of two
     this._head = 0;
-    this._waiting = [];
+    this._size = 0;
+    this._waiter = null;
+    this._waiters = []; // next() calls waiting behind the first
     this._done = false;
     this.onEnd = null;
   }
 
   push(value) {
     if (this._done) return;
-    if (this._waiting.length > 0) {
-      this._waiting.shift()({ value, done: false });
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = this._waiters.length > 0 ? this._waiters.shift() : null;
+      waiter({ value, done: false });
       return;
     }
-    // A reader that fell this far behind loses the oldest, so a peer's flood cannot grow memory
-    // without bound.
-    if (this._items.length - this._head >= MAX_WAITING) {
-      this._items[this._head++] = undefined;
-      if (this._head >= MAX_WAITING) {
-        this._items = this._items.slice(this._head);
-        this._head = 0;
+    let ring = this._ring;
+    if (this._size === ring.length) {
+      // A reader that fell this far behind loses the oldest, so a peer's flood cannot grow memory
+      // without bound.
+      if (this._size >= MAX_WAITING) {
+        ring[this._head] = undefined;
+        this._head = (this._head + 1) & (ring.length - 1);
+        this._size--;
+      } else {
+        ring = this._grow();
       }
     }
-    this._items.push(value);
+    ring[(this._head + this._size) & (ring.length - 1)] = value;
+    this._size++;
+  }
+
+  /** Doubles the ring, its items moved to the front in order. */
+  _grow() {
+    const old = this._ring;
+    const ring = new Array(old.length * 2);
+    for (let i = 0; i < this._size; i++) ring[i] = old[(this._head + i) & (old.length - 1)];
+    this._ring = ring;
+    this._head = 0;
+    return ring;
   }
 
   next() {
-    if (this._head < this._items.length) {
-      const value = this._items[this._head];
-      this._items[this._head++] = undefined;
-      if (this._head === this._items.length) {
-        this._items.length = 0;
+    if (this._size > 0) {
+      const ring = this._ring;
+      const value = ring[this._head];
+      ring[this._head] = undefined;
+      this._head = (this._head + 1) & (ring.length - 1);
+      if (--this._size === 0) {
         this._head = 0;
+        // A ring grown by a large burst is let go once it is empty.
+        if (ring.length > 16384) this._ring = new Array(16);
       }
       return Promise.resolve({ value, done: false });
     }
     if (this._done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => this._waiting.push(resolve));
+    return new Promise((resolve) => {
+      if (this._waiter === null) this._waiter = resolve;
+      else this._waiters.push(resolve);
+    });
   }
 
   return(value) {
@@ -112,9 +137,12 @@ export class EventIterator {
   end() {
     if (this._done) return;
     this._done = true;
-    this._items = [];
+    this._ring = new Array(16);
     this._head = 0;
-    for (const resolve of this._waiting.splice(0)) resolve({ value: undefined, done: true });
+    this._size = 0;
+    const waiting = this._waiter === null ? [] : [this._waiter, ...this._waiters.splice(0)];
+    this._waiter = null;
+    for (const resolve of waiting) resolve({ value: undefined, done: true });
     const onEnd = this.onEnd;
     this.onEnd = null;
     if (onEnd) onEnd();

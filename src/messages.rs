@@ -75,52 +75,69 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Whether an `app-message` event carries a channel's chunk (see [`crate::channel::codec`]).
-fn is_chunk(event: &JsValue) -> bool {
-    let data = get(event, "data");
-    data.is_object() && js_sys::Reflect::has(&data, &interned(crate::payload::CHUNK_MARKER)).unwrap_or(false)
-}
+/// The keys read from events, each a JS string made once (one made per read costs a UTF-8 decode
+/// and a new JS string every time). The table never changes after it is made, so a getter that
+/// reads an event again while one is being read finds it as it was.
+const KEY_NAMES: [&str; 8] = ["data", "fromId", "participant", "meetingSessionState", "local", "c", "p", "v"];
 
 thread_local! {
-    /// The JS strings of the keys read from events, each made once: one made per read costs a
-    /// UTF-8 decode and a new JS string every time.
-    static KEYS: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// `key`'s JS string, made on first use.
-fn interned(key: &'static str) -> JsValue {
-    KEYS.with(|keys| {
-        let mut keys = keys.borrow_mut();
-        match keys.iter().find(|(known, _)| *known == key) {
-            Some((_, value)) => value.clone(),
-            None => {
-                let value = JsValue::from_str(key);
-                keys.push((key, value.clone()));
-                value
-            }
-        }
-    })
+    static KEYS: Vec<JsValue> = KEY_NAMES.iter().map(|name| JsValue::from_str(name)).collect();
 }
 
 /// `object[key]`, `undefined` when reading it throws (a peer's payload must not stop a stream).
 pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
-    // The key is cloned out of the cache first: a getter may run JS that reads again.
-    js_sys::Reflect::get(object, &interned(key)).unwrap_or(JsValue::UNDEFINED)
+    // The same literal is the same pointer: compared first, so a lookup rarely reads the text.
+    let known = KEY_NAMES.iter().position(|name| std::ptr::eq(*name, key) || *name == key);
+    let value = match known {
+        Some(at) => KEYS.with(|keys| js_sys::Reflect::get(object, &keys[at])),
+        None => js_sys::Reflect::get(object, &JsValue::from_str(key)),
+    };
+    value.unwrap_or(JsValue::UNDEFINED)
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(value: JsValue, raw: &JsValue) -> Result<T, DecodeError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| DecodeError { message: e.to_string(), raw: raw.clone() })
 }
 
-fn decode_message<T: DeserializeOwned>(payload: JsValue) -> Result<AppMessage<T>, DecodeError> {
-    if !payload.is_object() {
-        return Err(DecodeError { message: "the app-message event is not an object".into(), raw: payload });
+/// The senders' ids seen last, most recent first: a sender's `fromId` is read out of JS once, not
+/// with each of its messages (a JS string comparison costs less than a decode into a `String`).
+#[derive(Default)]
+struct SenderIds(Vec<(JsValue, String)>);
+
+impl SenderIds {
+    const KEPT: usize = 4;
+
+    fn get(&mut self, js: &JsValue) -> Option<String> {
+        if let Some(at) = self.0.iter().position(|(known, _)| known == js) {
+            let entry = self.0.remove(at);
+            let id = entry.1.clone();
+            self.0.insert(0, entry);
+            return Some(id);
+        }
+        let id = js.as_string()?;
+        self.0.insert(0, (js.clone(), id.clone()));
+        self.0.truncate(Self::KEPT);
+        Some(id)
     }
-    let Some(from_id) = get(&payload, "fromId").as_string() else {
-        return Err(DecodeError { message: "the app-message event has no string fromId".into(), raw: payload });
+}
+
+/// Reads one `app-message` event: `None` for a channel's chunk, which is not a plain app message.
+fn read_message<T: DeserializeOwned>(
+    payload: JsValue,
+    senders: &mut SenderIds,
+) -> Option<Result<AppMessage<T>, DecodeError>> {
+    if !payload.is_object() {
+        return Some(Err(DecodeError { message: "the app-message event is not an object".into(), raw: payload }));
+    }
+    let data = get(&payload, "data");
+    // A hostile `in` trap is no chunk: the payload is then judged as a plain message.
+    if crate::sys::is_chunk(&data).unwrap_or(false) {
+        return None;
+    }
+    let Some(from_id) = senders.get(&get(&payload, "fromId")) else {
+        return Some(Err(DecodeError { message: "the app-message event has no string fromId".into(), raw: payload }));
     };
-    let data = decode(get(&payload, "data"), &payload)?;
-    Ok(AppMessage { data, from_id })
+    Some(decode(data, &payload).map(|data| AppMessage { data, from_id }))
 }
 
 /// A typed `Stream` of app messages. Dropping it unsubscribes.
@@ -139,13 +156,14 @@ fn decode_message<T: DeserializeOwned>(payload: JsValue) -> Result<AppMessage<T>
 #[must_use = "streams do nothing unless polled"]
 pub struct AppMessages<T> {
     events: EventStream,
+    senders: SenderIds,
     _type: PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned> AppMessages<T> {
     pub(crate) fn new(call: &CallObject) -> Result<Self, Error> {
         let events = EventStream::new(call, "app-message").map_err(|e| classify(e, || None))?;
-        Ok(AppMessages { events, _type: PhantomData })
+        Ok(AppMessages { events, senders: SenderIds::default(), _type: PhantomData })
     }
 }
 
@@ -153,11 +171,17 @@ impl<T: DeserializeOwned> Stream for AppMessages<T> {
     type Item = Result<AppMessage<T>, DecodeError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
         loop {
-            match Pin::new(&mut self.events).poll_next(cx) {
-                // A channel's chunk is the channel layer's, never a plain app message.
-                Poll::Ready(Some(payload)) if is_chunk(&payload) => continue,
-                other => return other.map(|payload| payload.map(decode_message)),
+            match Pin::new(&mut this.events).poll_next(cx) {
+                Poll::Ready(Some(payload)) => {
+                    // A channel's chunk is the channel layer's, never a plain app message.
+                    if let Some(message) = read_message(payload, &mut this.senders) {
+                        return Poll::Ready(Some(message));
+                    }
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
             }
         }
     }

@@ -61,6 +61,15 @@ extern "C" {
     pub(crate) fn queue_microtask(callback: &JsValue);
 }
 
+#[wasm_bindgen(inline_js = "export function is_chunk(data) { return data !== null && typeof data === 'object' && '$ds' in data; }")]
+extern "C" {
+    /// Whether an app message's `data` is a channel's chunk (its marker is
+    /// [`CHUNK_MARKER`](crate::payload::CHUNK_MARKER)), in one call: the Rust streams ask it of
+    /// every app message. Throws what a hostile `in` trap throws.
+    #[wasm_bindgen(catch)]
+    pub(crate) fn is_chunk(data: &JsValue) -> Result<bool, JsValue>;
+}
+
 /// The time in ms (`Date.now()`), the clock every driver passes to its pure state machine.
 pub(crate) fn now() -> u64 {
     js_sys::Date::now() as u64

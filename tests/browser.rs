@@ -108,6 +108,26 @@ async fn app_messages_decode_report_garbage_and_go_on() {
 }
 
 #[wasm_bindgen_test]
+async fn each_message_has_its_own_senders_id_however_senders_interleave() {
+    let call = FakeCall::new();
+    let sync = sync_over(&call);
+    let mut reactions = sync.app_messages::<Reaction>().unwrap();
+    // More senders than the stream keeps decoded, in an order that reuses and evicts them.
+    let order = [0, 1, 0, 2, 3, 4, 5, 1, 5, 0, 6, 6, 2];
+    for &sender in &order {
+        let data = js_sys::JSON::parse(&format!(r#"{{"emoji":"{sender}"}}"#)).unwrap();
+        call.emit("app-message", &app_message(data, &format!("peer-{sender}")));
+    }
+    call.emit("app-message", &app_message(js_sys::JSON::parse(r#"{"emoji":"?"}"#).unwrap(), ""));
+    for &sender in &order {
+        let message = reactions.next().await.unwrap().unwrap();
+        assert_eq!(message.from_id, format!("peer-{sender}"));
+        assert_eq!(message.data.emoji, sender.to_string());
+    }
+    assert_eq!(reactions.next().await.unwrap().unwrap().from_id, "", "an empty id is an id");
+}
+
+#[wasm_bindgen_test]
 fn streams_share_one_listener_and_dropping_the_last_removes_it() {
     let call = FakeCall::new();
     let sync = sync_over(&call);
