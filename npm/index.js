@@ -38,11 +38,14 @@ function shapeParticipant(p) {
   };
 }
 
-/** A channel's chunk (see src/channel/codec.rs) is never a plain app message. */
-const isChunk = (data) => isObject(data) && data.$ds !== undefined;
-
-const appMessage = (e) =>
-  isObject(e) && typeof e.fromId === 'string' && !isChunk(e.data) ? { data: e.data, fromId: e.fromId } : undefined;
+/** `{ data, fromId }` of an app-message event; undefined for a channel's chunk (see src/channel/codec.rs) or garbage. */
+function appMessage(e) {
+  if (!isObject(e)) return undefined;
+  const fromId = e.fromId;
+  const data = e.data;
+  if (typeof fromId !== 'string' || (isObject(data) && data.$ds !== undefined)) return undefined;
+  return { data, fromId };
+}
 
 const participantOf = (e) => (isObject(e) ? shapeParticipant(e.participant) : undefined);
 
@@ -438,23 +441,25 @@ export class DailySync {
 
   /** Replaces the room-wide state, throttled: at most one write per interval, the last always sent. */
   setSessionData(data) {
-    this.#write(data, () => this.#session.set(data));
+    this.#write(data, false);
   }
 
   /** Shallow-merges `patch` into the room-wide state, throttled; a key set to `undefined` is deleted. */
   mergeSessionData(patch) {
-    this.#write(patch, () => this.#session.merge(patch));
+    this.#write(patch, true);
   }
 
   /** A session-data write now, or (with `queueUntilJoined`, before join) checked now and held. */
-  #write(data, write) {
+  #write(data, merge) {
     this.#live();
+    const session = this.#session;
     if (this.#queue !== null && !this.#joined()) {
       this.#checkQueuedSessionData(data);
-      this.#enqueue(write);
+      this.#enqueue(merge ? () => session.merge(data) : () => session.set(data));
       return;
     }
-    write();
+    if (merge) session.merge(data);
+    else session.set(data);
   }
 
   /** Sends pending session data now, whatever the interval. */

@@ -120,7 +120,8 @@ export class SessionDriver {
    */
   entries(data, deletions) {
     const entries = [];
-    for (const [key, value] of Object.entries(data)) {
+    for (const key of Object.keys(data)) {
+      const value = data[key];
       const json = value === undefined ? undefined : JSON.stringify(value);
       if (json !== undefined || deletions) entries.push([key, json, value]);
     }
