@@ -1,6 +1,6 @@
 // The default entry, `daily-sync`: DailySync, everything an app on a real Daily room needs.
 // Events are delivered in JS (hub.js), with no hop through wasm; the session-data throttle is Rust
-// (src/js/sync.rs), in this entry's own small wasm, driven by session.js.
+// (src/js/session.rs), in this entry's own small wasm, driven by session.js.
 import wasmInit from './wasm/core/daily_sync.js';
 import { checkCallObject, checkCallback, checkPlainObject, checkSerializable, recipient, sessionInterval } from './checks.js';
 import {

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::channel::live::ChannelCore;
+use crate::channel::driver::ChannelCore;
 use crate::channel::Channel;
 use crate::daily_errors::classify;
 use crate::events::Subscription;

@@ -5,9 +5,10 @@
 //! and reports what was lost.
 //! - [`codec`]: the wire format, and splitting a message's JSON text into chunks;
 //! - [`reassembly`]: the receiver, pure and clock-free (the time is passed in).
+//! - `driver`: a channel on a live call object, the reassembler fed from its `app-message` events.
 
 internal_mod!(codec);
-pub(crate) mod live;
+pub(crate) mod driver;
 internal_mod!(reassembly);
 mod typed;
 

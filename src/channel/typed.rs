@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use futures_core::{FusedStream, Stream};
 use serde::{de::DeserializeOwned, Serialize};
 
-use super::live::{ChannelCore, Item, SinkGuard};
+use super::driver::{ChannelCore, Item, SinkGuard};
 use crate::events::STREAM_BUFFER;
 use crate::messages::{decode, to_js, DecodeError};
 use crate::payload::{Error, Recipient};

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-use crate::channel::live::{self, Item, SinkGuard};
+use crate::channel::driver::{self, Item, SinkGuard};
 use crate::convert::{check_serializable, invalid, recipient_from_js};
 use crate::sys::CallObject;
 
@@ -16,7 +16,7 @@ use crate::sys::CallObject;
 #[wasm_bindgen(js_name = ChannelCore)]
 #[derive(Debug)]
 pub struct JsChannelCore {
-    core: Rc<live::ChannelCore>,
+    core: Rc<driver::ChannelCore>,
     sink: Option<SinkGuard>,
 }
 
@@ -34,7 +34,7 @@ impl JsChannelCore {
             Some(size) if size >= 1.0 && size.is_finite() => size as usize,
             _ => return Err(invalid("options.maxSize must be a number, at least 1").into()),
         };
-        let core = live::ChannelCore::detached(&call, &name, max_size)?;
+        let core = driver::ChannelCore::detached(&call, &name, max_size)?;
         let sink = core.subscribe(move |item| {
             // A throwing JS function is the JS side's to report; the channel goes on.
             let _ = match item {

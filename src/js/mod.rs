@@ -9,4 +9,4 @@ mod local;
 #[cfg(feature = "npm-rest")]
 mod rest;
 #[cfg(feature = "npm-core")]
-mod sync;
+mod session;

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use super::protocol::json::ObjectWriter;
 use super::protocol::Json;
 use super::room::{Event, Identity, Node, NodeConfig, Output};
-use super::sim::Link;
+use super::link::Link;
 use super::transport::{Inbox, Transport};
 use crate::convert::recipient_from_js;
 use crate::payload::Error;

@@ -1,9 +1,14 @@
 //! The local room: a stand-in for a Daily call that needs no Daily account.
 
 mod call_object;
+internal_mod!(link);
 internal_mod!(protocol);
 internal_mod!(room);
-internal_mod!(sim);
+internal_mod!(
+    /// Only the tests run rooms on a simulated bus.
+    #[cfg(any(test, feature = "internals"))]
+    sim
+);
 mod transport;
 
 #[cfg(feature = "npm-local")]

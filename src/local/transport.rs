@@ -10,7 +10,7 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::sim::{Link, SplitMix64};
+use super::link::{Link, SplitMix64};
 
 /// Where a transport hands what it receives.
 pub(crate) type Inbox = Rc<dyn Fn(String)>;

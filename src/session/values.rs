@@ -1,5 +1,5 @@
 //! The value the Rust API's session driver holds: a `serde_json::Value`, measured without building
-//! a JS value. (The JS API's throttle holds interned ids instead: src/js/sync.rs.)
+//! a JS value. (The JS API's throttle holds interned ids instead: src/js/session.rs.)
 
 use wasm_bindgen::JsValue;
 
