@@ -9,10 +9,10 @@ use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::link::Link;
 use super::protocol::json::ObjectWriter;
 use super::protocol::Json;
 use super::room::{Event, Identity, Node, NodeConfig, Output};
-use super::link::Link;
 use super::transport::{Inbox, Transport};
 use crate::convert::recipient_from_js;
 use crate::payload::Error;
