@@ -14,7 +14,7 @@ use crate::events::Subscription;
 use crate::messages::{self, AppMessages, DecodeError};
 use crate::payload::{check_size, json_len, Error, Recipient, APP_MESSAGE_LIMIT};
 use crate::session::SessionData;
-use crate::sys::CallObject;
+use crate::sys::{console_warn, CallObject};
 use crate::user_data::{self, Participant, ParticipantEvents, ParticipantUpdates};
 
 /// Typed access to the three ways Daily moves app data, over one call object.
@@ -68,14 +68,16 @@ impl HeldMessages {
                 let messages = std::mem::take(&mut *held.messages.borrow_mut());
                 for (data, to) in messages {
                     if let Err(error) = messages::send_js(&target, &data, &to, || None) {
-                        warn(&["daily-sync: a message held until join could not be sent: ", &error.message()].concat());
+                        console_warn(
+                            &["daily-sync: a message held until join could not be sent: ", &error.message()].concat(),
+                        );
                     }
                 }
             }),
             Subscription::new(call, "left-meeting", move |_| {
                 let Some(held) = on_leave.upgrade() else { return };
                 if !std::mem::take(&mut *held.messages.borrow_mut()).is_empty() {
-                    warn("daily-sync: the call left before join; the messages held for it were dropped");
+                    console_warn("daily-sync: the call left before join; the messages held for it were dropped");
                 }
             }),
         ];
@@ -83,12 +85,6 @@ impl HeldMessages {
             subscriptions.into_iter().collect::<Result<_, _>>().map_err(|thrown| classify(thrown, || None))?;
         Ok(held)
     }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = console)]
-    fn warn(message: &str);
 }
 
 impl DailySync {

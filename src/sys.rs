@@ -52,6 +52,10 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub(crate) fn off(this: &CallObject, event: &str, listener: &Function) -> Result<JsValue, JsValue>;
 
+    /// `console.warn`: for what a caller should hear of that is not an error (changes dropped).
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    pub(crate) fn console_warn(message: &str);
+
     /// `Object.entries`, which runs getters: a hostile one throws, and that must be caught.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
     pub(crate) fn object_entries(object: &JsValue) -> Result<js_sys::Array, JsValue>;

@@ -14,7 +14,7 @@ use crate::daily_errors::classify;
 use crate::events::Subscription;
 use crate::messages::get;
 use crate::payload::{Error, SESSION_DATA_LIMIT};
-use crate::sys::{now, CallObject};
+use crate::sys::{console_warn, now, CallObject};
 
 /// A value the driver can hold: it knows its size and how to become a JS value when it is sent.
 pub trait SessionValue: Clone + PartialEq + 'static {
@@ -23,12 +23,6 @@ pub trait SessionValue: Clone + PartialEq + 'static {
     fn from_js(value: JsValue) -> Option<Entry<Self>>;
     /// The value as the call object takes it.
     fn to_js(&self) -> JsValue;
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = console)]
-    fn warn(message: &str);
 }
 
 /// The throttle, its timer and its subscriptions.
@@ -94,7 +88,7 @@ impl<V: SessionValue> Driver<V> {
     pub(crate) fn on_left(&self) {
         self.timer.borrow_mut().take();
         if self.throttle.borrow_mut().discard_pending() {
-            warn("daily-sync: the call left before pending session data could be sent; it was dropped");
+            console_warn("daily-sync: the call left before pending session data could be sent; it was dropped");
         }
     }
 
@@ -181,7 +175,7 @@ impl<V: SessionValue> Driver<V> {
             self.flush()
         } else {
             if self.throttle.borrow_mut().discard_pending() {
-                warn("daily-sync: session data held until join was dropped: the handle closed first");
+                console_warn("daily-sync: session data held until join was dropped: the handle closed first");
             }
             Ok(())
         };
@@ -199,7 +193,7 @@ impl<V: SessionValue> Driver<V> {
         let outgoing = self.throttle.borrow_mut().poll(now);
         if let Some(outgoing) = outgoing {
             if let Err(error) = self.send(outgoing) {
-                warn(&["daily-sync: a session-data update could not be sent: ", &error.message()].concat());
+                console_warn(&["daily-sync: a session-data update could not be sent: ", &error.message()].concat());
             }
         }
         let deadline = self.throttle.borrow().next_deadline();
@@ -236,7 +230,7 @@ fn fire<V: SessionValue>(driver: &Weak<Driver<V>>) {
         if driver.joined() {
             driver.pump();
         } else if driver.throttle.borrow_mut().discard_pending() {
-            warn("daily-sync: the call left before pending session data could be sent; it was dropped");
+            console_warn("daily-sync: the call left before pending session data could be sent; it was dropped");
         }
     }
 }
