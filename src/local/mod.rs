@@ -1,6 +1,6 @@
 //! The local room: a stand-in for a Daily call that needs no Daily account.
 
-mod call_object;
+mod driver;
 internal_mod!(link);
 internal_mod!(protocol);
 internal_mod!(room);
@@ -12,5 +12,5 @@ internal_mod!(
 mod transport;
 
 #[cfg(feature = "npm-local")]
-pub(crate) use call_object::create_local_call_object;
-pub use call_object::{local_call_object, LocalCallOptions, LocalRoomBridge};
+pub(crate) use driver::create_local_call_object;
+pub use driver::{local_call_object, LocalCallOptions, LocalRoomBridge};

@@ -1,6 +1,8 @@
-//! `createLocalCallObject`: a call object with daily-js's surface over a local room. The room model
-//! ([`Node`]) runs here in Rust; a thin JS class (local_call.js) gives it daily-js's method names,
-//! EventEmitter and payload objects, so DailySync and apps run on it unchanged.
+//! The local room's driver (as `session::driver` drives the throttle and `channel::driver` the
+//! reassembler): it runs the room model ([`Node`]) with real time, a transport and a timer. It is
+//! the Rust half of `createLocalCallObject`'s call object; a thin JS class (local_call.js) gives it
+//! daily-js's method names, EventEmitter and payload objects, so DailySync and apps run on it
+//! unchanged.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
