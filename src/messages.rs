@@ -1,5 +1,6 @@
 //! Ephemeral app messages: `sendAppMessage` and the `app-message` event.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -75,24 +76,31 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// The keys read from events, each a JS string made once (one made per read costs a UTF-8 decode
-/// and a new JS string every time). The table never changes after it is made, so a getter that
-/// reads an event again while one is being read finds it as it was.
-const KEY_NAMES: [&str; 8] = ["data", "fromId", "participant", "meetingSessionState", "local", "c", "p", "v"];
-
 thread_local! {
-    static KEYS: Vec<JsValue> = KEY_NAMES.iter().map(|name| JsValue::from_str(name)).collect();
+    /// The JS strings of the keys read from events, each made on first use and kept for the page's
+    /// life (a handful of literals): one made per read costs a UTF-8 decode and a new JS string.
+    static KEYS: RefCell<Vec<(&'static str, &'static JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `key`'s JS string. The table is not borrowed once this returns, so a getter that reads an event
+/// again while one is being read finds it free.
+fn interned(key: &'static str) -> &'static JsValue {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        // The same literal is the same pointer: compared first, so a lookup rarely reads the text.
+        let same = |known: &&str| std::ptr::eq(*known, key) || *known == key;
+        if let Some((_, value)) = keys.iter().find(|(known, _)| same(known)) {
+            return *value;
+        }
+        let value: &'static JsValue = Box::leak(Box::new(JsValue::from_str(key)));
+        keys.push((key, value));
+        value
+    })
 }
 
 /// `object[key]`, `undefined` when reading it throws (a peer's payload must not stop a stream).
 pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
-    // The same literal is the same pointer: compared first, so a lookup rarely reads the text.
-    let known = KEY_NAMES.iter().position(|name| std::ptr::eq(*name, key) || *name == key);
-    let value = match known {
-        Some(at) => KEYS.with(|keys| js_sys::Reflect::get(object, &keys[at])),
-        None => js_sys::Reflect::get(object, &JsValue::from_str(key)),
-    };
-    value.unwrap_or(JsValue::UNDEFINED)
+    js_sys::Reflect::get(object, interned(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(value: JsValue, raw: &JsValue) -> Result<T, DecodeError> {
