@@ -323,7 +323,7 @@ async function readSize(path) {
 async function main() {
   const stubWarning = await checkStubAgainstDailyJs();
   if (stubWarning) console.warn(`[bench] WARNING: ${stubWarning}`);
-  const server = await startServer({ root: ROOT });
+  const server = await startServer({ root: ROOT, isolated: true });
   const browser = await launchBrowser();
   const raw = {};
   let crashed = false;

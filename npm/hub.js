@@ -3,51 +3,129 @@
 //
 // daily-js's call object is an EventEmitter that warns past ten listeners on one event and stops
 // at a listener that throws, so each (call object, event) pair gets exactly one listener here,
-// every subscriber is called inside its own try, and the listener is removed with the last
-// subscriber.
+// nothing thrown reaches the emitter, and the listener is removed with the last subscriber. A lone
+// subscriber is that listener itself: the usual case (one callback or iterator per event) then
+// costs the call object's emit and nothing more.
 
-/** call object -> Map(event -> hub) */
+/** call object -> Map(event -> Hub); a hub outlives its subscribers, so its code stays warm. */
 const hubs = new WeakMap();
 
 /**
  * Subscribes `fn` to `event` on `call`; returns the function that unsubscribes (safe to call twice).
- * Throws what `call.on` throws.
+ * `fn` must not throw (else see `listenGuarded`): while it is the only subscriber it is the call
+ * object's listener. Throws what `call.on` throws.
  */
 export function listen(call, event, fn) {
   let events = hubs.get(call);
   if (events === undefined) hubs.set(call, (events = new Map()));
   let hub = events.get(event);
-  if (hub === undefined) {
-    const created = { list: [], listener: null };
-    // The list is replaced, never changed in place, so a subscriber may (un)subscribe mid-dispatch.
-    // Its entries are objects, so one function subscribed twice is two subscriptions.
-    created.listener = (payload) => {
-      const list = created.list;
-      for (let i = 0; i < list.length; i++) {
-        try {
-          list[i].fn(payload);
-        } catch (error) {
-          console.error(`daily-sync: a ${event} subscriber threw`, error);
-        }
-      }
-    };
-    call.on(event, created.listener);
-    events.set(event, (hub = created));
-  }
+  if (hub === undefined) events.set(event, (hub = new Hub(call, event)));
   const entry = { fn };
-  hub.list = hub.list.concat(entry);
+  hub.change(hub.list.concat(entry));
   const subscribed = hub;
   return () => {
-    if (!subscribed.list.includes(entry)) return;
-    subscribed.list = subscribed.list.filter((other) => other !== entry);
-    if (subscribed.list.length > 0) return;
-    if (events.get(event) === subscribed) events.delete(event);
-    try {
-      call.off(event, subscribed.listener);
-    } catch {
-      // A call object that throws from off() (destroyed, say) has dropped its listeners anyway.
-    }
+    if (subscribed.list.includes(entry)) subscribed.change(subscribed.list.filter((other) => other !== entry));
   };
+}
+
+/** `listen` for a `fn` that may throw: what it throws is reported, never thrown to the emitter. */
+export function listenGuarded(call, event, fn) {
+  return listen(call, event, (payload) => deliver(fn, payload, event));
+}
+
+/**
+ * Gives `item` to a subscriber, a function or an EventIterator. What a function throws is reported
+ * with console.error, and reaches neither the emitter nor the other subscribers.
+ */
+export function deliver(sink, item, event) {
+  try {
+    if (sink instanceof EventIterator) sink.push(item);
+    else sink(item);
+  } catch (error) {
+    console.error(`daily-sync: a ${event} subscriber threw`, error);
+  }
+}
+
+/**
+ * The listener that gives `sink` (a callback or an EventIterator) the item `shape` makes of each
+ * payload of `event` (none for `undefined`: garbage, or not this subscriber's). It is a function
+ * bound to the subscription, not a closure made for it, so that it is compiled once and a new
+ * subscription (a re-rendered component's, say) starts warm; iterators and callbacks each have
+ * their own, so that neither slows the other's compiled code.
+ */
+export function shapedListener(event, shape, sink) {
+  if (sink instanceof EventIterator) return shapeToIterator.bind({ shape, iterator: sink });
+  return shapeToCallback.bind({ event, shape, fn: sink });
+}
+
+function shapeToIterator(payload) {
+  let item;
+  try {
+    item = this.shape(payload);
+  } catch {
+    return; // a hostile getter on a payload must not stop the stream
+  }
+  if (item !== undefined) this.iterator.push(item);
+}
+
+function shapeToCallback(payload) {
+  let item;
+  try {
+    item = this.shape(payload);
+  } catch {
+    return;
+  }
+  if (item === undefined) return;
+  try {
+    this.fn(item);
+  } catch (error) {
+    console.error(`daily-sync: a ${this.event} subscriber threw`, error);
+  }
+}
+
+/** The subscribers of one (call object, event), and the one listener on the call object for them. */
+class Hub {
+  constructor(call, event) {
+    this.call = call;
+    this.event = event;
+    /** Replaced, never changed in place, so a subscriber may (un)subscribe mid-dispatch. Its
+     *  entries are objects, so one function subscribed twice is two subscriptions. */
+    this.list = [];
+    /** The listener on the call object: null, the lone subscriber's function, or `dispatch`. */
+    this.registered = null;
+    this.dispatch = dispatchToAll.bind(this);
+  }
+
+  /** Takes `list` as the subscribers, swapping the call object's listener if it must change. */
+  change(list) {
+    let wanted = list.length === 0 ? null : list.length === 1 ? list[0].fn : this.dispatch;
+    const old = this.registered;
+    // The new listener goes on first: if the call object refuses it, a subscription fails with
+    // nothing changed, and an unsubscription keeps `dispatch` on (it reaches whoever is left).
+    if (wanted !== old && wanted !== null) {
+      try {
+        this.call.on(this.event, wanted);
+      } catch (error) {
+        if (list.length > this.list.length) throw error;
+        wanted = old;
+      }
+    }
+    this.list = list;
+    this.registered = wanted;
+    if (wanted !== old && old !== null) {
+      try {
+        this.call.off(this.event, old);
+      } catch {
+        // A call object that throws from off() (destroyed, say) has dropped its listeners anyway.
+      }
+    }
+  }
+}
+
+/** A hub's listener while it has two subscribers or more. */
+function dispatchToAll(payload) {
+  const list = this.list;
+  for (let i = 0; i < list.length; i++) deliver(list[i].fn, payload, this.event);
 }
 
 /** The most items an iterator keeps for a reader that is not reading; past it the oldest go. */
@@ -155,8 +233,8 @@ export class EventIterator {
 
 /**
  * The live subscriptions of one owner (a DailySync, a channel), so that its dispose ends them all.
- * `feed(sink)` subscribes `sink` and returns what undoes it; callbacks and iterators are both made
- * on it, so they get the same items.
+ * `feed(sink)` subscribes `sink` (a callback, or an EventIterator: see `deliver`) and returns what
+ * undoes it; callbacks and iterators are both made on it, so they get the same items.
  */
 export class Subscriptions {
   constructor() {
@@ -164,9 +242,9 @@ export class Subscriptions {
     this.stops = new Set();
   }
 
-  /** Subscribes `fn` through `feed`; returns the function that unsubscribes (safe to call twice). */
-  on(feed, fn, stop) {
-    const undo = feed(fn);
+  /** Subscribes `sink` through `feed`; returns the function that unsubscribes (safe to call twice). */
+  on(feed, sink, stop) {
+    const undo = feed(sink);
     let live = true;
     const off = () => {
       if (!live) return;
@@ -182,7 +260,7 @@ export class Subscriptions {
   /** An async iterator of what `feed` delivers; ending it unsubscribes. */
   iterate(feed) {
     const iterator = new EventIterator();
-    iterator.onEnd = this.on(feed, (item) => iterator.push(item), () => iterator.end());
+    iterator.onEnd = this.on(feed, iterator, () => iterator.end());
     return iterator;
   }
 
@@ -191,15 +269,9 @@ export class Subscriptions {
   }
 }
 
-/** Runs `fn(item)` for each function of `list`, each inside its own try. */
+/** Gives `item` to each subscriber of `list` (see `deliver`). */
 export function fanOut(list, item, what) {
-  for (let i = 0; i < list.length; i++) {
-    try {
-      list[i](item);
-    } catch (error) {
-      console.error(`daily-sync: a ${what} callback threw`, error);
-    }
-  }
+  for (let i = 0; i < list.length; i++) deliver(list[i], item, what);
 }
 
 /**

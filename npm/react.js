@@ -13,7 +13,7 @@ import {
   useSyncExternalStore,
 } from 'react';
 import { DailySync } from './index.js';
-import { internals, listen } from './hub.js';
+import { internals, listenGuarded } from './hub.js';
 
 const Context = createContext(null);
 
@@ -78,7 +78,7 @@ function store(sync, events, read, same) {
     changed,
     subscribe(notify) {
       listeners.add(notify);
-      if (listeners.size === 1) offs = events.map((event) => listen(call, event, changed));
+      if (listeners.size === 1) offs = events.map((event) => listenGuarded(call, event, changed));
       return () => {
         listeners.delete(notify);
         if (listeners.size === 0) for (const off of offs.splice(0)) off();
