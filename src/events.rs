@@ -15,7 +15,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::sys::CallObject;
 
-type Subscriber = Rc<dyn Fn(&JsValue)>;
+/// A subscriber owns the payload it is given: the last one gets the listener's own, the others a
+/// clone (a clone is a call into JS, which a lone stream then never pays).
+type Subscriber = Rc<dyn Fn(JsValue)>;
 
 /// The one JS listener for one event name on one call object, and its subscribers.
 struct Hub {
@@ -46,7 +48,7 @@ fn hub_for(call: &CallObject, event: &'static str) -> Result<Rc<RefCell<Hub>>, J
     let hub =
         Rc::new(RefCell::new(Hub { call: call.clone(), event, listener: None, subscribers: Vec::new(), next_id: 0 }));
     let weak = Rc::downgrade(&hub);
-    let listener = Closure::<dyn FnMut(JsValue)>::new(move |payload: JsValue| dispatch(&weak, &payload));
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |payload: JsValue| dispatch(&weak, payload));
     call.on(event, listener.as_ref().unchecked_ref())?;
     hub.borrow_mut().listener = Some(listener);
     HUBS.with(|hubs| hubs.borrow_mut().push(Rc::downgrade(&hub)));
@@ -54,15 +56,22 @@ fn hub_for(call: &CallObject, event: &'static str) -> Result<Rc<RefCell<Hub>>, J
 }
 
 /// Calls every subscriber without holding a borrow, so a subscriber may subscribe or unsubscribe.
-fn dispatch(hub: &Weak<RefCell<Hub>>, payload: &JsValue) {
+fn dispatch(hub: &Weak<RefCell<Hub>>, payload: JsValue) {
     let Some(hub) = hub.upgrade() else { return };
     let mut index = 0;
     loop {
-        let subscriber = match hub.borrow().subscribers.get(index) {
-            Some((_, subscriber)) => subscriber.clone(),
-            None => break,
+        let (subscriber, last) = {
+            let hub = hub.borrow();
+            match hub.subscribers.get(index) {
+                Some((_, subscriber)) => (subscriber.clone(), index + 1 == hub.subscribers.len()),
+                None => break,
+            }
         };
-        subscriber(payload);
+        if last {
+            subscriber(payload);
+            break;
+        }
+        subscriber(payload.clone());
         index += 1;
     }
 }
@@ -92,6 +101,11 @@ pub struct Subscription {
 impl Subscription {
     /// Subscribes `callback` to `event` on `call`. Fails only if the call object's `on` throws.
     pub fn new(call: &CallObject, event: &'static str, callback: impl Fn(&JsValue) + 'static) -> Result<Self, JsValue> {
+        Self::owning(call, event, move |payload| callback(&payload))
+    }
+
+    /// [`Subscription::new`] for a `callback` that keeps the payload.
+    fn owning(call: &CallObject, event: &'static str, callback: impl Fn(JsValue) + 'static) -> Result<Self, JsValue> {
         let hub = hub_for(call, event)?;
         let id = {
             let mut inner = hub.borrow_mut();
@@ -159,14 +173,14 @@ impl EventStream {
             .enumerate()
             .map(|(index, event)| {
                 let sink = Rc::downgrade(&buffer);
-                Subscription::new(call, event, move |payload| {
+                Subscription::owning(call, event, move |payload| {
                     let Some(buffer) = sink.upgrade() else { return };
                     let mut buffer = buffer.borrow_mut();
                     if buffer.items.len() >= STREAM_BUFFER {
                         buffer.items.pop_front();
                         buffer.dropped += 1;
                     }
-                    buffer.items.push_back((index, payload.clone()));
+                    buffer.items.push_back((index, payload));
                     if let Some(waker) = buffer.waker.take() {
                         waker.wake();
                     }

@@ -76,6 +76,12 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+impl DecodeError {
+    fn of(message: &str, raw: JsValue) -> Self {
+        DecodeError { message: message.into(), raw }
+    }
+}
+
 thread_local! {
     /// The JS strings of the keys read from events, each made on first use and kept for the page's
     /// life (a handful of literals): one made per read costs a UTF-8 decode and a new JS string.
@@ -115,6 +121,16 @@ struct SenderIds(Vec<(JsValue, String)>);
 impl SenderIds {
     const KEPT: usize = 4;
 
+    /// The most recent sender's `fromId` as JS has it (`undefined` before the first).
+    fn last_js(&self) -> Option<&JsValue> {
+        self.0.first().map(|(js, _)| js)
+    }
+
+    /// The most recent sender's id.
+    fn last(&self) -> Option<String> {
+        self.0.first().map(|(_, id)| id.clone())
+    }
+
     fn get(&mut self, js: &JsValue) -> Option<String> {
         if let Some(at) = self.0.iter().position(|(known, _)| known == js) {
             let entry = self.0.remove(at);
@@ -130,20 +146,31 @@ impl SenderIds {
 }
 
 /// Reads one `app-message` event: `None` for a channel's chunk, which is not a plain app message.
+/// A message from the last sender costs one call into JS, as reading its `data` does.
 fn read_message<T: DeserializeOwned>(
     payload: JsValue,
     senders: &mut SenderIds,
 ) -> Option<Result<AppMessage<T>, DecodeError>> {
-    if !payload.is_object() {
-        return Some(Err(DecodeError { message: "the app-message event is not an object".into(), raw: payload }));
-    }
-    let data = get(&payload, "data");
-    // A hostile `in` trap is no chunk: the payload is then judged as a plain message.
-    if crate::sys::is_chunk(&data).unwrap_or(false) {
-        return None;
-    }
-    let Some(from_id) = senders.get(&get(&payload, "fromId")) else {
-        return Some(Err(DecodeError { message: "the app-message event has no string fromId".into(), raw: payload }));
+    use crate::sys::message_kind::{CHUNK, NOT_OBJECT, NO_SENDER, SAME_SENDER};
+    let undefined = JsValue::UNDEFINED;
+    let last = senders.last_js().unwrap_or(&undefined);
+    // `undefined` is also the data of a message that has none: it takes the longer way.
+    let mut data = crate::sys::same_sender_data(&payload, last);
+    let from_id = if data.is_undefined() {
+        let from_id = match crate::sys::app_message_kind(&payload, last) {
+            CHUNK => return None,
+            NOT_OBJECT => return Some(Err(DecodeError::of("the app-message event is not an object", payload))),
+            NO_SENDER => None,
+            SAME_SENDER => senders.last(),
+            _ => senders.get(&get(&payload, "fromId")),
+        };
+        data = get(&payload, "data");
+        from_id
+    } else {
+        senders.last()
+    };
+    let Some(from_id) = from_id else {
+        return Some(Err(DecodeError::of("the app-message event has no string fromId", payload)));
     };
     Some(decode(data, &payload).map(|data| AppMessage { data, from_id }))
 }

@@ -128,6 +128,30 @@ async fn each_message_has_its_own_senders_id_however_senders_interleave() {
 }
 
 #[wasm_bindgen_test]
+async fn the_last_senders_messages_are_checked_as_any_other() {
+    let call = FakeCall::new();
+    let sync = sync_over(&call);
+    let mut messages = sync.app_messages::<JsonValue>().unwrap();
+    let parse = |text: &str| js_sys::JSON::parse(text).unwrap();
+    // With no sender seen yet, a message without a fromId is still refused.
+    call.emit("app-message", &parse(r#"{"data":{"n":0}}"#));
+    call.emit("app-message", &app_message(parse(r#"{"n":1}"#), "p1"));
+    // From the last sender: a channel's chunk is skipped, a message without data has null.
+    call.emit("app-message", &app_message(parse(r#"{"$ds":1,"c":"chat"}"#), "p1"));
+    call.emit("app-message", &parse(r#"{"fromId":"p1"}"#));
+    call.emit("app-message", &parse(r#"{"data":{"n":2}}"#));
+    call.emit("app-message", &app_message(parse(r#"{"n":3}"#), "p1"));
+    assert!(messages.next().await.unwrap().is_err(), "no fromId, no sender before it");
+    let first = messages.next().await.unwrap().unwrap();
+    assert_eq!((first.data, first.from_id.as_str()), (serde_json::json!({ "n": 1 }), "p1"));
+    let empty = messages.next().await.unwrap().unwrap();
+    assert_eq!((empty.data, empty.from_id.as_str()), (JsonValue::Null, "p1"));
+    assert!(messages.next().await.unwrap().is_err(), "no fromId after a sender");
+    let last = messages.next().await.unwrap().unwrap();
+    assert_eq!((last.data, last.from_id.as_str()), (serde_json::json!({ "n": 3 }), "p1"));
+}
+
+#[wasm_bindgen_test]
 fn streams_share_one_listener_and_dropping_the_last_removes_it() {
     let call = FakeCall::new();
     let sync = sync_over(&call);
