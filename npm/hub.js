@@ -7,7 +7,7 @@
 // subscriber is that listener itself: the usual case (one callback or iterator per event) then
 // costs the call object's emit and nothing more.
 
-/** call object -> Map(event -> Hub); a hub outlives its subscribers, so its code stays warm. */
+/** call object -> Map(event -> Hub); a hub is kept with its call object, subscribers or not. */
 const hubs = new WeakMap();
 
 /**
@@ -48,38 +48,38 @@ export function deliver(sink, item, event) {
 
 /**
  * The listener that gives `sink` (a callback or an EventIterator) the item `shape` makes of each
- * payload of `event` (none for `undefined`: garbage, or not this subscriber's). It is a function
- * bound to the subscription, not a closure made for it, so that it is compiled once and a new
- * subscription (a re-rendered component's, say) starts warm; iterators and callbacks each have
- * their own, so that neither slows the other's compiled code.
+ * payload of `event` (none for `undefined`: garbage, or not this subscriber's). The work is in
+ * functions shared by every subscription, compiled once, so that a new subscription (a
+ * re-rendered component's, say) starts warm; iterators and callbacks each have their own, so
+ * that neither slows the other's compiled code.
  */
 export function shapedListener(event, shape, sink) {
-  if (sink instanceof EventIterator) return shapeToIterator.bind({ shape, iterator: sink });
-  return shapeToCallback.bind({ event, shape, fn: sink });
+  if (sink instanceof EventIterator) return (payload) => shapeToIterator(shape, sink, payload);
+  return (payload) => shapeToCallback(event, shape, sink, payload);
 }
 
-function shapeToIterator(payload) {
+function shapeToIterator(shape, iterator, payload) {
   let item;
   try {
-    item = this.shape(payload);
+    item = shape(payload);
   } catch {
     return; // a hostile getter on a payload must not stop the stream
   }
-  if (item !== undefined) this.iterator.push(item);
+  if (item !== undefined) iterator.push(item);
 }
 
-function shapeToCallback(payload) {
+function shapeToCallback(event, shape, fn, payload) {
   let item;
   try {
-    item = this.shape(payload);
+    item = shape(payload);
   } catch {
     return;
   }
   if (item === undefined) return;
   try {
-    this.fn(item);
+    fn(item);
   } catch (error) {
-    console.error(`daily-sync: a ${this.event} subscriber threw`, error);
+    console.error(`daily-sync: a ${event} subscriber threw`, error);
   }
 }
 
@@ -93,7 +93,7 @@ class Hub {
     this.list = [];
     /** The listener on the call object: null, the lone subscriber's function, or `dispatch`. */
     this.registered = null;
-    this.dispatch = dispatchToAll.bind(this);
+    this.dispatch = (payload) => dispatchToAll(this, payload);
   }
 
   /** Takes `list` as the subscribers, swapping the call object's listener if it must change. */
@@ -123,9 +123,9 @@ class Hub {
 }
 
 /** A hub's listener while it has two subscribers or more. */
-function dispatchToAll(payload) {
-  const list = this.list;
-  for (let i = 0; i < list.length; i++) deliver(list[i].fn, payload, this.event);
+function dispatchToAll(hub, payload) {
+  const list = hub.list;
+  for (let i = 0; i < list.length; i++) deliver(list[i].fn, payload, hub.event);
 }
 
 /** The most items an iterator keeps for a reader that is not reading; past it the oldest go. */

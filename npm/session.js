@@ -1,8 +1,11 @@
 // Room-wide state for the default entry: the throttle (Rust, SessionCore) driven with real time.
-// A timer for the trailing edge, setMeetingSessionData for sends, and the room's state from
-// `meeting-session-state-updated` (fed by DailySync's one listener). Keys and values are interned
-// here, values by their JSON text, so the throttle compares and measures numbers only. A write is
-// one call into the throttle; a room state measures only the values that changed since the last.
+// A timer for the trailing edge, setMeetingSessionData for sends, and the room's state read from
+// the call object when it is needed (`refresh`), or taken from `meeting-session-state-updated`
+// while DailySync follows each state as it comes (daily-js keeps the state it last received, so
+// a DailySync that nobody reads does no work per state the room sends). Keys and values are
+// interned here, values by their JSON text, so the throttle compares and measures numbers only. A
+// write is one call into the throttle; a room state measures only the values that changed since
+// the last.
 // While the window is closed, merges wait here, squashed key by key, and reach the throttle as one
 // patch before anything reads or sends its state: a merge then costs no call into wasm and no
 // interning, and its size is checked against an upper bound of the state's (the throttle checks
@@ -92,6 +95,8 @@ export class SessionDriver {
     this.values = new Interner();
     /** The room's last state: key -> [value, quad], so a value that did not change is not measured again. */
     this.room = new Map();
+    /** The `data` of the call object's `meetingSessionState()` when last read (see `refresh`). */
+    this.polled = undefined;
     /** How many ids were held at the last sweep: the next one comes when twice as many exist. */
     this.held = 0;
     this.timer = null;
@@ -181,7 +186,7 @@ export class SessionDriver {
 
   set(data) {
     const entries = this.incoming(data, false);
-    this.settle();
+    this.refresh();
     this.taken(this.core.set(this.quads(entries)));
   }
 
@@ -193,7 +198,7 @@ export class SessionDriver {
       if (this.timer === null || this.timerAt > opens) this.arm(opens, now);
       return;
     }
-    this.settle();
+    this.refresh();
     this.taken(this.core.merge(this.quads(entries)));
   }
 
@@ -206,7 +211,10 @@ export class SessionDriver {
     for (const [key, json] of entries) {
       if (json !== undefined) growth += JSON.stringify(key).length + json.length + 2;
     }
-    this.bound ??= this.core.size();
+    if (this.bound === null) {
+      this.refresh();
+      this.bound = this.core.size();
+    }
     if (this.bound + growth > LIMIT) return false;
     this.bound += growth;
     for (const [key, json, value] of entries) this.waiting.set(key, [json, value]);
@@ -232,6 +240,28 @@ export class SessionDriver {
     this.sweep();
   }
 
+  /**
+   * Takes in the room's state from the call object if it changed since it was last read, and hands
+   * the waiting merges to the throttle. daily-js keeps the state it last received (the same object
+   * until the next one), so reading it costs no copy: the room is followed as it is read, and a
+   * DailySync that nobody reads does no work per state the room sends.
+   */
+  refresh() {
+    let data;
+    try {
+      // daily-js logs an error for a read before join: the state as last known stands then.
+      if (this.joined()) data = this.call.meetingSessionState()?.data;
+    } catch {
+      data = undefined; // not readable: the state as last known stands
+    }
+    if (data !== this.polled && data !== null && typeof data === 'object') {
+      this.polled = data;
+      this.remote(data);
+    } else {
+      this.settle();
+    }
+  }
+
   /** Takes in the room's state; pending local changes stay on top of it. A peer's garbage is ignored. */
   remote(data) {
     this.settle();
@@ -247,14 +277,7 @@ export class SessionDriver {
 
   /** The call joined: the room's state is read at once. */
   onJoined() {
-    try {
-      const state = this.call.meetingSessionState();
-      if (state !== null && typeof state === 'object' && state.data !== null && typeof state.data === 'object') {
-        this.remote(state.data);
-      }
-    } catch {
-      // Not readable yet: the next state event brings it.
-    }
+    this.refresh();
   }
 
   /** The call left: what is pending can never be sent. */
@@ -274,7 +297,7 @@ export class SessionDriver {
 
   /** The local view: the room's state with pending local changes applied. */
   view() {
-    this.settle();
+    this.refresh();
     const ids = this.core.view();
     const pairs = [];
     for (let i = 0; i < ids.length; i += 2) {
@@ -286,7 +309,7 @@ export class SessionDriver {
 
   /** Sends what is pending now, whatever the window. */
   flush() {
-    this.settle();
+    this.refresh();
     const now = Date.now();
     const update = this.core.flush(now);
     if (update !== undefined) {
@@ -297,7 +320,7 @@ export class SessionDriver {
 
   /** Sends what the window allows now, and sets the timer for the trailing edge. */
   pump(now = Date.now()) {
-    this.settle();
+    this.refresh();
     const update = this.core.poll(now);
     if (update !== undefined) {
       this.sentAt = now;

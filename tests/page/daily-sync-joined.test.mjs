@@ -168,6 +168,35 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
     assert.deepEqual(r.lastStateInB, { data: { b: 2 }, topology: 'none' }, "b's sessionStates() ends with {b:2}");
   });
 
+  test('the room state is read when needed: no state listener until something follows the states, one for all that do', async () => {
+    const r = await page.evaluate(async () => {
+      const { waitUntil } = window.lib;
+      const { calls, syncs: [a, b] } = await window.h.joinedSyncs(2, { sessionDataIntervalMs: 100 });
+      const count = () => calls[1].listenerCount('meeting-session-state-updated');
+      const counts = [count()];
+      a.setSessionData({ n: 1 });
+      await waitUntil(() => b.sessionData().n === 1, 'b reads {n:1} with nothing following the states', 3000);
+      const seen = [];
+      const off = b.onSessionState((state) => seen.push(state.data.n));
+      const states = b.sessionStates();
+      counts.push(count());
+      a.setSessionData({ n: 2 });
+      await waitUntil(() => seen.includes(2), 'the callback sees {n:2}', 3000);
+      off();
+      counts.push(count());
+      await states.return();
+      counts.push(count());
+      a.setSessionData({ n: 3 });
+      await waitUntil(() => b.sessionData().n === 3, 'b reads {n:3} again with nothing following', 3000);
+      [a, b].forEach((sync) => sync.dispose());
+      await Promise.all(calls.map((call) => call.destroy()));
+      return { counts, seen };
+    });
+    const [base] = r.counts;
+    assert.deepEqual(r.counts, [base, base + 1, base + 1, base], 'one listener while a callback or an iterator follows');
+    assert.deepEqual(r.seen, [2], 'the callback saw the state that came while it was subscribed');
+  });
+
   test('session data is throttled: 30 rapid merges at 200 ms make at most ceil(elapsed/200)+1 writes, none lost', async () => {
     const r = await page.evaluate(async () => {
       const { recordSessionWrites, standInSessionWrites, sleep, waitUntil } = window.h;

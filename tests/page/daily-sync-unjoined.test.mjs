@@ -223,9 +223,18 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
           set: window.h.thrown(() => sync.setSessionData({ a: 1 })),
           merge: window.h.thrown(() => sync.mergeSessionData({ a: 1 })),
           flush: window.h.thrown(() => sync.flushSessionData()),
-          view: sync.sessionData(),
           nullPrototypeObject: window.h.thrown(() => sync.setSessionData(Object.create(null))),
         };
+        // Reading the view must not ask daily-js for a state it has not got (it logs an error).
+        const logged = [];
+        const original = console.error;
+        console.error = (...args) => logged.push(args.map(String).join(' '));
+        try {
+          result.view = sync.sessionData();
+        } finally {
+          console.error = original;
+        }
+        result.logged = logged;
         await window.h.sleep(50);
         result.writes = writes.length;
         return result;
@@ -236,6 +245,7 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
     assertKind(r.nullPrototypeObject, 'not-joined', 'setSessionData(Object.create(null)) is a plain object; not joined');
     assert.equal(r.flush, null, 'flushSessionData with nothing pending does not throw');
     assert.deepEqual(r.view, {}, 'sessionData() is unchanged');
+    assert.deepEqual(r.logged, [], 'sessionData() before join logs nothing');
     assert.equal(r.writes, 0, 'nothing reached setMeetingSessionData');
   });
 
