@@ -40,10 +40,6 @@ const port = (() => {
 })();
 const macrotask = port.turn;
 
-/** A full garbage collection (run.mjs starts Chromium with --expose-gc), so that no variant pays
- *  for the garbage of the one before it. */
-const collectGarbage = globalThis.gc ?? (() => {});
-
 /** The benchmark running, and whether run.mjs is profiling (then each timed variant is profiled). */
 let running = '';
 let profiling = false;
@@ -60,7 +56,9 @@ async function interleave(variants, { rounds, warmup = 2, label = running }) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     const round = {};
     for (const name of order) {
-      collectGarbage();
+      // No forced garbage collection between variants: a full GC every few milliseconds kept the
+      // code measured out of V8's optimizing tiers (a plain-JS throttle ran 3 times slower, the
+      // runs after it too), so each variant pays its share of the collections as an app would.
       await macrotask();
       // With `run.mjs --profile`, a DevTools CPU profile of each timed variant, by its name.
       if (profiling) console.profile(`${label}/${name}`);

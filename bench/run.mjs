@@ -14,10 +14,8 @@
 import { writeFile, readFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
-import { launchBrowser as launchTestBrowser, openPage, startServer } from '../tests/page/harness.mjs';
+import { launchBrowser, openPage, startServer } from '../tests/page/harness.mjs';
 
-/** The tests' Chromium, plus --expose-gc: each timed variant starts after a full GC. */
-const launchBrowser = () => launchTestBrowser({ extraArgs: ['--js-flags=--expose-gc'] });
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
