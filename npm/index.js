@@ -12,7 +12,7 @@ import {
   notSerializable,
   tooLarge,
 } from './errors.js';
-import { Subscriptions, deliver, fanOut, initWith, internals, listen, listenGuarded, registry, shapedListener } from './hub.js';
+import { EventIterator, Subscriptions, deliver, fanOut, initWith, internals, listen, listenGuarded, registry, shapedListener } from './hub.js';
 import { SOURCES, isThenable, readSchemas, validate } from './schemas.js';
 import { SessionDriver } from './session.js';
 
@@ -64,6 +64,24 @@ function appMessageToCallback(fn, payload) {
   } catch (error) {
     // A hostile getter on a payload is skipped; what the callback throws is reported.
     if (shaped) console.error('daily-sync: an app-message subscriber threw', error);
+  }
+}
+
+/** `shapedListener` for app messages, the hot path: their shaping written out, for each kind of sink. */
+function appMessageListener(sink) {
+  if (sink instanceof EventIterator) return (payload) => appMessageToIterator(sink, payload);
+  return (payload) => appMessageToCallback(sink, payload);
+}
+
+/** `appMessageToCallback` for an iterator (which never throws). */
+function appMessageToIterator(iterator, payload) {
+  try {
+    const fromId = payload.fromId;
+    const data = payload.data;
+    if (typeof fromId !== 'string' || (data != null && data.$ds !== undefined)) return;
+    iterator.push({ data, fromId });
+  } catch {
+    // A hostile getter on a payload is skipped.
   }
 }
 
@@ -254,8 +272,7 @@ export class DailySync {
       for (const [event, shape, guard] of pairs) {
         // Without a schema for it, an item goes straight to the sink: the path every event takes.
         if (guard === undefined || !this.#schemas?.[guard.schema]) {
-          const callback = shape === appMessage && typeof sink === 'function';
-          offs.push(listen(this.#call, event, callback ? (payload) => appMessageToCallback(sink, payload) : shapedListener(event, shape, sink)));
+          offs.push(listen(this.#call, event, shape === appMessage ? appMessageListener(sink) : shapedListener(event, shape, sink)));
           continue;
         }
         offs.push(
