@@ -58,29 +58,23 @@ export function shapedListener(event, shape, sink) {
   return (payload) => shapeToCallback(event, shape, sink, payload);
 }
 
-function shapeToIterator(shape, iterator, payload) {
-  let item;
+/** `shape(payload)`, or undefined when reading the payload throws (a hostile getter must not stop a stream). */
+export function shapeOf(shape, payload) {
   try {
-    item = shape(payload);
+    return shape(payload);
   } catch {
-    return; // a hostile getter on a payload must not stop the stream
+    return undefined;
   }
+}
+
+function shapeToIterator(shape, iterator, payload) {
+  const item = shapeOf(shape, payload);
   if (item !== undefined) iterator.push(item);
 }
 
 function shapeToCallback(event, shape, fn, payload) {
-  let item;
-  try {
-    item = shape(payload);
-  } catch {
-    return;
-  }
-  if (item === undefined) return;
-  try {
-    fn(item);
-  } catch (error) {
-    console.error(`daily-sync: a ${event} subscriber threw`, error);
-  }
+  const item = shapeOf(shape, payload);
+  if (item !== undefined) deliver(fn, item, event);
 }
 
 /** The subscribers of one (call object, event), and the one listener on the call object for them. */

@@ -12,7 +12,7 @@ import {
   notSerializable,
   tooLarge,
 } from './errors.js';
-import { EventIterator, Subscriptions, deliver, fanOut, initWith, internals, listen, listenGuarded, registry, shapedListener } from './hub.js';
+import { EventIterator, Subscriptions, deliver, fanOut, initWith, internals, listen, listenGuarded, registry, shapeOf, shapedListener } from './hub.js';
 import { SOURCES, isThenable, readSchemas, validate } from './schemas.js';
 import { SessionDriver } from './session.js';
 
@@ -277,12 +277,7 @@ export class DailySync {
         }
         offs.push(
           listenGuarded(this.#call, event, (payload) => {
-            let item;
-            try {
-              item = shape(payload);
-            } catch {
-              return;
-            }
+            const item = shapeOf(shape, payload);
             if (item === undefined) return;
             const guarded = this.#guarded(guard, payload, item);
             if (chain === null && !isThenable(guarded)) return give(event, guarded);
