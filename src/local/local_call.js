@@ -172,6 +172,9 @@ export class LocalCallObject extends EventEmitter {
     this._joining = null;
     this._leaving = null;
     this._options = options ?? {};
+    /** The last `meetingSessionState()` and the JSON text it was made from. */
+    this._sessionState = null;
+    this._sessionText = '';
     bridge.setEmitter((name, text) => this._dispatch(name, text));
   }
 
@@ -259,7 +262,13 @@ export class LocalCallObject extends EventEmitter {
   }
   meetingSessionState() {
     if (this.meetingState() !== 'joined-meeting') throw new Error('meetingSessionState only supported after join.');
-    return { data: JSON.parse(this._bridge.sessionStateJson()), topology: 'none' };
+    // As daily-js, the same object until the state changes: a reader can tell a new state by it.
+    const text = this._bridge.sessionStateJson();
+    if (this._sessionState === null || text !== this._sessionText) {
+      this._sessionState = { data: JSON.parse(text), topology: 'none' };
+      this._sessionText = text;
+    }
+    return this._sessionState;
   }
 
   // --- the three ways to move app data ---

@@ -58,6 +58,9 @@ describe('1. three participants in one page (memory transport), one joining late
         await everywhere([a, b, c], { only: true }, 'the late joiner replace');
         out.afterReplace = [a, b, c].map((call) => call.meetingSessionState());
         out.replaceKeys = Object.keys(data(a));
+        // as daily-js's, meetingSessionState() is one object until the state changes
+        const held = a.meetingSessionState();
+        out.sameObject = [held === a.meetingSessionState()];
 
         // a merge that changes nothing, and an empty merge: no event
         const counts = () => [ev.a, ev.b, ev.c].map((log) => log.of('meeting-session-state-updated').length);
@@ -84,6 +87,7 @@ describe('1. three participants in one page (memory transport), one joining late
         };
         out.nullPrototype = thrown(() => a.setMeetingSessionData(Object.assign(Object.create(null), { proto: 'none' }), 'shallow-merge'));
         await everywhere([a, b, c], { only: true, proto: 'none' }, 'the null-prototype merge');
+        out.sameObject.push(held === a.meetingSessionState());
         out.errorsSeen = [ev.a, ev.b, ev.c].map((log) => log.of('nonfatal-error').length);
 
         await Promise.all([a.leave(), b.leave(), c.leave()]);
@@ -104,6 +108,7 @@ describe('1. three participants in one page (memory transport), one joining late
     assert.deepEqual(out.lateJoiner, state({ count: 2, nested: { c: 3 } }), 'the late joiner has the state as join() resolves');
     assert.deepEqual(out.afterReplace, [state({ only: true }), state({ only: true }), state({ only: true })]);
     assert.deepEqual(out.replaceKeys, ['only']);
+    assert.deepEqual(out.sameObject, [true, false], 'the same state object until the state changes');
     assert.deepEqual(out.noChangeEvents[1], out.noChangeEvents[0], 'no event for a merge that changes nothing');
     const plainOnly = dailyError('Meeting session data must be a plain (map-like) object');
     const tooLarge = dailyError(
