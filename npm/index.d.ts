@@ -185,7 +185,7 @@ export interface DailySync<T extends SyncTypes = {}> extends Disposable {
   mergeSessionData(patch: SessionPatch<SessionDataOf<T>>): void;
   /** Sends pending session data now, whatever the interval. */
   flushSessionData(): void;
-  /** The local view of the room-wide state: the room's state with pending local changes applied. */
+  /** The local view of the room-wide state: the room's state (the call object's `meetingSessionState()`, read when asked) with pending local changes applied. */
   sessionData(): Partial<SessionDataOf<T>>;
   /** An async iterator of the room-wide state each time it arrives. */
   sessionStates(): AsyncIterableIterator<SessionState<Partial<SessionDataOf<T>>>>;
