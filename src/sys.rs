@@ -111,6 +111,32 @@ pub(crate) fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// The timer of a pure state machine's next deadline (the throttle's, the reassembler's, the
+/// room's), as each driver keeps it: one timer per deadline, replaced when the deadline moves,
+/// cancelled (dropped) when there is none.
+#[derive(Default)]
+pub(crate) struct DeadlineTimer(Option<(u64, gloo_timers::callback::Timeout)>);
+
+impl DeadlineTimer {
+    /// Sets the timer for `deadline` (ms on [`now`]'s clock, `now` being the time at hand); `fire`
+    /// makes the callback, only when a new timer is set.
+    pub(crate) fn set<F: FnOnce() + 'static>(&mut self, deadline: Option<u64>, now: u64, fire: impl FnOnce() -> F) {
+        match deadline {
+            None => self.0 = None,
+            Some(at) if self.0.as_ref().is_some_and(|(set_for, _)| *set_for == at) => {}
+            Some(at) => {
+                let wait = at.saturating_sub(now).min(u32::MAX as u64) as u32;
+                self.0 = Some((at, gloo_timers::callback::Timeout::new(wait, fire())));
+            }
+        }
+    }
+
+    /// Cancels the timer; from its own callback, forgets the timer that fired.
+    pub(crate) fn clear(&mut self) {
+        self.0 = None;
+    }
+}
+
 /// The methods a value must have to be used as a call object.
 const REQUIRED_METHODS: [&str; 6] =
     ["on", "off", "sendAppMessage", "setUserData", "setMeetingSessionData", "participants"];

@@ -6,7 +6,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
@@ -16,7 +15,7 @@ use crate::daily_errors::classify;
 use crate::events::Subscription;
 use crate::messages::get;
 use crate::payload::{Error, Recipient};
-use crate::sys::{now, CallObject};
+use crate::sys::{now, CallObject, DeadlineTimer};
 
 /// What a channel hands its subscribers.
 #[derive(Debug, Clone)]
@@ -41,7 +40,7 @@ pub(crate) struct ChannelCore {
     reassembler: RefCell<Reassembler<JsValue>>,
     sinks: RefCell<Vec<(u64, Sink)>>,
     next_sink: Cell<u64>,
-    timer: RefCell<Option<(u64, Timeout)>>,
+    timer: RefCell<DeadlineTimer>,
     subscriptions: RefCell<Vec<Subscription>>,
     /// Itself, for the timer's callback.
     me: Weak<ChannelCore>,
@@ -77,7 +76,7 @@ impl ChannelCore {
             })),
             sinks: RefCell::new(Vec::new()),
             next_sink: Cell::new(0),
-            timer: RefCell::new(None),
+            timer: RefCell::default(),
             subscriptions: RefCell::new(Vec::new()),
             me: me.clone(),
         });
@@ -180,7 +179,7 @@ impl ChannelCore {
     #[cfg_attr(not(feature = "npm-channels"), allow(dead_code))]
     pub(crate) fn close(&self) {
         self.subscriptions.borrow_mut().clear();
-        self.timer.borrow_mut().take();
+        self.timer.borrow_mut().clear();
         self.sinks.borrow_mut().clear();
     }
 
@@ -242,25 +241,16 @@ impl ChannelCore {
     /// Sets the timer for the reassembler's next deadline (a stalled message, a gap to report).
     fn schedule(&self) {
         let deadline = self.reassembler.borrow().next_deadline();
-        let mut timer = self.timer.borrow_mut();
-        match deadline {
-            None => *timer = None,
-            Some(at) if timer.as_ref().is_some_and(|(set, _)| *set == at) => {}
-            Some(at) => {
-                let wait = at.saturating_sub(now()).min(u32::MAX as u64) as u32;
-                let core = self.me.clone();
-                *timer = Some((
-                    at,
-                    Timeout::new(wait, move || {
-                        if let Some(core) = core.upgrade() {
-                            core.timer.borrow_mut().take();
-                            let deliveries = core.reassembler.borrow_mut().tick(now());
-                            core.deliver(deliveries);
-                        }
-                    }),
-                ));
+        self.timer.borrow_mut().set(deadline, now(), || {
+            let core = self.me.clone();
+            move || {
+                if let Some(core) = core.upgrade() {
+                    core.timer.borrow_mut().clear();
+                    let deliveries = core.reassembler.borrow_mut().tick(now());
+                    core.deliver(deliveries);
+                }
             }
-        }
+        });
     }
 }
 

@@ -7,7 +7,6 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -19,7 +18,7 @@ use super::transport::{Inbox, Transport};
 use crate::convert::recipient_from_js;
 use crate::payload::Error;
 use crate::payload::Strategy;
-use crate::sys::now;
+use crate::sys::{now, DeadlineTimer};
 
 #[wasm_bindgen(module = "/src/local/local_call.js")]
 extern "C" {
@@ -121,7 +120,7 @@ struct Room {
     settings: Settings,
     node: Option<Node>,
     transport: Option<Transport>,
-    timer: Option<(u64, Timeout)>,
+    timer: DeadlineTimer,
     /// userData set before join, applied on join (as daily-js does).
     user_data: Option<Json>,
     /// The JS object's dispatch: `(eventName, payloadJson)`.
@@ -179,23 +178,15 @@ impl LocalRoomBridge {
     fn schedule(&self) {
         let mut room = self.room.borrow_mut();
         let deadline = room.node.as_ref().and_then(Node::next_deadline);
-        match deadline {
-            None => room.timer = None,
-            Some(at) if room.timer.as_ref().is_some_and(|(set, _)| *set == at) => {}
-            Some(at) => {
-                let weak = Rc::downgrade(&self.room);
-                let wait = at.saturating_sub(now()).min(u32::MAX as u64) as u32;
-                room.timer = Some((
-                    at,
-                    Timeout::new(wait, move || {
-                        if let Some(room) = weak.upgrade() {
-                            room.borrow_mut().timer = None;
-                            LocalRoomBridge { room }.drive(Node::tick);
-                        }
-                    }),
-                ));
+        room.timer.set(deadline, now(), || {
+            let weak = Rc::downgrade(&self.room);
+            move || {
+                if let Some(room) = weak.upgrade() {
+                    room.borrow_mut().timer.clear();
+                    LocalRoomBridge { room }.drive(Node::tick);
+                }
             }
-        }
+        });
     }
 
     fn inbox(room: Weak<RefCell<Room>>) -> Inbox {
@@ -349,7 +340,7 @@ impl LocalRoomBridge {
         self.drive(Node::leave);
         let mut room = self.room.borrow_mut();
         room.transport = None;
-        room.timer = None;
+        room.timer.clear();
         if let (Some(handler), Some(window)) = (room.on_page_hide.take(), web_sys::window()) {
             let _ = window.remove_event_listener_with_callback("pagehide", handler.as_ref().unchecked_ref());
         }
@@ -465,7 +456,7 @@ pub(crate) fn create_local_call_object(options: JsValue) -> Result<JsValue, JsVa
             settings,
             node: None,
             transport: None,
-            timer: None,
+            timer: DeadlineTimer::default(),
             user_data: None,
             emit: None,
             events: Vec::new(),

@@ -6,7 +6,6 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 
 use super::throttle::{Entry, Outgoing, Throttle};
@@ -14,7 +13,7 @@ use crate::daily_errors::classify;
 use crate::events::Subscription;
 use crate::messages::get;
 use crate::payload::{Error, SESSION_DATA_LIMIT};
-use crate::sys::{console_warn, now, CallObject};
+use crate::sys::{console_warn, now, CallObject, DeadlineTimer};
 
 /// A value the driver can hold: it knows its size and how to become a JS value when it is sent.
 pub trait SessionValue: Clone + PartialEq + 'static {
@@ -29,7 +28,7 @@ pub trait SessionValue: Clone + PartialEq + 'static {
 pub(crate) struct Driver<V: SessionValue> {
     call: CallObject,
     throttle: RefCell<Throttle<V>>,
-    timer: RefCell<Option<(u64, Timeout)>>,
+    timer: RefCell<DeadlineTimer>,
     subscriptions: RefCell<Vec<Subscription>>,
     /// Changes made before join are held (not refused) and sent on join.
     queue_until_joined: bool,
@@ -48,7 +47,7 @@ impl<V: SessionValue> Driver<V> {
         let driver = Rc::new(Driver {
             call,
             throttle: RefCell::new(Throttle::new(interval_ms, SESSION_DATA_LIMIT)),
-            timer: RefCell::new(None),
+            timer: RefCell::default(),
             subscriptions: RefCell::new(Vec::new()),
             queue_until_joined,
         });
@@ -86,7 +85,7 @@ impl<V: SessionValue> Driver<V> {
 
     /// The call left: nothing can be sent any more, so pending changes are dropped, with a warning.
     pub(crate) fn on_left(&self) {
-        self.timer.borrow_mut().take();
+        self.timer.borrow_mut().clear();
         if self.throttle.borrow_mut().discard_pending() {
             console_warn("daily-sync: the call left before pending session data could be sent; it was dropped");
         }
@@ -179,7 +178,7 @@ impl<V: SessionValue> Driver<V> {
             }
             Ok(())
         };
-        self.timer.borrow_mut().take();
+        self.timer.borrow_mut().clear();
         self.subscriptions.borrow_mut().clear();
         flushed
     }
@@ -197,16 +196,10 @@ impl<V: SessionValue> Driver<V> {
             }
         }
         let deadline = self.throttle.borrow().next_deadline();
-        let mut timer = self.timer.borrow_mut();
-        match deadline {
-            None => *timer = None,
-            Some(at) if timer.as_ref().is_some_and(|(set_for, _)| *set_for == at) => {}
-            Some(at) => {
-                let driver = Rc::downgrade(self);
-                let wait = at.saturating_sub(now).min(u32::MAX as u64) as u32;
-                *timer = Some((at, Timeout::new(wait, move || fire(&driver))));
-            }
-        }
+        self.timer.borrow_mut().set(deadline, now, || {
+            let driver = Rc::downgrade(self);
+            move || fire(&driver)
+        });
     }
 
     fn send(&self, outgoing: Outgoing<V>) -> Result<(), Error> {
@@ -226,7 +219,7 @@ impl<V: SessionValue> Driver<V> {
 
 fn fire<V: SessionValue>(driver: &Weak<Driver<V>>) {
     if let Some(driver) = driver.upgrade() {
-        driver.timer.borrow_mut().take();
+        driver.timer.borrow_mut().clear();
         if driver.joined() {
             driver.pump();
         } else if driver.throttle.borrow_mut().discard_pending() {
