@@ -186,7 +186,7 @@ export class SessionDriver {
 
   set(data) {
     const entries = this.incoming(data, false);
-    this.refresh();
+    this.refresh(true);
     this.taken(this.core.set(this.quads(entries)));
   }
 
@@ -198,7 +198,7 @@ export class SessionDriver {
       if (this.timer === null || this.timerAt > opens) this.arm(opens, now);
       return;
     }
-    this.refresh();
+    this.refresh(true);
     this.taken(this.core.merge(this.quads(entries)));
   }
 
@@ -212,7 +212,7 @@ export class SessionDriver {
       if (json !== undefined) growth += JSON.stringify(key).length + json.length + 2;
     }
     if (this.bound === null) {
-      this.refresh();
+      this.refresh(true); // only a merge waits, and it was checked joined
       this.bound = this.core.size();
     }
     if (this.bound + growth > LIMIT) return false;
@@ -244,13 +244,14 @@ export class SessionDriver {
    * Takes in the room's state from the call object if it changed since it was last read, and hands
    * the waiting merges to the throttle. daily-js keeps the state it last received (the same object
    * until the next one), so reading it costs no copy: the room is followed as it is read, and a
-   * DailySync that nobody reads does no work per state the room sends.
+   * DailySync that nobody reads does no work per state the room sends. `joined`: known already by
+   * a write, which checked it.
    */
-  refresh() {
+  refresh(joined = this.joined()) {
     let data;
     try {
       // daily-js logs an error for a read before join: the state as last known stands then.
-      if (this.joined()) data = this.call.meetingSessionState()?.data;
+      if (joined) data = this.call.meetingSessionState()?.data;
     } catch {
       data = undefined; // not readable: the state as last known stands
     }
