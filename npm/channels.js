@@ -7,14 +7,20 @@
 import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
-import { Subscriptions, fanOut, initWith, internals, listen, registry } from './hub.js';
+import { Subscriptions, fanOut, initWith, internals, listen, registry, requireInit } from './hub.js';
 
-/** Loads this entry's wasm; after it, `sync.channel(name)` works on every DailySync. */
+/**
+ * Loads this entry's wasm (in Node, from disk); after it, `sync.channel(name)` works on every
+ * DailySync. A second call loads nothing.
+ */
 export default async function init(input) {
-  const loaded = await initWith(wasmInit, input);
+  const loaded = await initWith(wasmInit, input, new URL('./wasm/channels/daily_sync_bg.wasm', import.meta.url));
   registry.channel = channel;
   return loaded;
 }
+
+const NOT_INITIALIZED =
+  "daily-sync/channels is not initialized: import initChannels from 'daily-sync/channels' and await initChannels() before channel()";
 
 const isObject = (value) => value !== null && typeof value === 'object';
 
@@ -31,6 +37,7 @@ export class Channel {
 
   /** Use `channel(sync, name, options)` or `sync.channel(name, options)`. */
   constructor(core, name, live, onClose) {
+    requireInit(wasmInit, NOT_INITIALIZED);
     this.#core = core;
     this.#name = name;
     this.#live = live;
@@ -133,6 +140,7 @@ function maxSizeOf(options) {
 
 /** The channel `name` of `sync` (one per name and DailySync), closed when `sync` is disposed. */
 export function channel(sync, name, options) {
+  requireInit(wasmInit, NOT_INITIALIZED);
   const shared = internals.get(sync);
   if (shared === undefined) throw invalidArgument('expected a DailySync');
   shared.live();

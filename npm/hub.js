@@ -7,6 +7,8 @@
 // subscriber is that listener itself: the usual case (one callback or iterator per event) then
 // costs the call object's emit and nothing more.
 
+import { dailySyncError } from './errors.js';
+
 /** call object -> Map(event -> Hub); a hub is kept with its call object, subscribers or not. */
 const hubs = new WeakMap();
 
@@ -277,9 +279,51 @@ export const internals = new WeakMap();
 /** The channels entry's `channel(sync, name, options)`, once `daily-sync/channels` is loaded. */
 export const registry = { channel: null };
 
-/** Loads an entry's wasm: `init()`, `init(urlOrBytesOrModule)` or `init({ module_or_path })`. */
-export function initWith(wasmInit, input) {
+/** Each entry's wasm init function -> the promise of its load, so a second init() loads nothing. */
+const loads = new Map();
+/** The wasm init functions whose load finished: the entries that may be used. */
+const loaded = new Set();
+
+/**
+ * Loads an entry's wasm once: `init()`, `init(urlOrBytesOrModule)` or `init({ module_or_path })`.
+ * With no input, `wasmUrl` (the entry's wasm beside its module) is fetched, or read from disk when
+ * it is a file: URL (Node, whose fetch cannot read files: its test runners, vitest, jest).
+ * A failed load may be tried again.
+ */
+export function initWith(wasmInit, input, wasmUrl) {
+  let load = loads.get(wasmInit);
+  if (load === undefined) {
+    load = loadWasm(wasmInit, input, wasmUrl).then(
+      (exports) => {
+        loaded.add(wasmInit);
+        return exports;
+      },
+      (error) => {
+        loads.delete(wasmInit);
+        throw error;
+      },
+    );
+    loads.set(wasmInit, load);
+  }
+  return load;
+}
+
+async function loadWasm(wasmInit, input, wasmUrl) {
+  if (input === undefined && wasmUrl !== undefined && wasmUrl.protocol === 'file:') {
+    const fs = 'node:fs/promises';
+    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
+    input = await readFile(wasmUrl);
+  }
+  if (input === undefined) input = wasmUrl;
   if (input === undefined) return wasmInit();
   if (input !== null && typeof input === 'object' && 'module_or_path' in input) return wasmInit(input);
   return wasmInit({ module_or_path: input });
+}
+
+/**
+ * Throws the `not-initialized` error unless the wasm of `wasmInit` is loaded; `message` says which
+ * entry and which init() to await.
+ */
+export function requireInit(wasmInit, message) {
+  if (!loaded.has(wasmInit)) throw dailySyncError('not-initialized', message);
 }

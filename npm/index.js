@@ -12,15 +12,31 @@ import {
   notSerializable,
   tooLarge,
 } from './errors.js';
-import { EventIterator, Subscriptions, deliver, fanOut, initWith, internals, listen, listenGuarded, registry, shapeOf, shapedListener } from './hub.js';
+import {
+  EventIterator,
+  Subscriptions,
+  deliver,
+  fanOut,
+  initWith,
+  internals,
+  listen,
+  listenGuarded,
+  registry,
+  requireInit,
+  shapeOf,
+  shapedListener,
+} from './hub.js';
 import { SOURCES, isThenable, readSchemas, validate } from './schemas.js';
 import { SessionDriver } from './session.js';
 
 export { isDailySyncError };
 
-/** Loads this entry's wasm; call (and await) it once before using DailySync. */
+/**
+ * Loads this entry's wasm; call (and await) it once before using DailySync. With no argument it
+ * fetches the wasm beside this module (in Node, reads it from disk); a second call loads nothing.
+ */
 export default function init(input) {
-  return initWith(wasmInit, input);
+  return initWith(wasmInit, input, new URL('./wasm/core/daily_sync_bg.wasm', import.meta.url));
 }
 
 const isObject = (value) => value !== null && typeof value === 'object';
@@ -156,6 +172,7 @@ export class DailySync {
 
   /** `new DailySync(call, options)`: `call` is a daily-js call object, or a local one. */
   constructor(call, options) {
+    requireInit(wasmInit, "daily-sync is not initialized: import init from 'daily-sync' and await init() before new DailySync()");
     checkCallObject(call);
     const interval = sessionInterval(options);
     this.#schemas = readSchemas(options);
@@ -316,7 +333,7 @@ export class DailySync {
   /** Holds a send made before join (`queueUntilJoined`), refusing it when the queue is full. */
   #enqueue(entry) {
     if (this.#queue.length >= MAX_QUEUED) {
-      throw dailySyncError('not-joined', `not joined: ${MAX_QUEUED} sends already wait for the join`);
+      throw dailySyncError('not-joined', `not joined: ${MAX_QUEUED} sends already wait for the join; wait for it before sending more`);
     }
     this.#queue.push(entry);
   }
@@ -371,7 +388,7 @@ export class DailySync {
     try {
       this.#call.sendAppMessage(data, recipients);
     } catch (thrown) {
-      const error = classify(thrown, () => jsonLength(data));
+      const error = classify(thrown, () => jsonLength(data), this.#call);
       // daily-js checks the join state first; a value with no JSON form is the more useful answer.
       if (error.kind === 'not-joined' && jsonLength(data) === undefined) {
         throw notSerializable('the message has no JSON form (a cycle or a BigInt)');
@@ -611,7 +628,10 @@ export class DailySync {
   channel(name, options) {
     this.#live();
     if (registry.channel === null) {
-      throw invalidArgument("channels are in the 'daily-sync/channels' entry: import it and await its init() first");
+      throw dailySyncError(
+        'not-initialized',
+        "daily-sync/channels is not initialized: import initChannels from 'daily-sync/channels' and await initChannels() before sync.channel()",
+      );
     }
     return registry.channel(this, name, options);
   }
