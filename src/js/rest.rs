@@ -37,6 +37,16 @@ fn whole_number(options: &JsValue, key: &str, min: u64, max: u64) -> Result<Opti
     }
 }
 
+/// What a send resolves with: `{ sent }`, Daily's `sent` when its answer has one (`"true"`), else
+/// `true`, so that an answer without JSON still tells the app the message went out.
+fn sent(answer: &JsValue) -> JsValue {
+    let sent = if answer.is_object() { field(answer, "sent") } else { JsValue::UNDEFINED };
+    let sent = if sent.is_string() { sent } else { JsValue::TRUE };
+    let result = js_sys::Object::new();
+    let _ = Reflect::set(&result, &JsValue::from_str("sent"), &sent);
+    result.into()
+}
+
 /// The most retries a client makes after the first attempt.
 const MAX_RETRIES: u64 = 10;
 /// The longest timeout a JS timer can wait (2^31 - 1 ms, about 24.8 days); a longer one fires at once.
@@ -90,8 +100,9 @@ impl JsRestClient {
     }
 
     /// Sends `data` (a plain object within 4096 characters) into `roomName`, to `'*'` (everyone)
-    /// or one session id; resolves with Daily's answer (`{ sent: "true" }`).
-    #[wasm_bindgen(js_name = sendAppMessage, unchecked_return_type = "Promise<{ sent: string }>")]
+    /// or one session id; resolves with `{ sent }`: Daily's `"true"`, or `true` for a success
+    /// answer without that field.
+    #[wasm_bindgen(js_name = sendAppMessage, unchecked_return_type = "Promise<{ sent: string | true }>")]
     pub fn send_app_message(
         &self,
         room_name: JsValue,
@@ -107,7 +118,7 @@ impl JsRestClient {
                 })?),
             };
             let request = client.request(&room_name, &data, recipient.as_deref())?;
-            Ok(client.send(&request).await?)
+            client.send(&request).await
         })
     }
 }
@@ -118,7 +129,7 @@ impl JsRestClient {
         match crate::convert::kind_of(data).as_str() {
             "plain" => {}
             "hostile" => return Err(Error::NotSerializable("inspecting the data threw".into())),
-            _ => return Err(Error::NotPlainObject),
+            _ => return Err(Error::NotPlainAppMessage),
         }
         let text = js_sys::JSON::stringify(data)
             .ok()
@@ -128,7 +139,9 @@ impl JsRestClient {
         SendAppMessage::from_json(&room, &String::from(text), len, recipient)
     }
 
-    async fn send(&self, request: &SendAppMessage) -> Result<JsValue, Error> {
+    /// Sends `request`, retrying as the policy says; a network failure keeps what fetch threw as
+    /// the error's `cause`.
+    async fn send(&self, request: &SendAppMessage) -> Result<JsValue, JsValue> {
         let url = request.url(&self.base);
         let authorization = self.key.bearer();
         let mut retry = 0;
@@ -147,7 +160,7 @@ impl JsRestClient {
                     let body = field(&outcome, "body").as_string().unwrap_or_default();
                     let answer = js_sys::JSON::parse(&body).unwrap_or(JsValue::UNDEFINED);
                     if (200..300).contains(&status) {
-                        return Ok(answer);
+                        return Ok(sent(&answer));
                     }
                     let text = |key| if answer.is_object() { field(&answer, key).as_string() } else { None };
                     failure_of(status, text("error"), text("info"), &body)
@@ -160,7 +173,14 @@ impl JsRestClient {
                 Some(ms) => {
                     let _ = JsFuture::from(sleep(ms as f64)).await;
                 }
-                None => return Err(error),
+                None => {
+                    let network = matches!(error, Error::Network(_));
+                    let js = JsValue::from(error);
+                    if network {
+                        let _ = Reflect::set(&js, &JsValue::from_str("cause"), &field(&outcome, "cause"));
+                    }
+                    return Err(js);
+                }
             }
         }
     }

@@ -21,6 +21,9 @@ pub enum Error {
     InvalidRecipient(String),
     /// Session data must be a plain object: not an array, not a `Map`, not null.
     NotPlainObject,
+    /// The data of an app message sent through Daily's REST API must be a plain object, as Daily's
+    /// endpoint takes only a JSON object.
+    NotPlainAppMessage,
     /// The object given is not a daily-js call object (or the call is not in call-object mode).
     NotCallObject(String),
     /// Any other malformed argument or option.
@@ -57,7 +60,7 @@ impl Error {
             Error::NotJoined(_) => "not-joined",
             Error::NotSerializable(_) => "not-serializable",
             Error::InvalidRecipient(_) => "invalid-recipient",
-            Error::NotPlainObject => "not-plain-object",
+            Error::NotPlainObject | Error::NotPlainAppMessage => "not-plain-object",
             Error::NotCallObject(_) => "not-call-object",
             Error::InvalidArgument(_) => "invalid-argument",
             Error::Disposed => "disposed",
@@ -83,8 +86,13 @@ impl Error {
             Error::NotJoined(m) => text(&["not joined: ", m]),
             Error::NotSerializable(m) => text(&["not serializable to JSON: ", m]),
             Error::InvalidRecipient(m) => text(&["invalid recipient: ", m]),
-            Error::NotPlainObject => "session data must be a plain object (not an array, a Map or null)".into(),
-            Error::NotCallObject(m) => text(&["not a daily-js call object: ", m]),
+            Error::NotPlainObject => {
+                "session data must be a plain object (not an array, a Map or null): keep other values under a key, such as { items: [...] }".into()
+            }
+            Error::NotPlainAppMessage => {
+                "app message data must be a plain object (not an array, a Map or null): Daily's REST API takes only an object, so keep other values under a key, such as { items: [...] }".into()
+            }
+            Error::NotCallObject(m) => text(&["not a call object: ", m]),
             Error::InvalidArgument(m) => text(&["invalid argument: ", m]),
             Error::Disposed => "this DailySync was disposed".into(),
             Error::Http { status, error, info } => {

@@ -13,7 +13,10 @@ export async function post(url, authorization, body, timeoutMs) {
     const text = await response.text();
     return { status: response.status, body: text, retryAfter: response.headers.get('retry-after') };
   } catch (error) {
-    return { failure: controller.signal.aborted ? 'timeout' : 'network', message: String(error?.message ?? error) };
+    // Node's fetch says only "fetch failed"; what failed (connection refused, a reset socket) is its cause.
+    const detail = error?.cause?.message;
+    const message = String(error?.message ?? error) + (typeof detail === 'string' ? ` (${detail})` : '');
+    return { failure: controller.signal.aborted ? 'timeout' : 'network', message, cause: error };
   } finally {
     clearTimeout(timer);
   }

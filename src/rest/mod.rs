@@ -130,7 +130,7 @@ impl SendAppMessage {
     /// object within 4096 characters, `recipient` `'*'` or a non-empty session id.
     pub fn new(room: &str, data: &serde_json::Value, recipient: Option<&str>) -> Result<Self, Error> {
         if !data.is_object() {
-            return Err(Error::NotPlainObject);
+            return Err(Error::NotPlainAppMessage);
         }
         Self::from_json(room, &data.to_string(), json_len(data)?, recipient)
     }
@@ -214,7 +214,9 @@ mod tests {
             "http://127.0.0.1:8080/v1/rooms/my%20room%2F%C3%BC/send-app-message"
         );
         assert_eq!(SendAppMessage::new("", &json!({}), None).unwrap_err().kind(), "invalid-argument");
-        assert_eq!(SendAppMessage::new("r", &json!([1]), None).unwrap_err().kind(), "not-plain-object");
+        let array = SendAppMessage::new("r", &json!([1]), None).unwrap_err();
+        assert_eq!(array.kind(), "not-plain-object");
+        assert!(array.message().starts_with("app message data must be a plain object"), "{array}");
         assert_eq!(SendAppMessage::new("r", &json!({}), Some("")).unwrap_err().kind(), "invalid-recipient");
         let big = json!({ "t": "x".repeat(4090) });
         match SendAppMessage::new("r", &big, Some("abc")) {

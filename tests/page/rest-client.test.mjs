@@ -41,7 +41,9 @@ test('bad arguments are refused before anything is sent', async () => {
   assert.throws(() => new DailyRestClient({ apiKey: '' }), { kind: 'invalid-argument' });
   const client = new DailyRestClient({ apiKey: KEY, baseUrl: `${server.url}/v1` });
   assert.equal((await rejection(client.sendAppMessage('', { a: 1 }))).kind, 'invalid-argument');
-  assert.equal((await rejection(client.sendAppMessage('r', [1, 2]))).kind, 'not-plain-object');
+  const array = await rejection(client.sendAppMessage('r', [1, 2]));
+  assert.equal(array.kind, 'not-plain-object');
+  assert.match(array.message, /^app message data must be a plain object \(not an array, a Map or null\): /);
   assert.equal((await rejection(client.sendAppMessage('r', { a: 1 }, ''))).kind, 'invalid-recipient');
   const cyclic = {};
   cyclic.self = cyclic;
@@ -61,9 +63,20 @@ test('Daily’s error answers become http errors with status, error and info; th
   assert.equal(typeof empty.info, 'string');
 });
 
-test('network failures and timeouts are their own kinds', async () => {
+test('network failures and timeouts are their own kinds; a network failure keeps what fetch threw as its cause', async () => {
   const closed = new DailyRestClient({ apiKey: KEY, baseUrl: 'http://127.0.0.1:9/v1', retries: 0 });
-  assert.equal((await rejection(closed.sendAppMessage('r', { a: 1 }))).kind, 'network');
+  const unreachable = await rejection(closed.sendAppMessage('r', { a: 1 }));
+  assert.equal(unreachable.kind, 'network');
+  assert.ok(unreachable.cause instanceof Error, 'the cause is the fetch error');
+  assert.ok(unreachable.message.includes(unreachable.cause.message), unreachable.message);
+  const refusing = createServer();
+  await new Promise((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+  const port = refusing.address().port;
+  await new Promise((resolve) => refusing.close(resolve)); // nothing listens on the port now
+  const refused = await rejection(new DailyRestClient({ apiKey: KEY, baseUrl: `http://127.0.0.1:${port}/v1` }).sendAppMessage('r', { a: 1 }));
+  assert.equal(refused.kind, 'network');
+  assert.equal(refused.cause?.cause?.code, 'ECONNREFUSED', 'the cause says the connection was refused');
+  assert.match(refused.message, /ECONNREFUSED/);
   const silent = createServer(() => {}); // accepts, never answers
   await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
   try {
@@ -120,6 +133,40 @@ test('a 5xx is not retried (the message may have gone out), unless retryServerEr
   } finally {
     failing.close();
     flaky.close();
+  }
+});
+
+test('a success answer without JSON resolves { sent: true }, as one with Daily\'s JSON resolves its { sent }', async () => {
+  const bare = createServer((request, response) => {
+    response.writeHead(200);
+    response.end();
+  });
+  await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  try {
+    const client = new DailyRestClient({ apiKey: KEY, baseUrl: `http://127.0.0.1:${bare.address().port}/v1` });
+    assert.deepEqual(await client.sendAppMessage('r', { a: 1 }), { sent: true });
+  } finally {
+    bare.close();
+  }
+});
+
+test('free() and dispose() may be called any number of times; a send after either rejects with kind disposed', async () => {
+  const freed = new DailyRestClient({ apiKey: KEY, baseUrl: `${server.url}/v1` });
+  freed.free();
+  freed.free();
+  freed.dispose();
+  const afterFree = await rejection(freed.sendAppMessage('r', { a: 1 }));
+  assert.deepEqual([afterFree instanceof Error, afterFree.kind], [true, 'disposed']);
+  assert.equal(afterFree.message, 'this DailyRestClient was disposed: make a new one to send');
+  const disposed = new DailyRestClient({ apiKey: KEY, baseUrl: `${server.url}/v1` });
+  disposed.dispose();
+  disposed.free();
+  assert.equal((await rejection(disposed.sendAppMessage('r', { a: 1 }))).kind, 'disposed');
+  if (typeof Symbol.dispose === 'symbol') {
+    const scoped = new DailyRestClient({ apiKey: KEY, baseUrl: `${server.url}/v1` });
+    scoped[Symbol.dispose]();
+    scoped.free();
+    assert.equal((await rejection(scoped.sendAppMessage('r', { a: 1 }))).kind, 'disposed');
   }
 });
 
