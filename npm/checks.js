@@ -7,12 +7,13 @@ import { dailySyncError, invalidArgument, notPlainObject, notSerializable } from
 /** The methods a value must have to be used as a call object. */
 const CALL_METHODS = ['on', 'off', 'sendAppMessage', 'setUserData', 'setMeetingSessionData', 'participants'];
 
-const notCallObject = (why) => dailySyncError('not-call-object', `not a daily-js call object: ${why}`);
+const notCallObject = (why) =>
+  dailySyncError('not-call-object', `not a call object: ${why}; pass a call object from Daily.createCallObject() or a local one`);
 
 /** Checks that `call` has the call-object methods this library uses; names the first missing. */
 export function checkCallObject(call) {
   if (call === null || (typeof call !== 'object' && typeof call !== 'function')) {
-    throw notCallObject('expected a daily-js call object, got a non-object');
+    throw notCallObject('got a non-object');
   }
   for (const name of CALL_METHODS) {
     let method;
@@ -21,7 +22,7 @@ export function checkCallObject(call) {
     } catch {
       method = undefined; // a hostile getter: as good as missing
     }
-    if (typeof method !== 'function') throw notCallObject(`expected a daily-js call object: it has no ${name}() method`);
+    if (typeof method !== 'function') throw notCallObject(`it has no ${name}() method`);
   }
 }
 
@@ -89,7 +90,7 @@ export function checkSerializable(data, what) {
           : typeof data === 'bigint'
             ? 'is a BigInt'
             : null;
-  if (why !== null) throw notSerializable(`${what} ${why}, which has no JSON form`);
+  if (why !== null) throw notSerializable(`${what} ${why}`);
 }
 
 /** Checks that session data is a plain object (not an array, a Map, a class instance or null). */

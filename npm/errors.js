@@ -30,9 +30,10 @@ const numberAfter = (message, prefix) => {
 
 /**
  * A value thrown by (or a rejection of) a call-object method, as this library's error. `size`
- * measures the payload, called only when daily-js says it was too large without saying by how much.
+ * measures the payload, called only when daily-js says it was too large without saying by how much;
+ * `call`, when given, tells a call that has left from one that has not joined yet.
  */
-export function classify(thrown, size) {
+export function classify(thrown, size, call) {
   let message;
   try {
     message = thrown instanceof Error ? String(thrown.message) : typeof thrown === 'string' ? thrown : undefined;
@@ -42,7 +43,7 @@ export function classify(thrown, size) {
   message ??= 'a non-Error value was thrown';
   const has = (text) => message.includes(text);
   let limit;
-  if (has('only supported after join')) return dailySyncError('not-joined', `not joined: ${message}`);
+  if (has(' only supported after join')) return notJoined(message.slice(0, message.indexOf(' only supported after join')), call);
   if ((limit = numberAfter(message, 'Max size is ')) !== undefined) {
     // sendAppMessage: "Message data too large. Max size is 4096"
     return tooLarge(size?.() ?? limit + 1, limit);
@@ -54,16 +55,40 @@ export function classify(thrown, size) {
   }
   if (has('plain (map-like) object')) return notPlainObject();
   if (has('only supported on custom callObject')) {
-    return dailySyncError('not-call-object', `not a daily-js call object: ${message}`);
+    return dailySyncError('not-call-object', `not a call object: ${message}; DailySync needs Daily.createCallObject()'s, not a Daily Prebuilt frame's`);
   }
   if (has('serializable to JSON') || (thrown instanceof TypeError && (has('circular') || has('BigInt')))) {
-    return notSerializable(message);
+    // "userData must be serializable to JSON: <why>" reads "not serializable to JSON: userData (<why>)".
+    const [subject, why] = message.split(' must be serializable to JSON');
+    return notSerializable(why === undefined ? message : `${subject}${why.replace(/^: (.*)$/s, ' ($1)')}`);
   }
   return dailySyncError('daily', `daily-js: ${message}`, { cause: thrown });
 }
 
 export const notPlainObject = () =>
-  dailySyncError('not-plain-object', 'session data must be a plain object (not an array, a Map or null)');
+  dailySyncError(
+    'not-plain-object',
+    'session data must be a plain object (not an array, a Map or null): keep other values under a key, such as { items: [...] }',
+  );
+
+/**
+ * The `not-joined` error for `method` (such as 'sendAppMessage()'), worded for a call that has not
+ * joined yet or (by `call.meetingState()`) has left. Worded as src/daily_errors.rs words it.
+ */
+export function notJoined(method, call) {
+  let left = false;
+  try {
+    left = call?.meetingState() === 'left-meeting';
+  } catch {
+    // a call object that cannot say: worded as not joined yet
+  }
+  return dailySyncError(
+    'not-joined',
+    left
+      ? `not joined: the call has left the meeting, so ${method} cannot reach anyone; join again to send`
+      : `not joined: ${method} works once the call has joined; await call.join() first, or create the DailySync with { queueUntilJoined: true } to hold sends until the join`,
+  );
+}
 
 /** `JSON.stringify(value).length` (UTF-16 units, as daily-js measures); undefined without a JSON form. */
 export function jsonLength(value) {

@@ -231,7 +231,7 @@ export class DailySync {
   }
 
   #live() {
-    if (this.#disposed) throw dailySyncError('disposed', 'this DailySync was disposed');
+    if (this.#disposed) throw dailySyncError('disposed', 'this DailySync was disposed: create a new one for the call');
   }
 
   // --- peer data and its schemas ---
@@ -376,7 +376,7 @@ export class DailySync {
     const recipients = recipient(to);
     if (this.#queue !== null && !this.#joined()) {
       const size = jsonLength(data);
-      if (size === undefined) throw notSerializable('the message has no JSON form (a cycle or a BigInt)');
+      if (size === undefined) throw notSerializable('the message holds a cycle or a BigInt');
       if (size > APP_MESSAGE_LIMIT) throw tooLarge(size, APP_MESSAGE_LIMIT);
       this.#enqueue(() => this.#send(data, recipients));
       return;
@@ -391,7 +391,7 @@ export class DailySync {
       const error = classify(thrown, () => jsonLength(data), this.#call);
       // daily-js checks the join state first; a value with no JSON form is the more useful answer.
       if (error.kind === 'not-joined' && jsonLength(data) === undefined) {
-        throw notSerializable('the message has no JSON form (a cycle or a BigInt)');
+        throw notSerializable('the message holds a cycle or a BigInt');
       }
       throw error;
     }

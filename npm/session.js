@@ -15,7 +15,7 @@
 // call has left nothing can be sent: what is pending then is dropped with a console warning.
 import { SessionCore } from './wasm/core/daily_sync.js';
 import { checkPlainObject } from './checks.js';
-import { classify, dailySyncError, notSerializable, tooLarge } from './errors.js';
+import { classify, notJoined, notSerializable, tooLarge } from './errors.js';
 
 const LIMIT = 102400;
 /** In id arrays, the value id of "no value" (a deletion). */
@@ -179,7 +179,7 @@ export class SessionDriver {
     }
     // As daily-js refuses it (and the throttle would otherwise hold it): after the value checks.
     if (!this.joined()) {
-      throw dailySyncError('not-joined', 'not joined: setMeetingSessionData only supported after join.');
+      throw notJoined(deletions ? 'mergeSessionData()' : 'setSessionData()', this.call);
     }
     return entries;
   }
@@ -364,7 +364,7 @@ export class SessionDriver {
     try {
       this.call.setMeetingSessionData(Object.fromEntries(pairs), update[0] === 1 ? 'shallow-merge' : 'replace');
     } catch (error) {
-      throw classify(error);
+      throw classify(error, undefined, this.call);
     }
   }
 

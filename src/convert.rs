@@ -64,7 +64,7 @@ pub(crate) fn check_serializable(data: &JsValue, what: &str) -> Result<(), Error
     } else {
         return Ok(());
     };
-    Err(Error::NotSerializable([what, " ", why, ", which has no JSON form"].concat()))
+    Err(Error::NotSerializable([what, " ", why].concat()))
 }
 
 /// Reads `to` as daily-js takes it: `'*'` (or nothing), a session id, or a non-empty array of ids.

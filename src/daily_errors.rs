@@ -14,8 +14,8 @@ pub(crate) fn classify(thrown: JsValue, size: impl FnOnce() -> Option<usize>) ->
         None => thrown.as_string().unwrap_or_else(|| "a non-Error value was thrown".to_owned()),
     };
     let is_type_error = thrown.has_type::<js_sys::TypeError>();
-    if message.contains("only supported after join") {
-        Error::NotJoined(message)
+    if let Some(at) = message.find(" only supported after join") {
+        not_joined(&message[..at], false)
     } else if let Some(limit) = number_after(&message, "Max size is ") {
         // sendAppMessage: "Message data too large. Max size is 4096"
         Error::PayloadTooLarge { size: size().unwrap_or(limit + 1), limit }
@@ -27,14 +27,38 @@ pub(crate) fn classify(thrown: JsValue, size: impl FnOnce() -> Option<usize>) ->
     } else if message.contains("plain (map-like) object") {
         Error::NotPlainObject
     } else if message.contains("only supported on custom callObject") {
-        Error::NotCallObject(message)
+        Error::NotCallObject(
+            [&message, "; DailySync needs Daily.createCallObject()'s, not a Daily Prebuilt frame's"].concat(),
+        )
     } else if message.contains("serializable to JSON")
         || (is_type_error && (message.contains("circular") || message.contains("BigInt")))
     {
-        Error::NotSerializable(message)
+        // "userData must be serializable to JSON: <why>" reads "not serializable to JSON: userData (<why>)".
+        Error::NotSerializable(match message.split_once(" must be serializable to JSON") {
+            Some((subject, why)) => match why.strip_prefix(": ") {
+                Some(why) => [subject, " (", why, ")"].concat(),
+                None => [subject, why].concat(),
+            },
+            None => message,
+        })
     } else {
         Error::Daily { message, cause: thrown }
     }
+}
+
+/// The `NotJoined` error for `method` (such as `sendAppMessage()`), worded for a call that has not
+/// joined yet or (`left`) has left the meeting. Worded as npm/errors.js words it.
+pub(crate) fn not_joined(method: &str, left: bool) -> Error {
+    Error::NotJoined(if left {
+        ["the call has left the meeting, so ", method, " cannot reach anyone; join again to send"].concat()
+    } else {
+        [
+            method,
+            " works once the call has joined; await call.join() first, or create the DailySync with \
+             SyncOptions { queue_until_joined: true, .. } to hold sends until the join",
+        ]
+        .concat()
+    })
 }
 
 fn number_after(message: &str, prefix: &str) -> Option<usize> {

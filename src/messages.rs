@@ -10,7 +10,7 @@ use futures_core::Stream;
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::JsValue;
 
-use crate::daily_errors::classify;
+use crate::daily_errors::{classify, not_joined};
 use crate::events::{typed_stream_impls, EventStream};
 use crate::payload::{json_len, Error, Recipient};
 use crate::sys::CallObject;
@@ -41,7 +41,10 @@ pub(crate) fn send_js(
     size: impl FnOnce() -> Option<usize>,
 ) -> Result<(), Error> {
     to.validate()?;
-    call.send_app_message(data, &recipient_to_js(to)).map(drop).map_err(|thrown| classify(thrown, size))
+    call.send_app_message(data, &recipient_to_js(to)).map(drop).map_err(|thrown| match classify(thrown, size) {
+        Error::NotJoined(_) if call.state() == "left-meeting" => not_joined("sendAppMessage()", true),
+        error => error,
+    })
 }
 
 /// Sends `data` as an app message to `to`.

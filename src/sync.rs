@@ -129,7 +129,9 @@ impl DailySync {
                 let value = messages::to_js(data)?;
                 let mut waiting = held.messages.borrow_mut();
                 if waiting.len() >= MAX_HELD {
-                    return Err(Error::NotJoined("1000 messages already wait for the join".into()));
+                    return Err(Error::NotJoined(
+                        "1000 messages already wait for the join; wait for it before sending more".into(),
+                    ));
                 }
                 waiting.push((value, to));
                 Ok(())

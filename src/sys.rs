@@ -137,6 +137,9 @@ impl DeadlineTimer {
     }
 }
 
+/// What a `NotCallObject` error tells the app to do.
+const USE_A_CALL: &str = "; pass a call object from Daily.createCallObject() or a local one";
+
 /// The methods a value must have to be used as a call object.
 const REQUIRED_METHODS: [&str; 6] =
     ["on", "off", "sendAppMessage", "setUserData", "setMeetingSessionData", "participants"];
@@ -155,12 +158,12 @@ impl CallObject {
     /// Checks that `value` has the call-object methods this library uses; names the first missing.
     pub fn from_js(value: JsValue) -> Result<CallObject, String> {
         if !value.is_object() {
-            return Err("expected a daily-js call object, got a non-object".into());
+            return Err(["got a non-object", USE_A_CALL].concat());
         }
         for name in REQUIRED_METHODS {
             let method = js_sys::Reflect::get(&value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
             if !method.is_function() {
-                return Err(["expected a daily-js call object: it has no ", name, "() method"].concat());
+                return Err(["it has no ", name, "() method", USE_A_CALL].concat());
             }
         }
         Ok(value.unchecked_into())

@@ -127,7 +127,7 @@ impl ChannelCore {
         let text = js_sys::JSON::stringify(data)
             .ok()
             .and_then(|text| text.as_string())
-            .ok_or_else(|| Error::NotSerializable("the message has no JSON form".into()))?;
+            .ok_or_else(|| Error::NotSerializable("the message holds a cycle or a BigInt".into()))?;
         match to {
             Recipient::All => self.send_on(&text, None),
             Recipient::One(id) => self.send_on(&text, Some(id)),

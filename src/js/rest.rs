@@ -134,7 +134,7 @@ impl JsRestClient {
         let text = js_sys::JSON::stringify(data)
             .ok()
             .filter(|text| text.is_string())
-            .ok_or_else(|| Error::NotSerializable("the data has no JSON form (a cycle or a BigInt)".into()))?;
+            .ok_or_else(|| Error::NotSerializable("the data holds a cycle or a BigInt".into()))?;
         let len = text.length() as usize;
         SendAppMessage::from_json(&room, &String::from(text), len, recipient)
     }

@@ -94,7 +94,7 @@ impl Error {
             }
             Error::NotCallObject(m) => text(&["not a call object: ", m]),
             Error::InvalidArgument(m) => text(&["invalid argument: ", m]),
-            Error::Disposed => "this DailySync was disposed".into(),
+            Error::Disposed => "this DailySync was disposed: create a new one for the call".into(),
             Error::Http { status, error, info } => {
                 text(&["HTTP ", &decimal(u64::from(*status)), ": ", error, ": ", info])
             }

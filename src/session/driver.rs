@@ -128,7 +128,7 @@ impl<V: SessionValue> Driver<V> {
         if self.queue_until_joined || self.joined() {
             Ok(())
         } else {
-            Err(Error::NotJoined("setMeetingSessionData only supported after join.".into()))
+            Err(crate::daily_errors::not_joined("a session-data write", self.call.state() == "left-meeting"))
         }
     }
 

@@ -445,6 +445,11 @@ describe('joined: real daily-js call objects on the stand-in call machine', () =
       return result;
     });
     assertAllKind(r, 'not-joined');
+    assert.equal(r.send.message, 'not joined: the call has left the meeting, so sendAppMessage() cannot reach anyone; join again to send');
+    assert.equal(
+      r.set.message,
+      'not joined: the call has left the meeting, so setSessionData() cannot reach anyone; join again to send',
+    );
   });
 
   test('session data pending at leave(): after a re-join, sessionData() agrees with the room', async () => {

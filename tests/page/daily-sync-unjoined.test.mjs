@@ -30,6 +30,11 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
       return Object.fromEntries(Object.entries(candidates).map(([k, v]) => [k, window.h.thrown(() => new DailySync(v))]));
     });
     assertAllKind(errors, 'not-call-object');
+    assert.equal(
+      errors['{}'].message,
+      'not a call object: it has no on() method; pass a call object from Daily.createCallObject() or a local one',
+    );
+    assert.equal(errors.null.message, 'not a call object: got a non-object; pass a call object from Daily.createCallObject() or a local one');
   });
 
   test('new DailySync refuses bad options (invalid-argument) and takes good ones', async () => {
@@ -68,6 +73,10 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
       }),
     );
     assertAllKind(errors, 'not-joined');
+    assert.equal(
+      errors["'*'"].message,
+      'not joined: sendAppMessage() works once the call has joined; await call.join() first, or create the DailySync with { queueUntilJoined: true } to hold sends until the join',
+    );
   });
 
   test('sendAppMessage refuses top-level values with no JSON form (not-serializable)', async () => {
@@ -241,6 +250,7 @@ describe('arguments and errors on an unjoined daily-js call object', () => {
       }),
     );
     assertKind(r.set, 'not-joined', 'setSessionData before join');
+    assert.match(r.set.message, /^not joined: setSessionData\(\) works once the call has joined; .*queueUntilJoined/);
     assertKind(r.merge, 'not-joined', 'mergeSessionData before join');
     assertKind(r.nullPrototypeObject, 'not-joined', 'setSessionData(Object.create(null)) is a plain object; not joined');
     assert.equal(r.flush, null, 'flushSessionData with nothing pending does not throw');
