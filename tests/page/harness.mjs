@@ -37,6 +37,9 @@ export function serveRepository() {
   });
 }
 
+/** Where pages import daily-js from; DAILY_JS_DIR replaces the folder behind it. */
+const DAILY_JS_PATH = '/node_modules/@daily-co/daily-js/';
+
 const MIME = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -57,6 +60,9 @@ const MIME = {
  * With `site`, a folder whose files are served at `/` first (the demo's www/), `root`'s after.
  * With `isolated`, the pages are cross-origin isolated (COOP and COEP headers), which gives
  * `performance.now()` a 5 µs resolution instead of 100 µs: the benchmarks need it.
+ * With the environment variable DAILY_JS_DIR (a folder holding a daily-js package), paths under
+ * /node_modules/@daily-co/daily-js/ are served from it: the compatibility matrix
+ * (scripts/compat.mjs) runs the page tests on other daily-js versions so.
  * @param {{ root: string, site?: string, port?: number, isolated?: boolean }} options  port 0 = any free port
  * @returns {Promise<{ url: string, close(): Promise<void> }>} url has no trailing slash
  */
@@ -77,7 +83,13 @@ export async function startServer({ root, site, port = 0, isolated = false }) {
     } catch {
       return send(400, 'bad request');
     }
-    for (const base of bases) {
+    let folders = bases;
+    const dailyJs = process.env.DAILY_JS_DIR;
+    if (dailyJs && pathname.startsWith(DAILY_JS_PATH)) {
+      folders = [resolve(dailyJs)];
+      pathname = pathname.slice(DAILY_JS_PATH.length - 1);
+    }
+    for (const base of folders) {
       let file = resolve(join(base, pathname));
       // `join` + `resolve` collapse any `..`; whatever lands outside the folder is refused.
       if (file !== base && !file.startsWith(base + sep)) return send(403, 'forbidden');
