@@ -11,6 +11,7 @@ export type DailySyncErrorKind =
   | 'http'
   | 'network'
   | 'timeout'
+  | 'not-initialized'
   | 'daily';
 
 /** An error thrown (or a rejection) by the JS API. */
@@ -23,12 +24,25 @@ export interface DailySyncError<K extends DailySyncErrorKind = DailySyncErrorKin
   status?: number;
   error?: string;
   info?: string;
-  /** With 'daily': what daily-js threw. */
+  /** With 'daily': what daily-js threw; with 'network': what fetch threw. */
   cause?: unknown;
 }
 
-/** Whether `error` is one of this library's errors (of `kind`, when given). */
+/** The fields an error of each kind always has. */
+export interface DailySyncErrorFields {
+  'payload-too-large': { size: number; limit: number };
+  http: { status: number; error: string; info: string };
+}
+
+/** An error of kind `K`, with the fields that kind always has (`size` and `limit`, `status`...). */
+export type DailySyncErrorOf<K extends DailySyncErrorKind = DailySyncErrorKind> = DailySyncError<K> &
+  (K extends keyof DailySyncErrorFields ? DailySyncErrorFields[K] : unknown);
+
+/**
+ * Whether `error` is one of this library's errors (of `kind`, when given). With a kind, the fields
+ * of that kind are known: after `isDailySyncError(e, 'payload-too-large')`, `e.size` is a number.
+ */
 export declare function isDailySyncError<K extends DailySyncErrorKind = DailySyncErrorKind>(
   error: unknown,
   kind?: K,
-): error is DailySyncError<K>;
+): error is DailySyncErrorOf<K>;

@@ -1,7 +1,7 @@
 // Types of the default entry, `daily-sync`. Compiles under `tsc --strict` with lib ES2022 + DOM.
-import type { DailySyncError, DailySyncErrorKind } from './errors.js';
+import type { DailySyncError, DailySyncErrorFields, DailySyncErrorKind, DailySyncErrorOf } from './errors.js';
 
-export type { DailySyncError, DailySyncErrorKind };
+export type { DailySyncError, DailySyncErrorFields, DailySyncErrorKind, DailySyncErrorOf };
 export { isDailySyncError } from './errors.js';
 
 /** What `init()` takes: nothing (the wasm beside the module), a URL, bytes, a module, or `{ module_or_path }`. */
@@ -207,6 +207,8 @@ export interface DailySync<T extends SyncTypes = {}> extends Disposable {
 }
 
 export declare const DailySync: {
+  /** `new DailySync(call, options)` with no types and no schemas: payloads are `unknown`. */
+  new (call: DailyCallLike, options?: DailySyncOptions<never>): DailySync;
   /**
    * `new DailySync<Types>(call, options)`; without a type parameter, the types come from
    * `options.schemas` (and are `unknown` where there is none).

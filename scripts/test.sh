@@ -46,6 +46,8 @@ counted "wasm-bindgen-test (headless Chromium)" cargo cargo_wasm test --test bro
 step "npm run build" bash scripts/build.sh
 step "the Leptos example: format and wasm32 build" bash -c 'cd examples/leptos-qa && cargo fmt --check && cd ../.. && bash scripts/build-example.sh'
 step "TypeScript consumer check (tsc --strict)" npx --no-install tsc -p tests/types/tsconfig.json
+step "TypeScript consumer check (noUncheckedIndexedAccess, exactOptionalPropertyTypes)" npx --no-install tsc -p tests/types/tsconfig.strictest.json
+step "TypeScript Node-backend check (REST entry, no DOM lib)" npx --no-install tsc -p tests/types/node-backend/tsconfig.json
 # The TAP reporter and an explicit file list: Node 22+ defaults to the spec reporter and no longer
 # takes a directory.
 counted "page tests (playwright-core, Chromium)" node node --test --test-reporter=tap --test-concurrency=1 tests/page/*.test.mjs
