@@ -13,7 +13,11 @@ export type InitInput =
   | WebAssembly.Module
   | { module_or_path: RequestInfo | URL | Response | BufferSource | WebAssembly.Module };
 
-/** Loads this entry's wasm; call (and await) it once before using DailySync. */
+/**
+ * Loads this entry's wasm; call (and await) it once before using DailySync (before it, DailySync
+ * throws a 'not-initialized' error). With no argument it fetches the wasm beside the module, or in
+ * Node reads it from disk; a second call loads nothing.
+ */
 export default function init(input?: InitInput | Promise<InitInput>): Promise<unknown>;
 
 /** What DailySync needs of a call object: daily-js's call object, or createLocalCallObject()'s. */
