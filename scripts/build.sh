@@ -37,9 +37,12 @@ build_entry() { # entry (core, local, rest, channels)
   # --low-memory-unused: LLVM leaves the first KiB of memory unused, which lets addresses fold.
   npx --no-install wasm-opt -Oz --low-memory-unused --converge --strip-debug --strip-producers $WASM_FEATURES "$out/daily_sync_bg.wasm" -o "$out/daily_sync_bg.wasm" ||
     die "wasm-opt ($entry) failed" "npx wasm-opt -Oz $out/daily_sync_bg.wasm -o $out/daily_sync_bg.wasm"
+  node scripts/short-imports.mjs "$out" || die "short import names ($entry) failed" "node scripts/short-imports.mjs $out"
 }
 
 mkdir -p pkg
 for entry in core local rest channels; do build_entry "$entry"; done
 cp npm/*.js npm/*.d.ts pkg/
+# The local call object's JS face: the entry makes call objects with it before its wasm loads.
+cp src/local/local_call.js pkg/local-call.js
 node scripts/sizes.mjs

@@ -1,13 +1,16 @@
-//! The `daily-sync/local` entry: `createLocalCallObject`, a call object on the local room.
+//! The `daily-sync/local` entry's wasm: the Rust half of a local call object. The entry's JS
+//! (`createLocalCallObject`) makes the call object at once and this half once the wasm has loaded,
+//! as daily-js loads its call machine by `join()`.
 
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-/// `createLocalCallObject(options)`: a call object with daily-js's surface, in a local room that
-/// needs no Daily account. Participants of the same `room` (default "local") in this page and in
-/// other tabs of this browser are in one room.
-#[wasm_bindgen(js_name = createLocalCallObject, unchecked_return_type = "LocalCallObject")]
-pub fn create_local_call_object(
-    #[wasm_bindgen(unchecked_param_type = "LocalCallObjectOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    crate::local::create_local_call_object(options)
+use crate::local::LocalRoomBridge;
+
+/// The room's Rust half for a call object made by `createLocalCallObject`, from the options its
+/// `localSettings` checked. Not for direct use.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = localRoomBridge)]
+pub fn local_room_bridge(settings: Array) -> LocalRoomBridge {
+    LocalRoomBridge::from_settings(&settings)
 }

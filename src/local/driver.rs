@@ -58,7 +58,11 @@ impl Settings {
     /// Reads the options as local_call.js's `localSettings` checked them (it throws the
     /// invalid-argument error for a wrong one).
     fn from_js(options: &JsValue) -> Result<Settings, JsValue> {
-        let values = local_settings(options)?;
+        Ok(Settings::from_checked(&local_settings(options)?))
+    }
+
+    /// Reads the array `localSettings` made of the options.
+    fn from_checked(values: &Array) -> Settings {
         let text = |i: u32| values.get(i).as_string();
         let ms = |i: u32| values.get(i).as_f64().map(|ms| ms as u64);
         let mut config = NodeConfig::new(text(0).unwrap_or_else(|| "local".to_owned()));
@@ -92,13 +96,13 @@ impl Settings {
             (TransportKind::Memory { link, .. }, None) => 4 * (link.latency_ms + link.jitter_ms) + 20,
             (_, None) => config.join_window_ms,
         };
-        Ok(Settings {
+        Settings {
             config,
             transport,
             user_name: text(1).unwrap_or_default(),
             user_id: text(2),
             owner: values.get(3).as_bool().unwrap_or(false),
-        })
+        }
     }
 }
 
@@ -228,7 +232,7 @@ impl Room {
 /// An event as daily-js names it, with its payload as JSON text (local_call.js parses it).
 fn event_json(event: &Event) -> (&'static str, String) {
     let name = match event {
-        Event::JoinedMeeting { .. } => "joined-meeting",
+        Event::JoinedMeeting(_) => "joined-meeting",
         Event::ParticipantJoined(_) => "participant-joined",
         Event::ParticipantUpdated(_) => "participant-updated",
         Event::ParticipantLeft(_) => "participant-left",
@@ -241,12 +245,10 @@ fn event_json(event: &Event) -> (&'static str, String) {
     let mut payload = ObjectWriter::new(&mut out);
     payload.str("action", name);
     match event {
-        Event::JoinedMeeting { participants, .. } => {
-            let mut all = ObjectWriter::new(payload.key("participants"));
-            for (key, p) in participants {
-                p.write_json(all.key(key));
-            }
-            all.end();
+        Event::JoinedMeeting(local) => {
+            let mut participants = ObjectWriter::new(payload.key("participants"));
+            local.write_json(participants.key("local"));
+            participants.end();
         }
         Event::ParticipantJoined(p) | Event::ParticipantUpdated(p) | Event::ParticipantLeft(p) => {
             p.write_json(payload.key("participant"));
@@ -279,10 +281,19 @@ impl LocalRoomBridge {
         self.room.borrow_mut().emit = Some(emit);
     }
 
-    /// Joins the room with a fresh session id; `joined-meeting` follows.
-    pub fn join(&self, user_name: Option<String>, user_data: Option<String>) -> Result<(), JsValue> {
+    /// Joins the room (`room_name`, else the one of the options) with a fresh session id;
+    /// `joined-meeting` follows.
+    pub fn join(
+        &self,
+        user_name: Option<String>,
+        user_data: Option<String>,
+        room_name: Option<String>,
+    ) -> Result<(), JsValue> {
         {
             let mut room = self.room.borrow_mut();
+            if let Some(name) = room_name.filter(|name| !name.is_empty()) {
+                room.settings.config.room = name;
+            }
             if room.node.as_ref().is_some_and(|node| node.meeting_state().as_str() != "left-meeting") {
                 return Err(js_sys::Error::new("Already joined or joining a meeting.").into());
             }
@@ -352,20 +363,19 @@ impl LocalRoomBridge {
         self.room.borrow().node.as_ref().map_or("new", |node| node.meeting_state().as_str()).to_owned()
     }
 
-    /// The participants as JSON text, keyed by session id and `local`.
+    /// `participants()` as JSON text, keyed by session id and `local`.
     #[wasm_bindgen(js_name = participantsJson)]
     pub fn participants_json(&self) -> String {
         let room = self.room.borrow();
-        match &room.node {
-            Some(node) if node.meeting_state().as_str() != "left-meeting" => {
-                event_json(&Event::JoinedMeeting {
-                    participants: node.participants(),
-                    session_state: Default::default(),
-                })
-                .1
+        let mut out = String::new();
+        let mut all = ObjectWriter::new(&mut out);
+        if let Some(node) = room.node.as_ref().filter(|node| node.meeting_state().as_str() != "left-meeting") {
+            for (key, p) in node.participants() {
+                p.write_json(all.key(&key));
             }
-            _ => r#"{"participants":{}}"#.to_owned(),
         }
+        all.end();
+        out
     }
 
     /// The meeting session state's data as JSON text.
@@ -438,32 +448,37 @@ impl LocalRoomBridge {
         });
         result
     }
-
-    /// The room's app message limit.
-    #[wasm_bindgen(js_name = appMessageLimit)]
-    pub fn app_message_limit(&self) -> usize {
-        self.room.borrow().settings.config.app_message_limit
-    }
 }
 
 /// `createLocalCallObject(options)`: a call object with daily-js's surface, in a local room that
 /// needs no Daily account. Participants of the same `room` (default "local") in this page and in
 /// other tabs of this browser are in one room.
 pub(crate) fn create_local_call_object(options: JsValue) -> Result<JsValue, JsValue> {
-    let settings = Settings::from_js(&options)?;
-    let bridge = LocalRoomBridge {
-        room: Rc::new(RefCell::new(Room {
-            settings,
-            node: None,
-            transport: None,
-            timer: DeadlineTimer::default(),
-            user_data: None,
-            emit: None,
-            events: Vec::new(),
-            on_page_hide: None,
-        })),
-    };
+    let bridge = LocalRoomBridge::new(Settings::from_js(&options)?);
     Ok(LocalCallObjectJs::new(bridge, &options).into())
+}
+
+impl LocalRoomBridge {
+    fn new(settings: Settings) -> Self {
+        LocalRoomBridge {
+            room: Rc::new(RefCell::new(Room {
+                settings,
+                node: None,
+                transport: None,
+                timer: DeadlineTimer::default(),
+                user_data: None,
+                emit: None,
+                events: Vec::new(),
+                on_page_hide: None,
+            })),
+        }
+    }
+
+    /// The Rust half of a call object that the JS factory made at once, before this wasm loaded,
+    /// from the options `localSettings` checked.
+    pub(crate) fn from_settings(values: &Array) -> Self {
+        LocalRoomBridge::new(Settings::from_checked(values))
+    }
 }
 
 /// The options of [`Call::local`](crate::Call::local) and [`local_call_object`], the Rust face of

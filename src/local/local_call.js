@@ -1,5 +1,7 @@
 // The JS face of a local room participant: daily-js's call-object methods, EventEmitter and
 // payload objects over the Rust room (LocalRoomBridge). Errors are daily-js's, word for word.
+// An app written for daily-js runs on it unchanged: every DailyCall member daily-react calls is
+// here, the media ones answering as a call with no camera or microphone.
 
 const SESSION_LIMIT = 102400;
 const USER_DATA_LIMIT = 4096;
@@ -10,10 +12,34 @@ function isPlainObject(value) {
   return proto === null || proto === Object.prototype;
 }
 
-/** Turns the room's participant (joined_at in ms) into daily-js's shape (joined_at a Date). */
+/** A track of a participant with no devices, as daily-js describes one. */
+const trackOff = () => ({ subscribed: true, state: 'off', off: { byUser: true } });
+
+/**
+ * Turns the room's participant (its fields, joined_at in ms) into daily-js's whole
+ * `DailyParticipant` shape: every track off by the user, every permission given, no recording.
+ */
 function participant(p) {
-  if (p && typeof p.joined_at === 'number') p.joined_at = new Date(p.joined_at);
+  if (!p) return p;
+  if (typeof p.joined_at === 'number') p.joined_at = new Date(p.joined_at);
+  p.tracks = { audio: trackOff(), video: trackOff(), screenAudio: trackOff(), screenVideo: trackOff() };
+  p.audio = p.video = p.screen = p.record = false;
+  p.permissions = { hasPresence: true, canSend: true, canReceive: { base: true }, canAdmin: p.owner === true };
+  p.will_eject_at = new Date(0);
+  p.networkThreshold = 'good';
+  p.networkQualityState = 'good';
+  p.cam_info = {};
+  p.screen_info = {};
   return p;
+}
+
+/** The room a Daily room URL names: its last path segment (https://x.daily.co/qa is "qa"). */
+function roomOfUrl(url) {
+  try {
+    return new URL(url).pathname.split('/').filter(Boolean).pop();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -87,8 +113,13 @@ export function localSettings(options) {
     throw invalid('options.network.dropRate must be a number from 0 to 1');
   }
   const seed = ms(network, 'options.network.', 'seed');
-  const url = typed(options, 'options.', 'url', 'string');
-  if (url !== undefined && !/^wss?:\/\/./i.test(url)) throw invalid('options.url must be a ws:// or wss:// URL');
+  // `url` is the dev server's socket (ws://, wss://) or, as daily-js takes it, a room URL whose
+  // last path segment names the room.
+  let url = typed(options, 'options.', 'url', 'string');
+  if (url !== undefined && !/^(wss?|https?):\/\/./i.test(url)) {
+    throw invalid('options.url must be a Daily room URL (https://…) or the dev server\'s socket (ws://…)');
+  }
+  if (url !== undefined && /^https?:/i.test(url)) url = undefined;
   let transport = typed(options, 'options.', 'transport', 'string');
   if (transport === 'websocket' && url === undefined) throw invalid('the websocket transport needs options.url');
   if (transport !== undefined && !['memory', 'broadcast', 'websocket'].includes(transport)) {
@@ -118,13 +149,11 @@ function checkListener(listener) {
  * uses it too.
  */
 export class EventEmitter {
-  constructor() {
-    this._listeners = new Map();
-  }
+  #listeners = new Map();
   on(name, listener) {
     checkListener(listener);
-    if (!this._listeners.has(name)) this._listeners.set(name, []);
-    this._listeners.get(name).push(listener);
+    if (!this.#listeners.has(name)) this.#listeners.set(name, []);
+    this.#listeners.get(name).push(listener);
     return this;
   }
   once(name, listener) {
@@ -136,16 +165,16 @@ export class EventEmitter {
   }
   off(name, listener) {
     checkListener(listener);
-    const list = this._listeners.get(name);
+    const list = this.#listeners.get(name);
     if (list) {
       const at = list.indexOf(listener);
       if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this._listeners.delete(name);
+      if (list.length === 0) this.#listeners.delete(name);
     }
     return this;
   }
   emit(name, payload) {
-    const list = this._listeners.get(name);
+    const list = this.#listeners.get(name);
     if (!list) return false;
     for (const listener of [...list]) {
       try {
@@ -160,115 +189,219 @@ export class EventEmitter {
     return true;
   }
   listenerCount(name) {
-    return this._listeners.get(name)?.length ?? 0;
+    return this.#listeners.get(name)?.length ?? 0;
   }
 }
 
+/**
+ * The DailyCall members that concern media, devices, Prebuilt's UI or Daily's services, as a call
+ * with no camera, no microphone and no recording answers them (daily-js's shapes), so that
+ * daily-react and apps written for daily-js run on the local room: each answer, then the names of
+ * the members that give it.
+ */
+const NO_MEDIA = [
+  [() => false, 'localAudio localVideo isLocalAudioLevelObserverRunning isRemoteParticipantsAudioLevelObserverRunning'],
+  [() => true, 'subscribeToTracksAutomatically'],
+  [() => null, 'getSendSettings'],
+  [() => undefined, 'stopLocalAudioLevelObserver stopRemoteParticipantsAudioLevelObserver startScreenShare stopScreenShare startRecording updateRecording stopRecording startLiveStreaming updateLiveStreaming stopLiveStreaming startTranscription stopTranscription'],
+  [() => ({}), 'waitingParticipants'],
+  [function () { return this; }, 'setLocalAudio setLocalVideo updateParticipant'],
+  // The ones that answer with a promise.
+  [{ camera: {}, mic: {}, speaker: {} }, 'startCamera getInputDevices setInputDevicesAsync setOutputDeviceAsync'],
+  [{ devices: [] }, 'enumerateDevices'],
+  [{ inputSettings: {} }, 'updateInputSettings'],
+  [{ topology: 'none' }, 'getNetworkTopology'],
+  [{ networkState: 'good', networkStateReasons: [], stats: {}, threshold: 'good', quality: 100 }, 'getNetworkStats'],
+  [{ cpuLoadState: 'low', cpuLoadStateReason: 'none', stats: {} }, 'getCpuLoadStats'],
+  [{ access: { level: 'full' } }, 'preAuth'],
+  [undefined, 'startLocalAudioLevelObserver startRemoteParticipantsAudioLevelObserver'],
+  [{}, 'getInputSettings getReceiveSettings updateReceiveSettings updateSendSettings updateWaitingParticipant updateWaitingParticipants startDialIn startDialOut stopDialOut sendDTMF sipRefer sipCallTransfer'],
+];
+
 export class LocalCallObject extends EventEmitter {
+  #options;
+  #bridge = null;
+  #connect;
+  #loading = null;
+  #destroyed = false;
+  #joining = null;
+  #leaving = null;
+  /** userData set before the wasm loaded: [JSON text], applied once it has. */
+  #userData = null;
+  /** The last `meetingSessionState()` and the JSON text it was made from. */
+  #sessionState = null;
+  #sessionText = '';
+  /** Events held for a task after `joined-meeting`. */
+  #deferred = null;
+  /** The room joined last. */
+  #room = null;
+
+  /**
+   * `bridge`: the room's Rust half, or a function that loads this entry's wasm and makes it (the
+   * JS factory's case: the call object exists at once, its wasm loads by `load()` or `join()`,
+   * as daily-js loads its call machine).
+   */
   constructor(bridge, options) {
     super();
-    this._bridge = bridge;
-    this._destroyed = false;
-    this._joining = null;
-    this._leaving = null;
-    this._options = options ?? {};
-    /** The last `meetingSessionState()` and the JSON text it was made from. */
-    this._sessionState = null;
-    this._sessionText = '';
-    bridge.setEmitter((name, text) => this._dispatch(name, text));
+    this.#options = options !== null && typeof options === 'object' ? options : {};
+    this.#connect = typeof bridge === 'function' ? bridge : null;
+    this.callClientId = `local-${Math.random().toString(36).slice(2)}`;
+    const { userName, dailyConfig } = this.#options;
+    this.properties = { userName, dailyConfig };
+    if (!this.#connect) this.#attach(bridge);
   }
 
-  _dispatch(name, text) {
-    // Events right after `joined-meeting` (app messages peers sent while this one was joining)
-    // wait for a task, so that code after `await call.join()` can subscribe first, as with
-    // daily-js, whose events never arrive in the same tick as the join.
-    if (this._deferred) {
-      this._deferred.push([name, text]);
+  #attach(bridge) {
+    this.#bridge = bridge;
+    bridge.setEmitter((name, text) => this.#dispatch(name, text));
+    if (this.#userData) bridge.setUserData(this.#userData[0]);
+  }
+
+  #dispatch(name, text) {
+    // Events right after `joined-meeting` (the participants already there, the room's state, app
+    // messages peers sent while this one was joining) wait for a task, so that code after
+    // `await call.join()` can subscribe first, as with daily-js, whose events never arrive in the
+    // same tick as the join.
+    if (this.#deferred) {
+      this.#deferred.push([name, text]);
       return;
     }
     const payload = JSON.parse(text);
     if (payload.participant) participant(payload.participant);
     if (payload.participants) Object.values(payload.participants).forEach(participant);
     if (name === 'joined-meeting') {
-      this._deferred = [];
+      this.#deferred = [];
       setTimeout(() => {
-        const deferred = this._deferred;
-        this._deferred = null;
-        for (const [later, laterText] of deferred) this._dispatch(later, laterText);
+        const deferred = this.#deferred;
+        this.#deferred = null;
+        for (const [later, laterText] of deferred) this.#dispatch(later, laterText);
       });
-      if (this._joining) {
-        this._joining.resolve(payload.participants);
-        this._joining = null;
+      if (this.#joining) {
+        this.#joining.resolve(payload.participants);
+        this.#joining = null;
       }
     }
-    if (name === 'left-meeting' && this._leaving) {
-      this._leaving.resolve();
-      this._leaving = null;
+    if (name === 'left-meeting' && this.#leaving) {
+      this.#leaving.resolve();
+      this.#leaving = null;
     }
     this.emit(name, payload);
   }
 
   // --- the call ---
+  /** Loads the room's wasm (daily-js's `load()` loads its call machine); `join()` calls it. */
+  load() {
+    if (this.#destroyed) return Promise.reject(new Error('Use after destroy'));
+    if (!this.#loading) {
+      if (this.#bridge) {
+        this.#loading = Promise.resolve();
+      } else {
+        this.emit('loading', { action: 'loading' });
+        this.#loading = Promise.resolve()
+          .then(this.#connect)
+          .then((bridge) => {
+            this.#attach(bridge);
+            this.emit('loaded', { action: 'loaded' });
+          })
+          .catch((error) => {
+            this.#loading = null;
+            this.emit('load-attempt-failed', { action: 'load-attempt-failed', errorMsg: String(error?.message ?? error) });
+            throw error;
+          });
+      }
+    }
+    return this.#loading;
+  }
   join(options) {
     if (options === null || typeof options !== 'object') options = {};
-    if (this._destroyed) return Promise.reject(new Error('Use after destroy'));
-    if (this._joining) return this._joining.promise;
+    if (this.#destroyed) return Promise.reject(new Error('Use after destroy'));
+    if (this.#joining) return this.#joining.promise;
     if (this.meetingState() === 'joined-meeting') {
       console.warn('already joined meeting, call leave() before joining again');
       return Promise.resolve(undefined);
     }
     let userData;
     try {
-      userData = userDataText(options.userData);
+      userData = userDataText(options.userData ?? this.#options.userData);
     } catch (error) {
       return Promise.reject(error);
     }
     const pending = {};
     pending.promise = new Promise((resolve, reject) => Object.assign(pending, { resolve, reject }));
-    this._joining = pending;
-    try {
-      const userName = options.userName ?? this._options.userName;
-      this._bridge.join(typeof userName === 'string' ? userName : undefined, userData);
-    } catch (error) {
-      this._joining = null;
-      return Promise.reject(error);
+    this.#joining = pending;
+    const userName = options.userName ?? this.#options.userName;
+    // The room: the `room` option, else the one the room URL names, as Daily's URLs do.
+    const room = this.#options.room ?? roomOfUrl(options.url) ?? roomOfUrl(this.#options.url) ?? 'local';
+    const start = () => {
+      if (this.#destroyed) throw new Error('Use after destroy');
+      this.#bridge.join(typeof userName === 'string' ? userName : undefined, userData, room);
+      this.#room = room;
+      this.emit('joining-meeting', { action: 'joining-meeting' });
+    };
+    const failed = (error) => {
+      this.#joining = null;
+      pending.reject(error);
+    };
+    // Loaded: joining at once, as daily-js does with its call machine loaded.
+    if (this.#bridge) {
+      try {
+        start();
+      } catch (error) {
+        failed(error);
+      }
+    } else {
+      this.load().then(start).catch(failed);
     }
-    this.emit('joining-meeting', { action: 'joining-meeting' });
     return pending.promise;
   }
   leave() {
-    const state = this._bridge.meetingState();
+    const state = this.meetingState();
     if (state !== 'joined-meeting' && state !== 'joining-meeting') return Promise.resolve();
     const pending = {};
     pending.promise = new Promise((resolve) => (pending.resolve = resolve));
-    this._leaving = pending;
-    this._bridge.leave();
+    this.#leaving = pending;
+    this.#bridge.leave();
     return pending.promise;
   }
   async destroy() {
     await this.leave();
-    this._destroyed = true;
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.emit('call-instance-destroyed', { action: 'call-instance-destroyed' });
   }
   isDestroyed() {
-    return this._destroyed;
+    return this.#destroyed;
   }
   meetingState() {
-    return this._bridge.meetingState();
+    return this.#bridge ? this.#bridge.meetingState() : 'new';
   }
   participants() {
-    const all = JSON.parse(this._bridge.participantsJson()).participants;
+    if (!this.#bridge) return {};
+    const all = JSON.parse(this.#bridge.participantsJson());
     Object.values(all).forEach(participant);
     return all;
+  }
+  participantCounts() {
+    return { present: Object.keys(this.participants()).length, hidden: 0 };
+  }
+  /** The meeting session's summary: a local room's session is named after the room. */
+  meetingSessionSummary() {
+    return this.meetingState() === 'joined-meeting' ? { id: this.#room } : {};
+  }
+  /** The room's info once joined (daily-js's `DailyRoomInfo`; a local room has no settings). */
+  async room() {
+    if (this.meetingState() !== 'joined-meeting') return null;
+    return { id: this.#room, name: this.#room, config: {}, domainConfig: {}, tokenConfig: {} };
   }
   meetingSessionState() {
     if (this.meetingState() !== 'joined-meeting') throw new Error('meetingSessionState only supported after join.');
     // As daily-js, the same object until the state changes: a reader can tell a new state by it.
-    const text = this._bridge.sessionStateJson();
-    if (this._sessionState === null || text !== this._sessionText) {
-      this._sessionState = { data: JSON.parse(text), topology: 'none' };
-      this._sessionText = text;
+    const text = this.#bridge.sessionStateJson();
+    if (this.#sessionState === null || text !== this.#sessionText) {
+      this.#sessionState = { data: JSON.parse(text), topology: 'none' };
+      this.#sessionText = text;
     }
-    return this._sessionState;
+    return this.#sessionState;
   }
 
   // --- the three ways to move app data ---
@@ -276,11 +409,13 @@ export class LocalCallObject extends EventEmitter {
     if (this.meetingState() !== 'joined-meeting') throw new Error('sendAppMessage() only supported after join.');
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError("Cannot read properties of undefined (reading 'length')");
-    this._bridge.sendAppMessage(text, to);
+    this.#bridge.sendAppMessage(text, to);
     return this;
   }
   async setUserData(data) {
-    this._bridge.setUserData(userDataText(data));
+    const text = userDataText(data);
+    if (this.#bridge) this.#bridge.setUserData(text);
+    else this.#userData = [text];
     return { userData: data };
   }
   setMeetingSessionData(data, mergeStrategy = 'replace') {
@@ -308,6 +443,14 @@ export class LocalCallObject extends EventEmitter {
     if (size > SESSION_LIMIT) {
       throw Error(`Meeting session data is too large (${size} characters). Maximum size suppported is ${SESSION_LIMIT}.`);
     }
-    this._bridge.setSessionEntries(entries, mergeStrategy === 'shallow-merge');
+    this.#bridge.setSessionEntries(entries, mergeStrategy === 'shallow-merge');
+  }
+}
+
+for (const [answer, names] of NO_MEDIA) {
+  for (const name of names.split(' ')) {
+    // A promise of a fresh copy of the answer, or the answer itself where it is a function.
+    LocalCallObject.prototype[name] =
+      typeof answer === 'function' ? answer : () => Promise.resolve(answer && structuredClone(answer));
   }
 }

@@ -11,6 +11,4 @@ internal_mod!(
 );
 mod transport;
 
-#[cfg(feature = "npm-local")]
-pub(crate) use driver::create_local_call_object;
 pub use driver::{local_call_object, LocalCallOptions, LocalRoomBridge};

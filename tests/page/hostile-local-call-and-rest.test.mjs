@@ -148,8 +148,8 @@ describe('createLocalCallObject and the local call object', () => {
       '{ userId: x }': (label) => label === 'undefined' || strings.includes(label),
       '{ owner: x }': (label) => ['undefined', 'true', 'false'].includes(label),
       '{ transport: x }': (label) => label === 'undefined',
-      // The dev server's room socket: a ws:// or wss:// URL.
-      '{ url: x }': (label) => label === 'undefined' || label === 'a ws:// URL',
+      // The dev server's room socket (ws://, wss://), or a room URL as daily-js takes one (http://, https://).
+      '{ url: x }': (label) => ['undefined', 'a ws:// URL', 'an http:// URL'].includes(label),
       '{ network: x }': (label) => label === 'undefined' || anObject(label),
       '{ network: { dropRate: x } }': (label) => ['undefined', '-0', '0.5'].includes(label),
     };

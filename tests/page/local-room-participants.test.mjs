@@ -11,7 +11,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveRepository } from './harness.mjs';
-import { UUID, roomName, run, dailyError, remote } from './fixtures/local-room-node.mjs';
+import { UUID, roomName, run, dailyError, remote, noMedia } from './fixtures/local-room-node.mjs';
 
 serveRepository();
 
@@ -49,6 +49,7 @@ describe('1. three participants in one page (memory transport), one joining late
         const cId = c.participants().local.session_id;
         const sawC = (log) => log.of('participant-joined').some((e) => e.participant.session_id === cId);
         await waitFor(() => sawC(ev.a) && sawC(ev.b), 3000, 'a and b see c join');
+        await waitFor(() => ev.c.of('participant-joined').length === 2, 3000, 'c hears of a and b');
 
         out.views = { a: view(a), b: view(b), c: view(c) };
         out.joinedMeeting = Object.fromEntries(
@@ -59,6 +60,7 @@ describe('1. three participants in one page (memory transport), one joining late
         out.participantJoined = {
           a: ev.a.of('participant-joined').map((e) => plain(e.participant)),
           b: ev.b.of('participant-joined').map((e) => plain(e.participant)),
+          c: ev.c.of('participant-joined').map((e) => plain(e.participant)),
         };
 
         // c leaves: left-meeting for c; participant-left for c at a and b.
@@ -116,7 +118,7 @@ describe('1. three participants in one page (memory transport), one joining late
       local: true,
       owner: true,
       joined_at: { isDate: true, ms: joinedAt(a.local) },
-      tracks: {},
+      ...noMedia({ owner: true }),
     });
     assert.deepEqual(b.local, {
       session_id: bId,
@@ -125,7 +127,7 @@ describe('1. three participants in one page (memory transport), one joining late
       local: true,
       owner: false,
       joined_at: { isDate: true, ms: joinedAt(b.local) },
-      tracks: {},
+      ...noMedia(),
     });
     assert.equal(c.local.user_name, 'Carol');
     assert.ok(Math.abs(joinedAt(a.local) - Date.now()) < 120_000, 'joined_at is a wall-clock time');
@@ -138,12 +140,13 @@ describe('1. three participants in one page (memory transport), one joining late
     assert.deepEqual(a[cId], remote(c.local));
     assert.deepEqual(b[cId], remote(c.local));
 
-    // join() resolves with participants(); joined-meeting carries them; joining-meeting comes first.
+    // As daily-js: join() resolves with the local participant, which joined-meeting carries alone;
+    // joining-meeting comes first; each participant already there follows as participant-joined.
     assert.deepEqual(Object.keys(out.resolved), ['local']);
     assert.equal(out.resolved.local.session_id, aId);
-    assert.deepEqual(out.joinedMeeting.a, [['local']]);
-    assert.deepEqual(out.joinedMeeting.b, [['local', aId].sort()]);
-    assert.deepEqual(out.joinedMeeting.c, [['local', aId, bId].sort()]);
+    assert.deepEqual(out.joinedMeeting, { a: [['local']], b: [['local']], c: [['local']] });
+    assert.deepEqual(out.participantJoined.c.map((p) => p.session_id), [aId, bId]);
+    assert.deepEqual(out.participantJoined.c[0], remote(a.local));
     assert.deepEqual(out.cJoinedMeetingLocal, c.local);
     for (const k of ['a', 'b', 'c']) assert.deepEqual(out.firstEvents[k], ['joining-meeting', 'joined-meeting'], k);
 

@@ -226,9 +226,11 @@ impl Node {
         if self.state == MeetingState::Joining && self.join_deadline.is_some_and(|d| now >= d) {
             self.join_deadline = None;
             self.state = MeetingState::Joined;
-            let participants = self.participants();
-            let session_state = self.session.data.clone();
-            out.push(Output::Emit(Event::JoinedMeeting { participants, session_state }));
+            out.push(Output::Emit(Event::JoinedMeeting(self.local_participant())));
+            for (id, peer) in &self.peers {
+                out.push(Output::Emit(Event::ParticipantJoined(remote_participant(id, &peer.info))));
+            }
+            out.push(Output::Emit(Event::SessionStateUpdated(self.session.data.clone())));
             out.extend(self.held.drain(..).map(Output::Emit));
             self.check_authority(now, &mut out);
         }

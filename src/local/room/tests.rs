@@ -105,28 +105,30 @@ fn three_participants_one_joining_late_see_each_other_and_the_room_state() {
     assert_eq!(net.node(C).unwrap().meeting_state().as_str(), "joining-meeting");
     net.advance(1000);
 
-    let Some(Event::JoinedMeeting { participants, session_state }) = events(&net, C).into_iter().next() else {
-        panic!("c's first event is joined-meeting: {:?}", events(&net, C));
+    // As daily-js: joined-meeting with the local participant, a participant-joined for each one
+    // already there, then the room's state.
+    let events_c = events(&net, C);
+    let [Event::JoinedMeeting(local), Event::ParticipantJoined(a), Event::ParticipantJoined(b), Event::SessionStateUpdated(session_state)] =
+        &events_c[..]
+    else {
+        panic!("c's join sequence: {events_c:?}");
     };
-    assert_eq!(participants.keys().collect::<Vec<_>>(), ["a", "b", "local"]);
-    assert_eq!(
-        participants.get("a").unwrap().user_data,
-        Some(json(r#"{"hand":true}"#)),
-        "userData in the answer to hello"
-    );
-    assert_eq!(participants.get("b").unwrap().user_data, None);
-    assert!(participants.get("local").unwrap().local && !participants.get("a").unwrap().local);
-    assert_eq!(participants.get("local").unwrap().session_id, "c");
+    assert_eq!((a.session_id.as_str(), b.session_id.as_str()), ("a", "b"));
+    assert_eq!(a.user_data, Some(json(r#"{"hand":true}"#)), "userData in the answer to hello");
+    assert_eq!(b.user_data, None);
+    assert!(local.local && !a.local);
+    assert_eq!(local.session_id, "c");
     assert_eq!(session_state.to_json(), r#"{"topic":"intro"}"#);
     assert!(apps(&net, C).is_empty(), "a late joiner gets no earlier message");
     assert_eq!(apps(&net, A), [(r#""before c""#.to_owned(), "b".to_owned())]);
-    assert_eq!(net.node(C).unwrap().participants(), participants);
+    let participants = net.node(C).unwrap().participants();
+    assert_eq!(participants.keys().collect::<Vec<_>>(), ["a", "b", "local"]);
+    assert_eq!((participants.get("a"), participants.get("local")), (Some(a), Some(local)));
     assert_eq!(net.node(C).unwrap().meeting_state(), MeetingState::Joined);
 
-    // b's own joined-meeting had a; a and b each heard c join.
-    let Some(Event::JoinedMeeting { participants, .. }) = events(&net, B).into_iter().next() else { panic!() };
-    assert_eq!(participants.keys().collect::<Vec<_>>(), ["a", "local"]);
-    for (i, expected) in [(A, vec!["b", "c"]), (B, vec!["c"])] {
+    // b's own join announced a; a and b each heard c join.
+    assert!(matches!(events(&net, B).first(), Some(Event::JoinedMeeting(_))));
+    for (i, expected) in [(A, vec!["b", "c"]), (B, vec!["a", "c"])] {
         let joined: Vec<String> = events(&net, i)
             .into_iter()
             .filter_map(|e| match e {
@@ -143,7 +145,7 @@ fn three_participants_one_joining_late_see_each_other_and_the_room_state() {
 }
 
 #[test]
-fn participants_serialize_to_daily_js_shape() {
+fn participants_serialize_their_fields() {
     let p = Participant {
         session_id: "s".into(),
         user_id: "u".into(),
@@ -155,7 +157,7 @@ fn participants_serialize_to_daily_js_shape() {
     };
     assert_eq!(
         p.to_json(),
-        r#"{"session_id":"s","user_id":"u","user_name":"N","local":true,"owner":false,"joined_at":5,"userData":{"a":1},"tracks":{}}"#
+        r#"{"session_id":"s","user_id":"u","user_name":"N","local":true,"owner":false,"joined_at":5,"userData":{"a":1}}"#
     );
     let bare = Participant { user_data: None, ..p };
     assert!(!bare.to_json().contains("userData"));
@@ -185,7 +187,7 @@ fn a_joining_participant_hears_messages_after_its_joined_meeting() {
     send(&mut net, B, "1", Recipient::All);
     net.advance(1000);
     let events = events(&net, C);
-    assert!(matches!(events.first(), Some(Event::JoinedMeeting { .. })));
+    assert!(matches!(events.first(), Some(Event::JoinedMeeting(_))));
     assert_eq!(apps(&net, C), [("1".to_owned(), "b".to_owned())]);
 }
 
@@ -214,8 +216,8 @@ fn limits_and_daily_js_messages() {
     assert_eq!(n.join(0).len(), 1);
     assert!(matches!(n.tick(DEFAULT_JOIN_WINDOW_MS - 1).as_slice(), []));
     let out = n.tick(DEFAULT_JOIN_WINDOW_MS);
-    let Some(Output::Emit(Event::JoinedMeeting { participants, .. })) = out.first() else { panic!("{out:?}") };
-    assert_eq!(participants.get("local").unwrap().user_data, Some(json(&at_limit)));
+    let Some(Output::Emit(Event::JoinedMeeting(local))) = out.first() else { panic!("{out:?}") };
+    assert_eq!(local.user_data, Some(json(&at_limit)));
 
     let at_limit = format!("\"{}\"", "😀".repeat(2047)); // 2 + 2 × 2047 = 4096 UTF-16 units
     assert_eq!(n.send_app_message(&at_limit, &Recipient::All).unwrap().len(), 1);
@@ -394,8 +396,11 @@ fn the_authority_hands_over_when_it_leaves_or_vanishes() {
     assert_eq!(state(&net, C), r#"{"a":1,"a2":2,"c":1,"d":1}"#, "alone, c applies its own update at once");
     net.join(D);
     net.advance(1000);
-    let Some(Event::JoinedMeeting { session_state, .. }) = events(&net, D).into_iter().next() else { panic!() };
-    assert_eq!(session_state.to_json(), r#"{"a":1,"a2":2,"c":1,"d":1}"#);
+    let first_state = events(&net, D).into_iter().find_map(|e| match e {
+        Event::SessionStateUpdated(state) => Some(state.to_json()),
+        _ => None,
+    });
+    assert_eq!(first_state.as_deref(), Some(r#"{"a":1,"a2":2,"c":1,"d":1}"#), "d's join brings the room's state");
 }
 
 #[test]
@@ -451,12 +456,11 @@ fn an_in_page_bus_joins_at_the_first_tick() {
     net.add(node("b", &config));
     net.join(A);
     net.advance(0);
-    assert!(matches!(events(&net, A).as_slice(), [Event::JoinedMeeting { .. }]));
+    assert!(matches!(events(&net, A).as_slice(), [Event::JoinedMeeting(_), Event::SessionStateUpdated(_)]));
     net.advance(10);
     net.join(B);
     net.advance(0);
-    let Some(Event::JoinedMeeting { participants, .. }) = events(&net, B).into_iter().next() else { panic!() };
-    assert!(participants.contains_key("a"));
+    assert!(matches!(&events(&net, B)[..2], [Event::JoinedMeeting(_), Event::ParticipantJoined(a)] if a.session_id == "a"));
     assert!(matches!(events(&net, A).last(), Some(Event::ParticipantJoined(p)) if p.session_id == "b"));
 }
 

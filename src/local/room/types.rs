@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use litemap::LiteMap;
 
 use super::super::protocol::json::ObjectWriter;
 use super::super::protocol::{Json, Malformed, SessionData};
@@ -108,8 +107,9 @@ impl MeetingState {
     }
 }
 
-/// A participant as daily-js describes one; serializes to daily-js's shape
-/// (`{session_id, user_id, user_name, local, owner, joined_at, userData, tracks: {}}`).
+/// A participant as daily-js describes one; serializes to the fields the room knows
+/// (`{session_id, user_id, user_name, local, owner, joined_at, userData}`); the JS face adds the
+/// rest of daily-js's shape (tracks, permissions), which a room with no media holds constant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Participant {
     /// The session id.
@@ -129,7 +129,7 @@ pub struct Participant {
 }
 
 impl Participant {
-    /// The participant as daily-js's JSON (`tracks` is empty: a local room carries no media).
+    /// The participant's fields as JSON.
     pub fn to_json(&self) -> String {
         let mut out = String::new();
         self.write_json(&mut out);
@@ -148,7 +148,6 @@ impl Participant {
         if let Some(data) = &self.user_data {
             object.raw("userData", data.as_str());
         }
-        object.raw("tracks", "{}");
         object.end();
     }
 }
@@ -156,15 +155,11 @@ impl Participant {
 /// What the app hears, daily-js's events.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// `joined-meeting`: everyone heard during the join window (the key `local` for oneself) and
-    /// the meeting session state.
-    JoinedMeeting {
-        /// `participants()` at that moment.
-        participants: LiteMap<String, Participant>,
-        /// The meeting session state at that moment.
-        session_state: SessionData,
-    },
-    /// `participant-joined`.
+    /// `joined-meeting`, with the local participant only, as daily-js's. The join goes on as
+    /// daily-js's does: a `participant-joined` for each participant already there, then
+    /// `meeting-session-state-updated` with the room's state.
+    JoinedMeeting(Participant),
+    /// `participant-joined`: someone joined, or was there when this participant joined.
     ParticipantJoined(Participant),
     /// `participant-updated` (such as new `userData`), the local participant's too.
     ParticipantUpdated(Participant),
