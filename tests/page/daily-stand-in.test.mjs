@@ -37,7 +37,7 @@ test('harness serves with MIME types, 404s and refuses path escapes', async () =
 test('before join: sendAppMessage throws, setUserData resolves and is carried into join', async () => {
   const { context, page, errors } = await openPage(browser, server.url + PAGE);
   const result = await page.evaluate(async () => {
-    const { default: Daily } = await import('/node_modules/@daily-co/daily-js/dist/daily-esm.js');
+    const Daily = await (await import('/tests/page/fixtures/daily-js.js')).loadDaily();
     const { createStandInCallObject, joinStandIn } = await import('/tests/js/daily-stand-in/joined.js');
     const call = createStandInCallObject(Daily);
     let thrown = null;
@@ -64,7 +64,7 @@ test('before join: sendAppMessage throws, setUserData resolves and is carried in
 test('real daily-js call objects share app messages, user data and session data', async () => {
   const { context, page, errors } = await openPage(browser, server.url + PAGE);
   const r = await page.evaluate(async () => {
-    const { default: Daily } = await import('/node_modules/@daily-co/daily-js/dist/daily-esm.js');
+    const Daily = await (await import('/tests/page/fixtures/daily-js.js')).loadDaily();
     const helpers = await import('/tests/js/daily-stand-in/joined.js');
     const { createJoinedCallObjects, createStandInCallObject, joinStandIn, recordEvents, waitUntil } = helpers;
     const TYPES = ['app-message', 'participant-joined', 'participant-updated', 'participant-left', 'meeting-session-state-updated'];

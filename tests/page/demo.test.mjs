@@ -393,8 +393,12 @@ describe('the demo on the real daily-js (offline, joined to the stand-in call ma
   const wrapper = (bundle) => `
     import Daily from '${REAL}?real';
     const create = Daily.createCallObject.bind(Daily);
-    Daily.createCallObject = (options = {}) =>
-      create({ ...options, dailyConfig: { ...options.dailyConfig, bundlePathOverride: '${bundle}' } });
+    // daily-js before 0.90 reads the bundle's own URL (tests/page/fixtures/daily-js.js), later ones its folder.
+    const [major, minor] = Daily.version().split('.').map(Number);
+    const override = major === 0 && minor < 90
+      ? { callObjectBundleUrlOverride: '${bundle}call-machine-object-bundle.js' }
+      : { bundlePathOverride: '${bundle}' };
+    Daily.createCallObject = (options = {}) => create({ ...options, dailyConfig: { ...options.dailyConfig, ...override } });
     export default Daily;`;
 
   test('joins with the Daily URL field, then hand, chat, stage and poll work', async () => {
