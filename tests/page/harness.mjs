@@ -63,17 +63,18 @@ const MIME = {
  * With the environment variable DAILY_JS_DIR (a folder holding a daily-js package), paths under
  * /node_modules/@daily-co/daily-js/ are served from it: the compatibility matrix
  * (scripts/compat.mjs) runs the page tests on other daily-js versions so.
- * @param {{ root: string, site?: string, port?: number, isolated?: boolean }} options  port 0 = any free port
+ * With `headers`, every answer carries them too (a Content-Security-Policy, say).
+ * @param {{ root: string, site?: string, port?: number, isolated?: boolean, headers?: Record<string, string> }} options  port 0 = any free port
  * @returns {Promise<{ url: string, close(): Promise<void> }>} url has no trailing slash
  */
-export async function startServer({ root, site, port = 0, isolated = false }) {
+export async function startServer({ root, site, port = 0, isolated = false, headers = {} }) {
   const isolation = isolated
     ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
     : {};
   const bases = [site, root].filter(Boolean).map((dir) => resolve(dir));
   const server = createServer(async (req, res) => {
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...isolation });
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...isolation, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
