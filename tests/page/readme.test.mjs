@@ -1,6 +1,6 @@
 // Every JavaScript example of the README, run as written: in Chromium on the local room (daily-js's
-// import resolves to local call objects, daily-react's to a stand-in provider), the React (JSX)
-// one bundled by esbuild with React 19, and the backend one in Node against a stand-in for Daily's
+// import resolves to local call objects), the React (JSX) one bundled by esbuild with React 19 and
+// the real @daily-co/daily-react, and the backend one in Node against a stand-in for Daily's
 // REST API. An example that throws, or that names something the page does not have, fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +22,6 @@ const asServed = {
   setup(esbuild) {
     const path = (file) => ({ path: join(root, file) });
     const served = (url) => ({ path: url, external: true });
-    esbuild.onResolve({ filter: /^@daily-co\/daily-react$/ }, () => path('tests/js/daily-react-shim.js'));
     esbuild.onResolve({ filter: /^@daily-co\/daily-js$/ }, () => served('/tests/js/daily-local-shim.js'));
     esbuild.onResolve({ filter: /^daily-sync\/react$/ }, () => path('pkg/react.js'));
     esbuild.onResolve({ filter: /^daily-sync(\/(local|rest|channels))?$/ }, (args) =>

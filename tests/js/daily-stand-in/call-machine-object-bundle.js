@@ -23,10 +23,15 @@
  *  - on adoption, posts `call-machine-initialized` (daily-js only forwards
  *    setUserData() to an initialized machine), and again on reset() (re-join
  *    after leave() reuses the loaded machine).
- *  - join-meeting: new session id; the joiner gets `meeting-session-state-updated`
- *    (current session data), the others `participant-joined`, and then the
- *    joiner `joined-meeting` {participants} (itself under `local`). So once
- *    join() resolves, every call object of the page already knows the joiner.
+ *  - join-meeting: new session id; the others get `participant-joined`; then
+ *    the joiner gets, as from Daily, `joined-meeting` {participants: {local}}
+ *    (which resolves join()), a `participant-joined` for each participant
+ *    already there, and `meeting-session-state-updated` with the room's state:
+ *    the sequence the local room follows too (tests/page/join-sequence.test.mjs
+ *    holds the two to it). So once join() resolves, every call object of the
+ *    page already knows the joiner.
+ *  - participants have daily-js's whole shape as a participant with no devices
+ *    has it: every track 'off' ({byUser: true}), every permission.
  *  - app-msg {data, to}: `app-message` {data, fromId} to '*' = all but the
  *    sender, or to the given session id(s) (never echoed to the sender).
  *  - set-user-data / set-user-name: `participant-updated` to everyone (the
@@ -79,6 +84,10 @@
   // No media: nothing for daily-js to attach as tracks.
   function emptyStoreState() {
     return { local: { streams: {}, public: {} }, participants: {}, streams: {} };
+  }
+
+  function trackOff() {
+    return { subscribed: true, state: 'off', off: { byUser: true } };
   }
 
   function post(callClientId, msg) {
@@ -147,19 +156,24 @@
         audio: false,
         video: false,
         screen: false,
-        tracks: {},
+        record: false,
+        tracks: { audio: trackOff(), video: trackOff(), screenAudio: trackOff(), screenVideo: trackOff() },
+        permissions: { hasPresence: true, canSend: true, canReceive: { base: true }, canAdmin: false },
+        will_eject_at: new Date(0),
+        networkThreshold: 'good',
+        networkQualityState: 'good',
+        cam_info: {},
+        screen_info: {},
       };
-      var participants = { local: view(p, sid) };
-      joinedSessionIds().forEach(function (other) {
-        participants[other] = view(standIn.participants[other].p, sid);
-      });
+      var already = joinedSessionIds();
       machine.sessionId = sid;
       standIn.participants[sid] = { callClientId: msg.callClientId, p: p };
-      // joined-meeting (which resolves join()) goes last, so that by then the
-      // joiner's meetingSessionState() is current and the others know it.
-      post(msg.callClientId, sessionStateMessage());
       broadcastParticipant('participant-joined', p, sid);
-      reply(msg, { action: 'joined-meeting', participants: participants });
+      reply(msg, { action: 'joined-meeting', participants: { local: view(p, sid) } });
+      already.forEach(function (other) {
+        post(msg.callClientId, { action: 'participant-joined', participant: view(standIn.participants[other].p, sid) });
+      });
+      post(msg.callClientId, sessionStateMessage());
     },
 
     'leave-meeting': function (msg, machine) {
