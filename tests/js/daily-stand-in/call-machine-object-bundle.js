@@ -149,7 +149,6 @@
         session_id: sid,
         user_id: sid, // Daily uses the session id when no meeting token says otherwise
         user_name: props.userName || '',
-        userData: jsonClone(props.userData),
         local: false,
         owner: false,
         joined_at: new Date(),
@@ -165,6 +164,8 @@
         cam_info: {},
         screen_info: {},
       };
+      // As Daily's: userData only when it was set.
+      if (props.userData !== undefined) p.userData = jsonClone(props.userData);
       var already = joinedSessionIds();
       machine.sessionId = sid;
       standIn.participants[sid] = { callClientId: msg.callClientId, p: p };

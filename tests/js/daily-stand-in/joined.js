@@ -26,15 +26,20 @@ export function createStandInCallObject(Daily, options = {}) {
 }
 
 /**
- * Join `call` (made by createStandInCallObject) to the page's stand-in room.
+ * Join `call` (made by createStandInCallObject) to the page's stand-in room, and wait, as an app
+ * on Daily does, until the participant-joined events of everyone already there have come (join()
+ * resolves with the local participant alone, as Daily's does).
  * @param {{ userName?: string, userData?: unknown, url?: string }} [opts]
  * @returns {Promise<object>} join()'s participants object
  */
-export function joinStandIn(call, { userName, userData, url = STAND_IN_ROOM_URL } = {}) {
+export async function joinStandIn(call, { userName, userData, url = STAND_IN_ROOM_URL } = {}) {
   const props = { url };
   if (userName !== undefined) props.userName = userName;
   if (userData !== undefined) props.userData = userData;
-  return call.join(props);
+  const joined = await call.join(props);
+  const inRoom = Object.keys(window.__dailyStandIn.participants).length;
+  await waitUntil(() => Object.keys(call.participants()).length >= inRoom, 'the participants already there');
+  return joined;
 }
 
 /**
