@@ -8,6 +8,7 @@ import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
 import { Subscriptions, fanOut, initWith, internals, listen, registry, requireInit } from './hub.js';
+import { rpcOf } from './rpc.js';
 
 /**
  * Loads this entry's wasm (in Node, from disk); after it, `sync.channel(name)` works on every
@@ -16,6 +17,7 @@ import { Subscriptions, fanOut, initWith, internals, listen, registry, requireIn
 export default async function init(input) {
   const loaded = await initWith(wasmInit, input, new URL('./wasm/channels/daily_sync_bg.wasm', import.meta.url));
   registry.channel = channel;
+  registry.rpc = rpcOf;
   return loaded;
 }
 

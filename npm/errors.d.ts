@@ -12,6 +12,7 @@ export type DailySyncErrorKind =
   | 'network'
   | 'timeout'
   | 'not-initialized'
+  | 'rpc'
   | 'daily';
 
 /** An error thrown (or a rejection) by the JS API. */
@@ -26,12 +27,27 @@ export interface DailySyncError<K extends DailySyncErrorKind = DailySyncErrorKin
   info?: string;
   /** With 'daily': what daily-js threw; with 'network': what fetch threw. */
   cause?: unknown;
+  /** With 'rpc': why the request failed. */
+  code?: RpcErrorCode;
+  /** With 'rpc' and 'application-error': the `data` of what the handler threw. */
+  data?: unknown;
 }
+
+/** Why a request (`sync.request`, `sync.requestAll`) failed. */
+export type RpcErrorCode =
+  | 'unsupported-method'
+  | 'recipient-not-found'
+  | 'application-error'
+  | 'connection-timeout'
+  | 'response-timeout'
+  | 'recipient-left'
+  | 'cancelled';
 
 /** The fields an error of each kind always has. */
 export interface DailySyncErrorFields {
   'payload-too-large': { size: number; limit: number };
   http: { status: number; error: string; info: string };
+  rpc: { code: RpcErrorCode };
 }
 
 /** An error of kind `K`, with the fields that kind always has (`size` and `limit`, `status`...). */

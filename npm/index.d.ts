@@ -1,7 +1,7 @@
 // Types of the default entry, `daily-sync`. Compiles under `tsc --strict` with lib ES2022 + DOM.
-import type { DailySyncError, DailySyncErrorFields, DailySyncErrorKind, DailySyncErrorOf } from './errors.js';
+import type { DailySyncError, DailySyncErrorFields, DailySyncErrorKind, DailySyncErrorOf, RpcErrorCode } from './errors.js';
 
-export type { DailySyncError, DailySyncErrorFields, DailySyncErrorKind, DailySyncErrorOf };
+export type { DailySyncError, DailySyncErrorFields, DailySyncErrorKind, DailySyncErrorOf, RpcErrorCode };
 export { isDailySyncError } from './errors.js';
 
 /** What `init()` takes: nothing (the wasm beside the module), a URL, bytes, a module, or `{ module_or_path }`. */
@@ -40,10 +40,44 @@ export interface SyncTypes {
   appMessage?: unknown;
   userData?: unknown;
   sessionData?: object;
+  /** Request and response: each method's `[request, response]` payload types. */
+  rpc?: Record<string, [unknown, unknown]>;
 }
 
 export type AppMessageOf<T extends SyncTypes> = T extends { appMessage: infer A } ? A : unknown;
 export type UserDataOf<T extends SyncTypes> = T extends { userData: infer U } ? U : unknown;
+/** The methods of `T['rpc']` (any string when `T` has none). */
+export type RpcMethodOf<T extends SyncTypes> = T extends { rpc: infer R } ? keyof R & string : string;
+/** The request payload of method `M`. */
+export type RpcRequestOf<T extends SyncTypes, M extends string> = T extends { rpc: infer R }
+  ? M extends keyof R
+    ? R[M] extends [infer Q, unknown]
+      ? Q
+      : never
+    : never
+  : unknown;
+/** The response of method `M`. */
+export type RpcResponseOf<T extends SyncTypes, M extends string> = T extends { rpc: infer R }
+  ? M extends keyof R
+    ? R[M] extends [unknown, infer A]
+      ? A
+      : never
+    : never
+  : unknown;
+
+/** Options of `sync.request()` and `sync.requestAll()`. */
+export interface RequestOptions {
+  /** How long to wait for the answer (default 10000 ms). */
+  timeoutMs?: number;
+  /** How long to wait for the acknowledgement of receipt (default 2000 ms, at most `timeoutMs`). */
+  connectionTimeoutMs?: number;
+  /** Aborting it rejects the request with code `cancelled`. */
+  signal?: AbortSignal;
+}
+
+/** One participant's outcome in `sync.requestAll()`. */
+export type RpcOutcome<R> = { ok: true; value: R } | { ok: false; error: DailySyncErrorOf<'rpc'> };
+
 export type SessionDataOf<T extends SyncTypes> = T extends { sessionData: infer S extends object }
   ? S
   : Record<string, unknown>;
@@ -201,6 +235,29 @@ export interface DailySync<T extends SyncTypes = {}> extends Disposable {
 
   /** The channel `name` of `M` messages (needs `daily-sync/channels`, loaded with its `init()`). */
   channel<M = unknown>(name: string, options?: ChannelOptions): Channel<M>;
+
+  /**
+   * Makes `fn` answer requests for `method` (needs `daily-sync/channels`): its return value (or
+   * what its promise resolves with) is the answer; what it throws reaches the caller as an
+   * `application-error`. Returns what unregisters it.
+   */
+  handle<M extends RpcMethodOf<T>>(
+    method: M,
+    fn: (payload: RpcRequestOf<T, M>, context: { fromId: string }) => RpcResponseOf<T, M> | Promise<RpcResponseOf<T, M>>,
+  ): Unsubscribe;
+  /** Asks participant `sessionId` (needs `daily-sync/channels`); rejects with kind 'rpc' and a `code`. */
+  request<M extends RpcMethodOf<T>>(
+    sessionId: string,
+    method: M,
+    payload: RpcRequestOf<T, M>,
+    options?: RequestOptions,
+  ): Promise<RpcResponseOf<T, M>>;
+  /** Asks every other participant at once (needs `daily-sync/channels`): each one's outcome, by session id. */
+  requestAll<M extends RpcMethodOf<T>>(
+    method: M,
+    payload: RpcRequestOf<T, M>,
+    options?: RequestOptions,
+  ): Promise<Map<string, RpcOutcome<RpcResponseOf<T, M>>>>;
 
   /** Sends pending session data, ends every iterator and removes every listener it added. */
   dispose(): void;

@@ -228,6 +228,9 @@ export class DailySync {
       },
       channels: new Map(),
     });
+    // With daily-sync/channels loaded, every DailySync answers requests (unsupported-method for a
+    // method it has no handler for), whether or not it registers one.
+    registry.rpc?.(this);
   }
 
   #live() {
@@ -624,16 +627,44 @@ export class DailySync {
     return this.#subscriptions.on(feed, (item) => fn(item));
   }
 
-  /** The channel `name` (needs `daily-sync/channels`, loaded with its `init()`). */
-  channel(name, options) {
+  /** What `daily-sync/channels` adds to this DailySync, once loaded with its `init()`. */
+  #channels(what) {
     this.#live();
     if (registry.channel === null) {
       throw dailySyncError(
         'not-initialized',
-        "daily-sync/channels is not initialized: import initChannels from 'daily-sync/channels' and await initChannels() before sync.channel()",
+        `daily-sync/channels is not initialized: import initChannels from 'daily-sync/channels' and await initChannels() before sync.${what}()`,
       );
     }
-    return registry.channel(this, name, options);
+    return registry;
+  }
+
+  /** The channel `name` (needs `daily-sync/channels`). */
+  channel(name, options) {
+    return this.#channels('channel').channel(this, name, options);
+  }
+
+  /** Makes `fn(payload, { fromId })` answer requests for `method` (needs `daily-sync/channels`); returns what unregisters it. */
+  handle(method, fn) {
+    return this.#channels('handle').rpc(this).handle(method, fn);
+  }
+
+  /** Asks participant `sessionId` (needs `daily-sync/channels`): resolves with its answer. */
+  request(sessionId, method, payload, options) {
+    try {
+      return this.#channels('request').rpc(this).request(sessionId, method, payload, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Asks every other participant (needs `daily-sync/channels`): resolves with a Map of their outcomes. */
+  requestAll(method, payload, options) {
+    try {
+      return this.#channels('requestAll').rpc(this).requestAll(method, payload, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

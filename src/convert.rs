@@ -37,6 +37,7 @@ impl From<Error> for JsValue {
                 set(&js, "info", info.into());
             }
             Error::Daily { cause, .. } => set(&js, "cause", cause),
+            Error::Rpc { code, .. } => set(&js, "code", code.into()),
             _ => {}
         }
         js

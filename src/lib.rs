@@ -36,6 +36,7 @@ macro_rules! internal_mod {
 
 pub mod channel;
 pub mod payload;
+pub mod rpc;
 pub mod session;
 
 #[cfg(feature = "local-room")]

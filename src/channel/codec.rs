@@ -404,6 +404,19 @@ pub(crate) fn utf16_len(s: &str) -> usize {
 
 /// Checks a channel name: 1 to 64 UTF-16 units, no control characters.
 pub fn check_channel(channel: &str) -> Result<(), &'static str> {
+    check_name(channel)
+}
+
+/// Checks the name of a channel an app opens: as [`check_channel`], and not starting with `$`,
+/// which marks the library's own channels (request and response travel on `$rpc`).
+pub fn check_app_channel(channel: &str) -> Result<(), &'static str> {
+    if channel.starts_with('$') {
+        return Err("a channel name must not start with '$': those are daily-sync's own");
+    }
+    check_name(channel)
+}
+
+fn check_name(channel: &str) -> Result<(), &'static str> {
     if channel.is_empty() {
         Err("a channel name must not be empty")
     } else if utf16_len(channel) > MAX_CHANNEL_LEN {

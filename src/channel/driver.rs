@@ -61,9 +61,19 @@ impl ChannelCore {
     /// call's events by its owner ([`receive`](Self::receive), [`joined`](Self::joined),
     /// [`left`](Self::left)): the npm entry's, whose one JS listener per event feeds it.
     pub(crate) fn detached(call: &CallObject, name: &str, max_size: usize) -> Result<Rc<Self>, Error> {
-        super::codec::check_channel(name).map_err(|why| Error::InvalidArgument(["channel name: ", why].concat()))?;
+        super::codec::check_app_channel(name)
+            .map_err(|why| Error::InvalidArgument(["channel name: ", why].concat()))?;
+        Ok(Self::build(call, name, max_size))
+    }
+
+    /// One of the library's own channels (a `$` name), detached as [`detached`](Self::detached).
+    pub(crate) fn reserved(call: &CallObject, name: &'static str) -> Rc<Self> {
+        Self::build(call, name, super::codec::DEFAULT_MAX_SIZE)
+    }
+
+    fn build(call: &CallObject, name: &str, max_size: usize) -> Rc<Self> {
         let limits = Limits { max_size, ..Limits::default() };
-        let core = Rc::new_cyclic(|me| ChannelCore {
+        Rc::new_cyclic(|me| ChannelCore {
             call: call.clone(),
             name: name.to_owned(),
             limits,
@@ -79,8 +89,7 @@ impl ChannelCore {
             timer: RefCell::default(),
             subscriptions: RefCell::new(Vec::new()),
             me: me.clone(),
-        });
-        Ok(core)
+        })
     }
 
     /// A channel that follows the call's events through its own subscriptions (the Rust API's).

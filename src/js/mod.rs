@@ -8,5 +8,7 @@ mod channel;
 mod local;
 #[cfg(feature = "npm-rest")]
 mod rest;
+#[cfg(feature = "npm-channels")]
+mod rpc;
 #[cfg(feature = "npm-core")]
 mod session;

@@ -476,6 +476,7 @@ impl LocalRoomBridge {
 
     /// The Rust half of a call object that the JS factory made at once, before this wasm loaded,
     /// from the options `localSettings` checked.
+    #[cfg_attr(not(feature = "npm-local"), allow(dead_code))]
     pub(crate) fn from_settings(values: &Array) -> Self {
         LocalRoomBridge::new(Settings::from_checked(values))
     }

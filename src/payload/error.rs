@@ -43,6 +43,15 @@ pub enum Error {
     Network(String),
     /// No answer in time.
     Timeout,
+    /// A request to a participant failed ([`rpc`](crate::rpc)): its code (`unsupported-method`,
+    /// `recipient-not-found`, `application-error`, `connection-timeout`, `response-timeout`,
+    /// `recipient-left` or `cancelled`) and what happened.
+    Rpc {
+        /// The code.
+        code: &'static str,
+        /// What happened; for `application-error`, the handler's own message.
+        message: String,
+    },
     /// Any other error thrown by daily-js, with the original.
     Daily {
         /// The original error's message.
@@ -67,6 +76,7 @@ impl Error {
             Error::Http { .. } => "http",
             Error::Network(_) => "network",
             Error::Timeout => "timeout",
+            Error::Rpc { .. } => "rpc",
             Error::Daily { .. } => "daily",
         }
     }
@@ -100,6 +110,7 @@ impl Error {
             }
             Error::Network(m) => text(&["network error: ", m]),
             Error::Timeout => "the request timed out".into(),
+            Error::Rpc { message, .. } => message.clone(),
             Error::Daily { message, .. } => text(&["daily-js: ", message]),
         }
     }

@@ -1,0 +1,191 @@
+// Request and response for DailySync (`sync.handle`, `sync.request`, `sync.requestAll`), in the
+// `daily-sync/channels` entry. The Rust core (RpcCore, src/js/rpc.rs) sends requests and answers
+// over the channel layer, acknowledges, keeps the deadlines and tells duplicates; this face runs
+// the app's handlers and settles its promises.
+import { RpcCore } from './wasm/channels/daily_sync.js';
+import { checkCallback } from './checks.js';
+import { dailySyncError, invalidArgument } from './errors.js';
+import { internals, listen } from './hub.js';
+
+/** The channel the requests travel on (src/rpc/driver.rs). */
+const CHANNEL = '$rpc';
+
+const isObject = (value) => value !== null && typeof value === 'object';
+
+/** A request's options: `timeoutMs`, `connectionTimeoutMs` (numbers of ms) and `signal`. */
+function optionsOf(options) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw invalidArgument('options must be an object');
+  const { timeoutMs, connectionTimeoutMs, signal } = options;
+  for (const [name, ms] of [['timeoutMs', timeoutMs], ['connectionTimeoutMs', connectionTimeoutMs]]) {
+    if (ms !== undefined && !(typeof ms === 'number' && ms >= 0 && ms <= 2147483647)) {
+      throw invalidArgument(`options.${name} must be a number of milliseconds, 0 to 2147483647`);
+    }
+  }
+  if (signal !== undefined && !(isObject(signal) && typeof signal.aborted === 'boolean')) {
+    throw invalidArgument('options.signal must be an AbortSignal');
+  }
+  return { timeoutMs, connectionTimeoutMs, signal };
+}
+
+/** The error of an aborted request. */
+const cancelled = () => Object.assign(dailySyncError('rpc', 'the request was cancelled'), { code: 'cancelled' });
+
+/** What a handler's failure says: its message, and `data` when it threw an object with one. */
+function failureOf(thrown) {
+  let message = 'the handler failed';
+  let data;
+  try {
+    if (isObject(thrown)) {
+      if (typeof thrown.message === 'string') message = thrown.message;
+      data = thrown.data;
+    } else if (thrown !== undefined) {
+      message = String(thrown);
+    }
+  } catch {
+    // a hostile error: its generic message
+  }
+  return { message, data };
+}
+
+/** Request and response on one DailySync. */
+class Rpc {
+  #call;
+  #core;
+  #handlers = new Map();
+  /** id -> what settles one outcome `(to, value, error)` of that request. */
+  #pending = new Map();
+  #offs;
+
+  constructor(call) {
+    this.#call = call;
+    this.#core = new RpcCore(
+      call,
+      (from, id, method, payload) => this.#run(from, id, method, payload),
+      (id, to, value, error) => this.#pending.get(id)?.(to, value, error),
+    );
+    // A peer's payload must not throw out of the shared listener: a hostile getter is ignored.
+    const read = (fn) => (e) => {
+      try {
+        fn(e);
+      } catch {
+        // not a request's
+      }
+    };
+    const idOf = (e) => (isObject(e) && isObject(e.participant) ? e.participant.session_id : undefined);
+    this.#offs = [
+      listen(call, 'app-message', read((e) => isObject(e.data) && e.data.$ds !== undefined && e.data.c === CHANNEL && this.#core.receive(e))),
+      listen(call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && this.#core.joined(idOf(e)))),
+      listen(call, 'participant-left', read((e) => typeof idOf(e) === 'string' && this.#core.left(idOf(e)))),
+    ];
+  }
+
+  handle(method, fn) {
+    if (typeof method !== 'string' || method === '') throw invalidArgument('the method must be a non-empty string');
+    checkCallback(fn);
+    if (this.#handlers.has(method)) throw invalidArgument(`a handler for '${method}' is registered already`);
+    this.#handlers.set(method, fn);
+    this.#core.setHandled(method, true);
+    return () => {
+      if (this.#handlers.get(method) !== fn) return;
+      this.#handlers.delete(method);
+      this.#core.setHandled(method, false);
+    };
+  }
+
+  /** Runs the handler of a request (already acknowledged) and answers with what it gives. */
+  #run(from, id, method, payload) {
+    const fn = this.#handlers.get(method);
+    const answer = (failed, value, { message = '', data } = {}) => {
+      try {
+        this.#core.respond(from, id, failed, value, message, data);
+      } catch (error) {
+        // The answer cannot be sent (too large, no JSON form): the caller is told why, unless
+        // the call itself is gone.
+        if (!failed) answer(true, undefined, { message: `the answer could not be sent: ${error.message}` });
+      }
+    };
+    Promise.resolve()
+      .then(() => fn(payload, { fromId: from }))
+      .then(
+        (value) => answer(false, value),
+        (thrown) => answer(true, undefined, failureOf(thrown)),
+      );
+  }
+
+  #others() {
+    return Object.values(this.#call.participants())
+      .filter((p) => isObject(p) && !p.local && typeof p.session_id === 'string')
+      .map((p) => p.session_id);
+  }
+
+  /** Sends a request; `expect(id)` makes what settles each of its outcomes, or settles at once. */
+  #ask(options, send, expect) {
+    return new Promise((resolve, reject) => {
+      const { timeoutMs, connectionTimeoutMs, signal } = optionsOf(options);
+      if (signal?.aborted) throw cancelled();
+      const id = send(timeoutMs, connectionTimeoutMs);
+      const abort = () => this.#core.cancel(id);
+      signal?.addEventListener('abort', abort, { once: true });
+      const done = (fn, value) => {
+        this.#pending.delete(id);
+        signal?.removeEventListener('abort', abort);
+        fn(value);
+      };
+      const settle = expect(
+        (value) => done(resolve, value),
+        (error) => done(reject, error),
+      );
+      if (settle) this.#pending.set(id, settle);
+    });
+  }
+
+  request(to, method, payload, options) {
+    if (typeof to !== 'string' || to === '' || to === '*') {
+      return Promise.reject(dailySyncError('invalid-recipient', 'invalid recipient: a request goes to one session id'));
+    }
+    return this.#ask(
+      options,
+      (timeoutMs, connectionMs) => this.#core.request(to, this.#others().includes(to), method, payload, timeoutMs, connectionMs),
+      (resolve, reject) => (_to, value, error) => (error === undefined ? resolve(value) : reject(error)),
+    );
+  }
+
+  requestAll(method, payload, options) {
+    const everyone = this.#others();
+    return this.#ask(
+      options,
+      (timeoutMs, connectionMs) => this.#core.requestAll(everyone, method, payload, timeoutMs, connectionMs),
+      (resolve) => {
+        const results = new Map();
+        if (everyone.length === 0) return resolve(results);
+        return (to, value, error) => {
+          results.set(to, error === undefined ? { ok: true, value } : { ok: false, error });
+          if (results.size === everyone.length) resolve(results);
+        };
+      },
+    );
+  }
+
+  close() {
+    for (const off of this.#offs) off();
+    this.#core.close();
+    this.#core.free();
+  }
+}
+
+/** The request and response of `sync` (one per DailySync), closed when `sync` is disposed. */
+export function rpcOf(sync) {
+  const shared = internals.get(sync);
+  if (shared === undefined) throw invalidArgument('expected a DailySync');
+  shared.live();
+  if (shared.rpc === undefined) {
+    const rpc = new Rpc(shared.call);
+    shared.rpc = rpc;
+    shared.own(() => {
+      shared.rpc = undefined;
+      rpc.close();
+    });
+  }
+  return shared.rpc;
+}

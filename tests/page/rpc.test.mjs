@@ -1,0 +1,163 @@
+// Request and response (sync.handle, sync.request, sync.requestAll) on the local room, in
+// Chromium: every error code, payloads past 4096 characters both ways, mixed outcomes, cancelling,
+// duplicates, 100 concurrent requests, and nothing of it on the plain app-message subscriptions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browser, openPage, serveRepository, server } from './harness.mjs';
+
+serveRepository();
+
+/** Runs `fn` in a fresh page with every entry loaded and `window.room(n)`: n joined DailySyncs. */
+async function inPage(fn) {
+  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
+  try {
+    await page.evaluate(async () => {
+      const lib = await import('/tests/js/all-entries.js');
+      await lib.default();
+      const name = `rpc-${Math.random()}`;
+      window.lib = lib;
+      window.room = async (n, options) => {
+        const calls = Array.from({ length: n }, (_, i) =>
+          lib.createLocalCallObject({ room: name, transport: 'memory', userName: `p${i}` }),
+        );
+        const syncs = calls.map((call) => new lib.DailySync(call, options));
+        for (const call of calls) await call.join();
+        const ids = calls.map((call) => call.participants().local.session_id);
+        return { calls, syncs, ids };
+      };
+      window.outcome = (promise) =>
+        promise.then(
+          (value) => ({ value }),
+          (e) => ({ kind: e.kind, code: e.code, message: e.message, data: e.data }),
+        );
+    });
+    const result = await page.evaluate(fn);
+    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
+    return result;
+  } finally {
+    await page.context().close();
+  }
+}
+
+test('a request gets its answer, 20 KB both ways, and nothing reaches the plain app-message subscriptions', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { syncs: [a, b], ids } = await window.room(2);
+    const plain = [];
+    b.onAppMessage((m) => plain.push(m));
+    a.onAppMessage((m) => plain.push(m));
+    const seen = [];
+    b.handle('echo', async (payload, { fromId }) => {
+      seen.push(fromId);
+      return { back: payload.text.toUpperCase(), size: payload.text.length };
+    });
+    const text = 'x'.repeat(20_000);
+    const answer = await a.request(ids[1], 'echo', { text });
+    await new Promise((r) => setTimeout(r, 50));
+    return { size: answer.size, backLength: answer.back.length, upper: answer.back === 'X'.repeat(20_000), seen, aId: ids[0], plain: plain.length };
+  });
+  assert.deepEqual(r, { size: 20_000, backLength: 20_000, upper: true, seen: [r.aId], aId: r.aId, plain: 0 });
+});
+
+test('every failure has its code: unsupported-method and recipient-not-found at once, application-error with message and data, timeouts, recipient-left, cancelled', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { calls, syncs: [a, b, c], ids } = await window.room(3);
+    const { outcome } = window;
+    const t0 = performance.now();
+    const out = {};
+    out.unsupported = await outcome(a.request(ids[1], 'nobody.handles', 1, { timeoutMs: 8000 }));
+    out.unsupportedFast = performance.now() - t0 < 1500;
+    const t1 = performance.now();
+    out.notFound = await outcome(a.request('no-such-session', 'x', 1));
+    out.notFoundFast = performance.now() - t1 < 100;
+    b.handle('fail', () => {
+      throw Object.assign(new Error('not on stage today'), { data: { reason: 'busy' } });
+    });
+    out.appError = await outcome(a.request(ids[1], 'fail', null));
+    b.handle('slow', () => new Promise(() => {}));
+    out.slow = await outcome(a.request(ids[1], 'slow', null, { timeoutMs: 300 }));
+    // c never answers: its call stops delivering the reserved channel's messages (as a peer
+    // that loaded no DailySync of its own would).
+    c.dispose();
+    out.silent = await outcome(a.request(ids[2], 'x', null, { timeoutMs: 5000, connectionTimeoutMs: 200 }));
+    b.handle('hold', () => new Promise(() => {}));
+    const controller = new AbortController();
+    const cancelled = outcome(a.request(ids[1], 'hold', null, { signal: controller.signal }));
+    controller.abort();
+    out.cancelled = await cancelled;
+    const leaving = outcome(a.request(ids[1], 'hold', null, { timeoutMs: 20_000 }));
+    await new Promise((r) => setTimeout(r, 50));
+    await calls[1].leave();
+    out.left = await leaving;
+    out.invalid = await outcome(a.request('*', 'x', 1));
+    out.badMethod = await outcome(a.request(ids[1], '', 1));
+    return out;
+  });
+  const rpc = (code, message) => ({ kind: 'rpc', code, message, data: undefined });
+  assert.deepEqual(r.unsupported, rpc('unsupported-method', 'the participant has no handler for this method'));
+  assert.ok(r.unsupportedFast, 'unsupported-method comes back at once, not at a timeout');
+  assert.deepEqual(r.notFound, rpc('recipient-not-found', 'no participant with this session id is in the call'));
+  assert.ok(r.notFoundFast);
+  assert.deepEqual(r.appError, { kind: 'rpc', code: 'application-error', message: 'not on stage today', data: { reason: 'busy' } });
+  assert.equal(r.slow.code, 'response-timeout');
+  assert.equal(r.silent.code, 'connection-timeout');
+  assert.equal(r.left.code, 'recipient-left');
+  assert.equal(r.cancelled.code, 'cancelled');
+  assert.equal(r.invalid.kind, 'invalid-recipient');
+  assert.equal(r.badMethod.kind, 'invalid-argument');
+});
+
+test('requestAll: a Map of every other participant\'s outcome, mixed', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { syncs: [a, b, c, d], ids } = await window.room(4);
+    b.handle('ready', () => 'yes');
+    c.handle('ready', async () => {
+      throw new Error('not yet');
+    });
+    const all = await a.requestAll('ready', { round: 1 }, { timeoutMs: 3000 });
+    return {
+      keys: [...all.keys()].sort(),
+      expected: ids.slice(1).sort(),
+      b: all.get(ids[1]),
+      c: all.get(ids[2]).error.code + ': ' + all.get(ids[2]).error.message,
+      d: all.get(ids[3]).error.code,
+    };
+  });
+  assert.deepEqual(r.keys, r.expected);
+  assert.deepEqual(r.b, { ok: true, value: 'yes' });
+  assert.equal(r.c, 'application-error: not yet');
+  assert.equal(r.d, 'unsupported-method');
+});
+
+test('100 concurrent requests are all answered; a duplicate request never runs a handler twice', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { calls, syncs: [a, b], ids } = await window.room(2);
+    let runs = 0;
+    b.handle('add', ({ x, y }) => {
+      runs += 1;
+      return x + y;
+    });
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => a.request(ids[1], 'add', { x: i, y: 1 })));
+    // A request that arrives twice (here the same app message emitted again) runs once.
+    const requests = [];
+    calls[1].on('app-message', (e) => e.data?.c === '$rpc' && requests.push(e));
+    const before = runs;
+    await a.request(ids[1], 'add', { x: 1, y: 1 });
+    for (const e of requests.splice(0)) calls[1].emit('app-message', e);
+    await new Promise((r) => setTimeout(r, 100));
+    return { right: answers.every((v, i) => v === i + 1), count: answers.length, rerun: runs - before };
+  });
+  assert.deepEqual(r, { right: true, count: 100, rerun: 1 });
+});
+
+test('handle() returns what unregisters it; a second handler for one method is refused', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { syncs: [a, b], ids } = await window.room(2);
+    const off = b.handle('m', () => 1);
+    const twice = window.outcome(Promise.resolve().then(() => b.handle('m', () => 2)));
+    const first = await a.request(ids[1], 'm');
+    off();
+    const after = await window.outcome(a.request(ids[1], 'm'));
+    return { twice: (await twice).kind, first, after: after.code };
+  });
+  assert.deepEqual(r, { twice: 'invalid-argument', first: 1, after: 'unsupported-method' });
+});
