@@ -61,7 +61,7 @@ for (const [index, code] of examples.entries()) {
           id: call.participants().local.session_id,
           longText: 'x'.repeat(10_000),
           ...Object.fromEntries(
-            ['showReaction', 'render', 'renderStage', 'addLine', 'warnLost'].map((name) => [name, (...args) => ui.push(name)]),
+            ['showReaction', 'render', 'renderStage', 'addLine', 'warnLost', 'ask', 'showNoAnswer'].map((name) => [name, (...args) => ui.push(name)]),
           ),
         });
         const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
