@@ -111,6 +111,11 @@ export interface SyncSchemas {
   appMessage?: StandardSchemaV1;
   userData?: StandardSchemaV1;
   sessionData?: StandardSchemaV1;
+  /**
+   * Requests, by method (needs `daily-sync/channels`): a request that fails its method's schema
+   * never reaches the handler; the caller gets an `application-error` with the issues' messages.
+   */
+  rpc?: Record<string, StandardSchemaV1>;
 }
 
 /** The payload types the schemas give, where no type parameter is given. */
@@ -120,7 +125,12 @@ export type TypesFromSchemas<S extends SyncSchemas> = {
   sessionData: S['sessionData'] extends StandardSchemaV1
     ? StandardSchemaV1.InferOutput<S['sessionData']> & object
     : Record<string, unknown>;
-};
+} & (S['rpc'] extends Record<string, StandardSchemaV1>
+  ? {
+      /** Each method's request is its schema's output; the response is not checked, so `unknown`. */
+      rpc: { [M in keyof S['rpc']]: [StandardSchemaV1.InferOutput<S['rpc'][M]>, unknown] };
+    }
+  : {});
 
 /** Options of `new DailySync(call, options)`. */
 export interface DailySyncOptions<S extends SyncSchemas = SyncSchemas> {
@@ -142,7 +152,9 @@ export interface DailySyncOptions<S extends SyncSchemas = SyncSchemas> {
 
 /** Peer data that failed its schema. */
 export interface InvalidPeerData {
-  source: 'app-message' | 'user-data' | 'session-data';
+  source: 'app-message' | 'user-data' | 'session-data' | 'rpc';
+  /** With source 'rpc': the method of the request. */
+  method?: string;
   /** The sender's session id (undefined for session data, which has no single sender). */
   fromId: string | undefined;
   /** The data as it arrived. */

@@ -227,6 +227,9 @@ export class DailySync {
         return () => this.#closers.delete(closer);
       },
       channels: new Map(),
+      // For the requests' schemas (npm/rpc.js): they report to the same onInvalid callbacks.
+      schemas: this.#schemas,
+      invalid: this.#invalid,
     });
     // With daily-sync/channels loaded, every DailySync answers requests (unsupported-method for a
     // method it has no handler for), whether or not it registers one.

@@ -5,7 +5,8 @@
 import { RpcCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
-import { internals, listen } from './hub.js';
+import { fanOut, internals, listen } from './hub.js';
+import { validate } from './schemas.js';
 
 /** The channel the requests travel on (src/rpc/driver.rs). */
 const CHANNEL = '$rpc';
@@ -52,12 +53,16 @@ function failureOf(thrown) {
 class Rpc {
   #call;
   #core;
+  /** What the DailySync shares: `schemas.rpc` (method -> schema) and its `invalid` callbacks. */
+  #shared;
   #handlers = new Map();
   /** id -> what settles one outcome `(to, value, error)` of that request. */
   #pending = new Map();
   #offs;
 
-  constructor(call) {
+  constructor(shared) {
+    const { call } = shared;
+    this.#shared = shared;
     this.#call = call;
     this.#core = new RpcCore(
       call,
@@ -105,8 +110,17 @@ class Rpc {
         if (!failed) answer(true, undefined, { message: `the answer could not be sent: ${error.message}` });
       }
     };
-    Promise.resolve()
-      .then(() => fn(payload, { fromId: from }))
+    const schema = this.#shared.schemas?.rpc?.get(method);
+    const run = schema === undefined ? Promise.resolve(payload) : Promise.resolve().then(() => validate(schema, payload));
+    run
+      .then((checked) => {
+        if (schema === undefined) return fn(checked, { fromId: from });
+        const { issues } = checked;
+        if (issues === undefined) return fn(checked.value, { fromId: from });
+        // The handler never sees it; the caller learns only the issues' messages.
+        fanOut(this.#shared.invalid, { source: 'rpc', method, fromId: from, data: payload, issues }, 'onInvalid');
+        throw { message: `the request was invalid: ${issues.map((issue) => issue.message).join('; ')}` };
+      })
       .then(
         (value) => answer(false, value),
         (thrown) => answer(true, undefined, failureOf(thrown)),
@@ -180,7 +194,7 @@ export function rpcOf(sync) {
   if (shared === undefined) throw invalidArgument('expected a DailySync');
   shared.live();
   if (shared.rpc === undefined) {
-    const rpc = new Rpc(shared.call);
+    const rpc = new Rpc(shared);
     shared.rpc = rpc;
     shared.own(() => {
       shared.rpc = undefined;

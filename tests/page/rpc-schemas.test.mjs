@@ -1,0 +1,125 @@
+// Requests checked by Standard Schemas (`schemas: { rpc: { [method]: schema } }`), in Chromium on
+// the local room: a request that fails its method's schema never reaches the handler, the caller
+// gets an application-error with only the issues' messages, and the callee's onInvalid gets
+// { source: 'rpc', method, fromId, data, issues }. zod from npm, and a hand-written async schema.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browser, openPage, serveRepository, server } from './harness.mjs';
+
+serveRepository();
+
+async function inPage(fn) {
+  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
+  try {
+    await page.evaluate(async () => {
+      const lib = await import('/tests/js/all-entries.js');
+      await lib.default();
+      const { z } = await import('/node_modules/zod/index.js');
+      window.z = z;
+      window.lib = lib;
+      window.pair = async (schemas) => {
+        const name = `rpc-schemas-${Math.random()}`;
+        const calls = [0, 1].map((i) => lib.createLocalCallObject({ room: name, transport: 'memory', userName: `p${i}` }));
+        const syncs = [new lib.DailySync(calls[0]), new lib.DailySync(calls[1], { schemas })];
+        for (const call of calls) await call.join();
+        return { calls, syncs, ids: calls.map((call) => call.participants().local.session_id) };
+      };
+      window.outcome = (promise) =>
+        promise.then(
+          (value) => ({ value }),
+          (e) => ({ kind: e.kind, code: e.code, message: e.message, data: e.data }),
+        );
+    });
+    const result = await page.evaluate(fn);
+    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
+    return result;
+  } finally {
+    await page.context().close();
+  }
+}
+
+test('a request that fails its schema never reaches the handler; the caller gets an application-error, onInvalid the details', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { z, outcome } = window;
+    const schemas = { rpc: { 'stage.invite': z.object({ slot: z.number().int() }) } };
+    const { syncs: [a, b], ids } = await window.pair(schemas);
+    const invalid = [];
+    b.onInvalid((item) => invalid.push({ ...item, issues: item.issues.map((issue) => issue.message) }));
+    const seen = [];
+    b.handle('stage.invite', (payload) => {
+      seen.push(payload);
+      return { accepted: true };
+    });
+    b.handle('free', (payload) => payload);
+    const good = await outcome(a.request(ids[1], 'stage.invite', { slot: 2, extra: 'dropped by the schema' }));
+    const bad = await outcome(a.request(ids[1], 'stage.invite', { slot: 'two', secret: 'kept from the caller' }));
+    const missing = await outcome(a.request(ids[1], 'stage.invite'));
+    // A method without a schema is not checked, whatever its name.
+    const free = await outcome(a.request(ids[1], 'free', { anything: 1 }));
+    b.handle('toString', () => 'answered');
+    const inherited = await outcome(a.request(ids[1], 'toString', 1));
+    return { good, bad, missing, free, inherited, seen, invalid, aId: ids[0] };
+  });
+  assert.deepEqual(r.good, { value: { accepted: true } });
+  assert.deepEqual(r.seen, [{ slot: 2 }], 'the handler ran once, with the schema\'s output');
+  assert.equal(r.bad.kind, 'rpc');
+  assert.equal(r.bad.code, 'application-error');
+  assert.match(r.bad.message, /^the request was invalid: /);
+  assert.ok(!r.bad.message.includes('kept from the caller'), r.bad.message);
+  assert.equal(r.bad.data, undefined);
+  assert.equal(r.missing.code, 'application-error');
+  assert.deepEqual(r.free, { value: { anything: 1 } });
+  assert.deepEqual(r.inherited, { value: 'answered' });
+  assert.equal(r.invalid.length, 2);
+  assert.deepEqual(
+    { ...r.invalid[0], issues: r.invalid[0].issues.length > 0 },
+    { source: 'rpc', method: 'stage.invite', fromId: r.aId, data: { slot: 'two', secret: 'kept from the caller' }, issues: true },
+  );
+  assert.ok(r.bad.message.endsWith(r.invalid[0].issues.join('; ')), 'the caller gets the issues\' messages');
+  assert.equal(r.invalid[1].data, undefined);
+});
+
+test('an asynchronous schema is awaited; requestAll reports each callee\'s check; a bad schema option throws', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { outcome } = window;
+    const later = (result) => new Promise((resolve) => setTimeout(() => resolve(result), 20));
+    const positive = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: (value) => later(typeof value === 'number' && value > 0 ? { value: value * 10 } : { issues: [{ message: 'must be positive' }] }),
+      },
+    };
+    const { syncs: [a, b], ids } = await window.pair({ rpc: { times: positive } });
+    const runs = [];
+    b.handle('times', (n) => {
+      runs.push(n);
+      return n + 1;
+    });
+    const good = await outcome(a.request(ids[1], 'times', 4));
+    const bad = await outcome(a.request(ids[1], 'times', -1));
+    const all = await a.requestAll('times', -2);
+    const thrown = (options) => {
+      try {
+        new window.lib.DailySync(window.lib.createLocalCallObject({ room: 'x', transport: 'memory' }), options);
+        return null;
+      } catch (e) {
+        return `${e.kind}: ${e.message}`;
+      }
+    };
+    return {
+      good,
+      bad,
+      all: [...all.values()].map((o) => (o.ok ? o.value : `${o.error.code}: ${o.error.message}`)),
+      runs,
+      notSchema: thrown({ schemas: { rpc: { times: { validate() {} } } } }),
+      notObject: thrown({ schemas: { rpc: 'times' } }),
+    };
+  });
+  assert.deepEqual(r.good, { value: 41 }, 'the handler got the schema\'s output, 40');
+  assert.deepEqual(r.bad, { kind: 'rpc', code: 'application-error', message: 'the request was invalid: must be positive', data: undefined });
+  assert.deepEqual(r.all, ['application-error: the request was invalid: must be positive']);
+  assert.deepEqual(r.runs, [40]);
+  assert.equal(r.notSchema, "invalid-argument: invalid argument: options.schemas.rpc['times'] must be a Standard Schema (zod, valibot, arktype...)");
+  assert.equal(r.notObject, 'invalid-argument: invalid argument: options.schemas.rpc must map methods to schemas');
+});
