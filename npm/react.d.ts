@@ -10,6 +10,9 @@ import type {
   DailySync,
   DailySyncOptions,
   Participant,
+  RpcMethodOf,
+  RpcRequestOf,
+  RpcResponseOf,
   SessionDataOf,
   SessionPatch,
   SyncTypes,
@@ -55,3 +58,14 @@ export declare function useChannel<M = unknown>(
   fn?: (message: ChannelMessage<M>) => void,
   options?: ChannelOptions,
 ): Channel<M>;
+
+/**
+ * Makes the latest `fn` answer requests for `method` (needs `daily-sync/channels` loaded): one
+ * registration per DailySync and method, removed on unmount. A second handler for the same method
+ * on the same DailySync (another component) throws 'invalid-argument'. Typed by the app's types
+ * and the method: `useRpcHandler<Types, 'stage.invite'>('stage.invite', fn)`.
+ */
+export declare function useRpcHandler<T extends SyncTypes = {}, M extends RpcMethodOf<T> = RpcMethodOf<T>>(
+  method: M,
+  fn: (payload: RpcRequestOf<T, M>, context: { fromId: string }) => RpcResponseOf<T, M> | Promise<RpcResponseOf<T, M>>,
+): void;

@@ -158,3 +158,13 @@ export function useChannel(name, fn, options) {
   useEffect(() => channel.onMessage((message) => latest.current?.(message)), [channel, latest]);
   return channel;
 }
+
+/**
+ * Makes the latest `fn` answer requests for `method` (needs `daily-sync/channels` loaded):
+ * registered once per DailySync and method, unregistered on unmount.
+ */
+export function useRpcHandler(method, fn) {
+  const sync = useDailySync();
+  const latest = useLatest(fn);
+  useEffect(() => sync.handle(method, (payload, context) => latest.current(payload, context)), [sync, method, latest]);
+}

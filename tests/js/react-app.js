@@ -7,7 +7,15 @@ import { createRoot } from 'react-dom/client';
 import init from '/pkg/index.js';
 import initChannels from '/pkg/channels.js';
 import initLocal, { createLocalCallObject } from '/pkg/local.js';
-import { DailySyncProvider, useAppMessage, useChannel, useDailySync, useParticipants, useSessionData } from 'daily-sync/react';
+import {
+  DailySyncProvider,
+  useAppMessage,
+  useChannel,
+  useDailySync,
+  useParticipants,
+  useRpcHandler,
+  useSessionData,
+} from 'daily-sync/react';
 
 const EVENTS = [
   'app-message',
@@ -147,4 +155,68 @@ export async function renderCounts() {
   root.unmount();
   await Promise.all([me.leave(), peer.leave()]);
   return counts;
+}
+
+/** The DailySync of a root, for the scenario to use. */
+function Grab({ into }) {
+  into.sync = useDailySync();
+  return null;
+}
+
+/** Answers 'stage.invite' with the `answer` prop of its latest render. */
+function Invitee({ answer, runs }) {
+  useRpcHandler('stage.invite', ({ slot }, { fromId }) => {
+    runs.push(fromId);
+    return { accepted: answer, slot };
+  });
+  return h('p', null, `answers ${answer}`);
+}
+
+/**
+ * One root's useRpcHandler answers another root's requests, both in StrictMode: with the latest
+ * `fn` after a re-render, one registration (a second would throw 'registered already' from the
+ * effect), none once the component unmounts while its provider stays.
+ */
+export async function rpcHandler() {
+  const room = `rpc-react-${Math.random()}`;
+  const calls = { ann: localCall(room, 'Ann'), bob: localCall(room, 'Bob') };
+  const ann = {};
+  const bob = {};
+  const runs = [];
+  const render = (root, call, into, child) =>
+    root.render(h(StrictMode, null, h(DailySyncProvider, { call }, h(Grab, { into }), child)));
+  const annRoot = createRoot(document.body.appendChild(document.createElement('div')));
+  const bobRoot = createRoot(document.body.appendChild(document.createElement('div')));
+  render(annRoot, calls.ann, ann, null);
+  render(bobRoot, calls.bob, bob, h(Invitee, { answer: true, runs }));
+  await waitFor(() => ann.sync && bob.sync, 'both providers');
+  await Promise.all(Object.values(calls).map((call) => call.join()));
+  const bobId = calls.bob.participants().local.session_id;
+  const annId = calls.ann.participants().local.session_id;
+  const outcome = (promise) => promise.then((value) => ({ value }), (e) => ({ kind: e.kind, code: e.code, message: e.message }));
+  const result = {};
+  result.first = await outcome(ann.sync.request(bobId, 'stage.invite', { slot: 1 }));
+  // A re-render with another prop: the same registration calls the new `fn`.
+  render(bobRoot, calls.bob, bob, h(Invitee, { answer: false, runs }));
+  await sleep(20);
+  result.second = await outcome(ann.sync.request(bobId, 'stage.invite', { slot: 2 }));
+  // While mounted, the method is taken: another registration is refused.
+  try {
+    bob.sync.handle('stage.invite', () => null);
+    result.secondRegistration = 'accepted';
+  } catch (error) {
+    result.secondRegistration = `${error.kind}: ${error.message}`;
+  }
+  // The component unmounts, its provider stays: nobody handles the method any more.
+  render(bobRoot, calls.bob, bob, null);
+  await sleep(20);
+  result.afterUnmount = await outcome(ann.sync.request(bobId, 'stage.invite', { slot: 3 }));
+  const off = bob.sync.handle('stage.invite', () => 'by hand');
+  result.byHand = await outcome(ann.sync.request(bobId, 'stage.invite', { slot: 4 }));
+  off();
+  result.runsFromAnn = runs.every((id) => id === annId) ? runs.length : runs;
+  annRoot.unmount();
+  bobRoot.unmount();
+  await Promise.all(Object.values(calls).map((call) => call.leave()));
+  return result;
 }

@@ -1,6 +1,6 @@
 // daily-sync/react with React 19 from npm, rendered in Chromium on the local room: two roots
-// exchange data through the hooks, StrictMode leaves one listener per event (none after unmount),
-// and components render once per change that concerns them.
+// exchange data through the hooks (requests too, through useRpcHandler), StrictMode leaves one
+// listener per event (none after unmount), and components render once per change that concerns them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 let server;
 let browser;
 let page;
+let errors;
 
 /** The package's other entries stay separate modules, loaded from /pkg/ (one instance each). */
 const pkgAsServed = {
@@ -40,7 +41,7 @@ before(async () => {
   });
   server = await startServer({ root });
   browser = await launchBrowser();
-  ({ page } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`));
+  ({ page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`));
   await page.evaluate(async () => {
     window.app = await import('/target/react-app/app.js');
     await window.app.setup();
@@ -88,4 +89,16 @@ test('one render per change that concerns a component, none for the others', { t
     { label: 'an app message', people: 0, session: 0 },
     { label: 'the same userData again', people: 0, session: 0 },
   ]);
+});
+
+test('useRpcHandler: one root answers another root\'s requests with the latest fn; StrictMode leaves one registration, unmounting none', { timeout: 60_000 }, async () => {
+  const before = errors.length;
+  const r = await page.evaluate(() => window.app.rpcHandler());
+  assert.deepEqual(r.first, { value: { accepted: true, slot: 1 } });
+  assert.deepEqual(r.second, { value: { accepted: false, slot: 2 } }, 'the fn of the latest render');
+  assert.equal(r.secondRegistration, "invalid-argument: invalid argument: a handler for 'stage.invite' is registered already");
+  assert.equal(r.afterUnmount.code, 'unsupported-method', 'unmounting unregistered it');
+  assert.deepEqual(r.byHand, { value: 'by hand' }, 'and the method is free again');
+  assert.equal(r.runsFromAnn, 2, 'each request ran the handler once, with the asker\'s session id');
+  assert.deepEqual(errors.slice(before), [], 'no second registration threw from an effect under StrictMode');
 });

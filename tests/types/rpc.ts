@@ -2,6 +2,7 @@
 // an unknown method or a wrong payload does not (each `@ts-expect-error` fails the check if the
 // line compiles). Only type-checked, never run (npx tsc -p tests/types/tsconfig.json).
 import { DailySync, isDailySyncError, type DailyCallLike, type RpcErrorCode, type RpcOutcome } from 'daily-sync';
+import { useRpcHandler } from 'daily-sync/react';
 import { z } from 'zod';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -99,4 +100,21 @@ export async function fromSchemas(call: DailyCallLike, sessionId: string): Promi
   const loose = new DailySync(call, { schemas: { appMessage: z.object({ emoji: z.string() }) } });
   const answer: unknown = await loose.request(sessionId, 'anything', { at: 'all' });
   console.log(answer);
+}
+
+/** useRpcHandler, typed by the app's types and the method: `fn`'s payload and answer follow it. */
+export function StageInvites(): null {
+  useRpcHandler<Stage, 'stage.invite'>('stage.invite', async (payload, { fromId }) => ({ accepted: payload.slot > 0 && fromId !== '' }));
+  useRpcHandler<Stage, 'poll.ready'>('poll.ready', (payload) => payload === null);
+  // @ts-expect-error: no such method
+  useRpcHandler<Stage, 'stage.kick'>('stage.kick', () => ({ accepted: true }));
+  // @ts-expect-error: no such method
+  useRpcHandler<Stage>('stage.kick', () => ({ accepted: true }));
+  // @ts-expect-error: stage.invite answers { accepted: boolean }
+  useRpcHandler<Stage, 'stage.invite'>('stage.invite', () => true);
+  // @ts-expect-error: the method must be the one named in the type arguments
+  useRpcHandler<Stage, 'stage.invite'>('poll.ready', () => ({ accepted: true }));
+  // Untyped: any method, payload unknown.
+  useRpcHandler('anything', (payload) => payload);
+  return null;
 }
