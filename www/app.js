@@ -4,9 +4,10 @@
 // - raised hands: each participant's userData `{ handRaised }` (late joiners see it): app/people.js;
 // - host, stage, poll: the room's session data, written through DailySync's throttle
 //   (`host`, `currentSpeaker`, `poll`, `vote:<sessionId>`): app/stage.js, app/poll.js;
-// - chat, reactions, the stage cue, notifications: ephemeral app messages
-//   (`{type:'chat', text}`, `{type:'reaction', emoji}`, `{type:'cue', text}` to one session id,
-//   `{type:'notification', text}` from anyone, e.g. a backend): app/chat.js.
+// - chat, reactions, notifications: ephemeral app messages (`{type:'chat', text}`,
+//   `{type:'reaction', emoji}`, `{type:'notification', text}` from anyone, e.g. a backend): app/chat.js;
+// - "come on stage?": the host's request (sync.request, daily-sync/channels) to the one brought up,
+//   whose page asks them and answers; no answer is shown as what it was: app/invite.js.
 //
 // The same code runs on a local room (createLocalCallObject: tabs of this browser, or the dev
 // server's rooms with ?server=1) and on a real Daily room (daily-js's call object): app/join.js.

@@ -26,23 +26,45 @@ const pages = {};
 const errors = [];
 const dialogs = [];
 
-/** Collects dialogs, and records every cue toast the page ever shows (toasts expire). */
+/** Collects dialogs, and records every invitation ("come on stage?") the page ever shows (they go). */
 async function watch(label, page) {
   page.on('dialog', (dialog) => {
     dialogs.push(`${label}: ${dialog.type()} ${dialog.message()}`);
     dialog.dismiss().catch(() => {});
   });
   await page.evaluate(() => {
-    window.cuesSeen = [];
+    window.invitesSeen = [];
     new MutationObserver((changes) => {
       for (const change of changes) {
-        for (const node of change.addedNodes) if (node.classList?.contains('cue')) window.cuesSeen.push(node.querySelector('.toast-text').textContent);
+        for (const node of change.addedNodes) if (node.classList?.contains('invite')) window.invitesSeen.push(node.querySelector('.toast-text').textContent);
       }
     }).observe(document.getElementById('toasts'), { childList: true });
   });
 }
 
-const cuesSeen = (page) => page.evaluate(() => window.cuesSeen);
+const invitesSeen = (page) => page.evaluate(() => window.invitesSeen);
+
+/** Waits for what came of the host's last invitation: `state` and `text` of #invite-status. */
+async function inviteOutcome(page, state, text) {
+  await until(
+    page,
+    `the invitation's outcome: ${state}, "${text}"`,
+    ([state, text]) => {
+      const node = document.getElementById('invite-status');
+      return !node.hidden && node.dataset.state === state && node.textContent === text;
+    },
+    [state, text],
+  );
+}
+
+/** The invitation on `page`: waits for it, then clicks `button` ('Accept' or 'Decline'). */
+async function answerInvite(page, button) {
+  const invite = page.getByRole('alertdialog', { name: 'The host invites you on stage' });
+  await invite.waitFor(WAIT);
+  assert.equal(await invite.locator('.toast-text').textContent(), 'Come on stage?');
+  await invite.getByRole('button', { name: button }).click();
+  await invite.waitFor({ ...WAIT, state: 'detached' });
+}
 
 /** A new page of the shared context, its errors collected like openPage() does. */
 async function addPage(label, viewport) {
@@ -186,18 +208,24 @@ describe('the Live Q&A demo on a local room', () => {
     assert.match(await text(ana, '#hands-summary'), /1 hand up: Ben/);
   });
 
-  test('the host brings Ben on stage; the cue reaches only Ben', async () => {
+  test('the host asks Ben "come on stage?"; only Ben is asked; he accepts and the host puts him on stage', async () => {
     const { ana, ben } = pages;
     assert.equal(await text(ana, '#stage-kicker'), 'The stage is empty');
     await ana.getByRole('button', { name: 'Bring Ben on stage' }).click();
+    await inviteOutcome(ana, 'asking', 'Asking Ben to come on stage…');
+    assert.equal(await ana.getByRole('button', { name: 'Asking Ben to come on stage' }).isDisabled(), true, 'one question at a time');
+    const invite = ben.getByRole('alertdialog', { name: 'The host invites you on stage' });
+    await invite.waitFor(WAIT);
+    await invite.evaluate((n) => Promise.all(n.getAnimations().map((a) => a.finished)));
+    await ben.screenshot({ path: `${SHOTS}demo-ben-phone-invite.png` });
+    // Nobody is on stage until Ben says yes.
+    assert.equal(await text(ana, '#stage-kicker'), 'The stage is empty');
+    await answerInvite(ben, 'Accept');
+    await inviteOutcome(ana, 'accepted', 'Ben accepted and is on stage');
     await until(ana, 'stage shows Ben on Ana', () => document.getElementById('stage-name').textContent === 'Ben');
     await until(ben, 'stage shows Ben on Ben', () => document.getElementById('stage-name').textContent === 'Ben');
     assert.equal(await text(ben, '#stage-kicker'), 'You are on stage');
-    await ben.locator('#toasts .toast.cue').waitFor(WAIT);
-    assert.match(await text(ben, '#toasts .toast.cue'), /You are on stage: unmute when ready/);
-    await ben.locator('#toasts .toast.cue').evaluate((n) => Promise.all(n.getAnimations().map((a) => a.finished)));
-    await ben.screenshot({ path: `${SHOTS}demo-ben-phone-cue.png` });
-    assert.deepEqual(await cuesSeen(ana), [], 'no cue on the host');
+    assert.deepEqual(await invitesSeen(ana), [], 'no invitation on the host');
   });
 
   test('the host starts a poll and a vote is tallied', async () => {
@@ -227,15 +255,51 @@ describe('the Live Q&A demo on a local room', () => {
     }
   });
 
-  test('the host moves the stage to Cy: every page follows, the cue reaches only Cy', async () => {
+  test('Cy declines: the stage stays with Ben and the host sees it; asked again, Cy accepts and every page follows', async () => {
     const { ana, ben, cy } = pages;
     await ana.getByRole('button', { name: 'Bring Cy on stage' }).click();
+    await answerInvite(cy, 'Decline');
+    await inviteOutcome(ana, 'declined', 'Cy declined');
+    for (const page of [ana, ben, cy]) assert.equal(await text(page, '#stage-name'), 'Ben', 'a decline changes nothing');
+    await ana.getByRole('button', { name: 'Bring Cy on stage' }).click();
+    await answerInvite(cy, 'Accept');
+    await inviteOutcome(ana, 'accepted', 'Cy accepted and is on stage');
     for (const page of [ana, ben, cy]) {
       await until(page, 'stage shows Cy', () => document.getElementById('stage-name').textContent === 'Cy');
     }
-    await cy.locator('#toasts .toast.cue').waitFor(WAIT);
     assert.equal(await text(ben, '#stage-kicker'), 'On stage');
     assert.equal(await text(cy, '#stage-kicker'), 'You are on stage');
+  });
+
+  test('no answer is shown as what it is: a page that never got the question, a participant who left before answering', async () => {
+    const { ana } = pages;
+    // "Quiet" is in the room with a bare call object (no app): nothing acknowledges the request.
+    const quiet = await addPage('quiet', DESKTOP);
+    await quiet.evaluate(async (room) => {
+      const { default: init, createLocalCallObject } = await import('/pkg/local.js');
+      await init();
+      window.call = createLocalCallObject({ room, userName: 'Quiet' });
+      await window.call.join();
+    }, ROOM);
+    await ana.getByRole('button', { name: 'Bring Quiet on stage' }).click();
+    await inviteOutcome(ana, 'unreached', "No answer: Quiet's page did not get the request (closed, asleep or offline?)");
+    await quiet.evaluate(() => window.call.leave());
+    await quiet.close();
+    delete pages.quiet;
+    // Dee gets the question and leaves without answering.
+    const dee = await addPage('dee', PHONE);
+    await join(dee, 'Dee');
+    await until(ana, 'Dee listed', () => [...document.querySelectorAll('#people-list .person-name')].some((n) => n.textContent === 'Dee'));
+    await ana.getByRole('button', { name: 'Bring Dee on stage' }).click();
+    await dee.getByRole('alertdialog', { name: 'The host invites you on stage' }).waitFor(WAIT);
+    await dee.click('#leave-button');
+    await inviteOutcome(ana, 'left', 'Dee left before answering');
+    assert.equal(await text(ana, '#stage-name'), 'Cy', 'the stage is as it was');
+    await dee.close();
+    delete pages.dee;
+    for (const page of [pages.ana, pages.ben, pages.cy]) {
+      await until(page, 'three people again', () => document.querySelectorAll('#people-list .person').length === 3);
+    }
   });
 
   test('votes from every page are tallied on every page (one key per voter)', async () => {
@@ -351,12 +415,12 @@ describe('the Live Q&A demo on a local room', () => {
     assert.equal(await ana.isVisible('#chat-error'), false, 'the error goes once the text is edited');
   });
 
-  test('each cue reached only the participant brought up; screenshots; no page errors', async () => {
+  test('each invitation reached only the participant asked; screenshots; no page errors', async () => {
     const { ana, ben, cy } = pages;
-    const cue = 'You are on stage: unmute when ready';
-    assert.deepEqual(await cuesSeen(ana), [], 'no cue on the host');
-    assert.deepEqual(await cuesSeen(ben), [cue], 'one cue on Ben, for his turn');
-    assert.deepEqual(await cuesSeen(cy), [cue], 'one cue on Cy, for hers');
+    const invite = 'Come on stage?';
+    assert.deepEqual(await invitesSeen(ana), [], 'no invitation on the host');
+    assert.deepEqual(await invitesSeen(ben), [invite], 'one on Ben, for his turn');
+    assert.deepEqual(await invitesSeen(cy), [invite, invite], 'two on Cy: declined, then accepted');
     // Nothing wider than the phone screen on Ben's page.
     const overflow = await ben.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, 'no horizontal scrolling at 360 px');

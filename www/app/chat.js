@@ -1,6 +1,6 @@
-// Chat, reactions, cues and notifications: ephemeral app messages (`{type:'chat', text}`,
-// `{type:'reaction', emoji}`, `{type:'cue', text}` to one session id, `{type:'notification', text}`
-// from anyone, e.g. a backend).
+// Chat, reactions and notifications: ephemeral app messages (`{type:'chat', text}`,
+// `{type:'reaction', emoji}`, `{type:'notification', text}` from anyone, e.g. a backend; a
+// `{type:'cue', text}` to one session id, from the host, is still shown, as older pages send it).
 
 import { $, addBanner, clearInlineError, hue, make } from './dom.js';
 import { current, nameOf, send } from './state.js';

@@ -1,10 +1,12 @@
 // Joining and leaving: the join screen, the call object (a local room or daily-js), the wiring of
 // its events to the features, and the call screen's lifecycle.
 
+import initChannels from '/pkg/channels.js';
 import initSync, { DailySync } from '/pkg/index.js';
 import initLocal, { createLocalCallObject } from '/pkg/local.js';
 import { onAppMessage } from './chat.js';
 import { $, clearInlineError, describe, setConn, showCallError } from './dom.js';
+import { answerInvites, clearInvites } from './invite.js';
 import { onParticipantLeft } from './people.js';
 import { decideHost, onSessionData } from './stage.js';
 import { current, refreshParticipants, renderAll, setCurrent } from './state.js';
@@ -68,7 +70,8 @@ if (useServer) {
 }
 
 // The local room's wasm is loaded with the rest: the demo runs on it unless given a Daily room URL.
-const wasmReady = Promise.all([initSync(), initLocal()]).then(
+// daily-sync/channels brings request and response (the stage invitation).
+const wasmReady = Promise.all([initSync(), initLocal(), initChannels()]).then(
   () => {
     joinButton.disabled = false;
     joinButton.textContent = 'Join';
@@ -170,6 +173,9 @@ async function joinCall({ name, room, url, token }) {
     leaving: false,
     hostWait: null,
     listeners: [],
+    /** Session ids the host is asking on stage, and this page's open invitation (app/invite.js). */
+    asking: new Set(),
+    invitePrompt: null,
   };
   setCurrent(s);
   try {
@@ -235,11 +241,13 @@ function wire(s) {
     ),
   );
   s.sync.onSessionState(guarded(({ data }) => onSessionData(s, data)));
+  answerInvites(s);
 }
 
 async function teardown(s) {
   s.leaving = true;
   clearTimeout(s.hostWait);
+  s.invitePrompt?.drop();
   for (const [event, listener] of s.listeners) s.call.off(event, listener);
   try {
     s.sync?.dispose(); // sends pending session data first
@@ -299,6 +307,7 @@ function resetCallScreen() {
   delete $('poll-options').dataset.pollId;
   $('chat-empty').hidden = false;
   for (const id of ['action-error', 'chat-error', 'poll-error']) clearInlineError(id);
+  clearInvites();
   $('chat-input').value = '';
   setConn('connecting', 'Connecting…');
 }

@@ -104,7 +104,12 @@ function updatePersonRow(s, li, p, { host, speaker }) {
   hand.classList.toggle('off', !up); // keeps its place, so the buttons line up
   stage.hidden = !isHost(s);
   const onStage = p.sessionId === speaker;
-  stage.textContent = onStage ? 'Take down' : 'Bring on stage';
-  stage.setAttribute('aria-label', onStage ? `Take ${name} off the stage` : `Bring ${name} on stage`);
-  stage.classList.toggle('primary', !onStage && up);
+  const asking = s.asking.has(p.sessionId);
+  stage.disabled = asking;
+  stage.textContent = onStage ? 'Take down' : asking ? 'Asking…' : 'Bring on stage';
+  stage.setAttribute(
+    'aria-label',
+    onStage ? `Take ${name} off the stage` : asking ? `Asking ${name} to come on stage` : `Bring ${name} on stage`,
+  );
+  stage.classList.toggle('primary', !onStage && up && !asking);
 }

@@ -1,8 +1,9 @@
-// The stage and the host (session data `host`, `currentSpeaker`) and the cue (a targeted app
-// message to the one brought on stage).
+// The stage and the host (session data `host`, `currentSpeaker`). Bringing someone else up asks
+// them first ("come on stage?", a request: app/invite.js).
 
 import { $, clearInlineError, paintAvatar } from './dom.js';
-import { current, displayName, isHost, merge, renderAll, send } from './state.js';
+import { askOnStage } from './invite.js';
+import { current, displayName, isHost, merge, renderAll } from './state.js';
 
 /** How long to wait for a host that is not seen (yet) before electing one. */
 const HOST_WAIT_MS = 1500;
@@ -78,11 +79,12 @@ export function toggleStage(s, id) {
     merge(s, { currentSpeaker: undefined }, 'action-error');
     return;
   }
-  if (!merge(s, { currentSpeaker: id }, 'action-error')) return;
-  if (id !== s.localId) {
-    // Only the person brought up hears this: a targeted app message.
-    send(s, { type: 'cue', text: 'You are on stage: unmute when ready' }, id, 'action-error');
+  if (id === s.localId) {
+    merge(s, { currentSpeaker: id }, 'action-error');
+    return;
   }
+  // Only the person asked sees the question; they go on stage if they accept.
+  if (!s.asking.has(id)) askOnStage(s, id);
 }
 
 $('stage-clear').addEventListener('click', () => {
