@@ -8,6 +8,7 @@ import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
 import { Subscriptions, fanOut, initWith, internals, listen, registry, requireInit } from './hub.js';
+import { orderedOf } from './ordered.js';
 import { rpcOf } from './rpc.js';
 
 /**
@@ -17,7 +18,14 @@ import { rpcOf } from './rpc.js';
 export default async function init(input) {
   const loaded = await initWith(wasmInit, input, new URL('./wasm/channels/daily_sync_bg.wasm', import.meta.url));
   registry.channel = channel;
-  registry.rpc = rpcOf;
+  // Every DailySync answers ordered changes too, so that the longest present participant can
+  // order whether or not its app calls ordered().
+  registry.rpc = (sync) => {
+    const rpc = rpcOf(sync);
+    orderedOf(sync);
+    return rpc;
+  };
+  registry.ordered = orderedOf;
   return loaded;
 }
 

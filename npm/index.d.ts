@@ -271,6 +271,12 @@ export interface DailySync<T extends SyncTypes = {}> extends Disposable {
     options?: RequestOptions,
   ): Promise<Map<string, RpcOutcome<RpcResponseOf<T, M>>>>;
 
+  /**
+   * Ordered room state (needs `daily-sync/channels`): changes to session-data keys that go through
+   * one participant, applied one batch at a time, so concurrent changes never lose each other.
+   */
+  ordered(): OrderedState<SessionDataOf<T>>;
+
   /** Sends pending session data, ends every iterator and removes every listener it added. */
   dispose(): void;
   /** The same as `dispose()`. */
@@ -292,6 +298,51 @@ export declare const DailySync: {
   ): DailySync<[T] extends [never] ? TypesFromSchemas<S> : T>;
   readonly prototype: DailySync<any>;
 };
+
+/** The keys of `S` whose values may be a `V`. */
+type KeysWith<S, V> = { [K in keyof S & string]-?: NonNullable<S[K]> extends V ? K : never }[keyof S & string];
+type ItemOf<V> = V extends readonly (infer I)[] ? I : never;
+
+/** An op on session data of unknown shape. */
+type AnyOrderedOp =
+  | { op: 'set'; key: string; value: unknown }
+  | { op: 'delete'; key: string }
+  | { op: 'increment'; key: string; by?: number }
+  | { op: 'push'; key: string; value: unknown; max?: number }
+  | { op: 'remove'; key: string; value: unknown };
+
+/**
+ * One change of `sync.ordered().apply(ops)` to a top-level session-data key (keys starting with `$`
+ * are the library's). `increment`: `by` defaults to 1, a missing key counts from 0, a value that is
+ * not a number refuses the batch. `push`: appends (a missing key starts an array); past `max` items
+ * the oldest are dropped. `remove`: drops every array item deep-equal to `value`. Typed by the
+ * DailySync's `sessionData` type: `increment` only number keys, `push`/`remove` only array keys.
+ */
+export type OrderedOp<S extends object = Record<string, unknown>> = string extends keyof S
+  ? AnyOrderedOp
+  :
+      | { [K in keyof S & string]-?: { op: 'set'; key: K; value: S[K] } }[keyof S & string]
+      | { op: 'delete'; key: keyof S & string }
+      | { op: 'increment'; key: KeysWith<S, number>; by?: number }
+      | { [K in KeysWith<S, readonly unknown[]>]-?: { op: 'push'; key: K; value: ItemOf<NonNullable<S[K]>>; max?: number } }[KeysWith<S, readonly unknown[]>]
+      | { [K in KeysWith<S, readonly unknown[]>]-?: { op: 'remove'; key: K; value: ItemOf<NonNullable<S[K]>> } }[KeysWith<S, readonly unknown[]>];
+
+/**
+ * `sync.ordered()`: changes applied by one participant (the longest present), one batch at a time,
+ * into session data.
+ */
+export interface OrderedState<S extends object = Record<string, unknown>> {
+  /**
+   * Applies the batch `ops`, whole or not at all, exactly once. Resolves once the orderer has
+   * applied it and handed the result to session data, with the values of the keys the batch
+   * names as they stand right after it (a deleted key is left out; a retried batch the orderer had
+   * applied already gets them as they stand now). Rejects with kind `invalid-argument` (a bad op:
+   * checked before sending and by the orderer; nothing applied), `payload-too-large` (the session
+   * data would pass 102400 characters; nothing applied), `not-joined`, `disposed`, or, when no
+   * orderer answered within 30 s, `rpc`/`timeout` (then it may or may not have been applied).
+   */
+  apply(ops: readonly OrderedOp<S>[]): Promise<Partial<S>>;
+}
 
 /** Options of `sync.channel(name, options)`. */
 export interface ChannelOptions {

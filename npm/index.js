@@ -670,6 +670,11 @@ export class DailySync {
     }
   }
 
+  /** Ordered room state (needs `daily-sync/channels`): every change goes through one participant. */
+  ordered() {
+    return this.#channels('ordered').ordered(this);
+  }
+
   /**
    * Sends pending session data, ends every iterator and removes every listener this DailySync
    * added. Calling it again does nothing.

@@ -35,6 +35,7 @@ macro_rules! internal_mod {
 }
 
 pub mod channel;
+pub mod ordered;
 pub mod payload;
 pub mod rpc;
 pub mod session;

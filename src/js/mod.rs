@@ -6,6 +6,8 @@
 mod channel;
 #[cfg(feature = "npm-local")]
 mod local;
+#[cfg(feature = "npm-channels")]
+mod ordered;
 #[cfg(feature = "npm-rest")]
 mod rest;
 #[cfg(feature = "npm-channels")]

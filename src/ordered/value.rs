@@ -1,0 +1,142 @@
+//! The JSON values ordered state works on: a small tree of its own rather than `serde_json`'s
+//! (whose parser, float formatting and maps would more than double the channels entry's wasm).
+//! Values reach it as JS values (src/js/ordered.rs), so no text is parsed or printed here.
+
+use crate::payload::json_str_len;
+
+/// A JSON value as `JSON.parse` makes it. Objects keep their keys in order; equality is deep and
+/// ignores the order of an object's keys.
+#[derive(Debug, Clone)]
+pub enum Json {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number (finite: JSON has no other).
+    Num(f64),
+    /// A string.
+    Str(String),
+    /// An array.
+    Arr(Vec<Json>),
+    /// An object, its entries in order.
+    Obj(Vec<(String, Json)>),
+}
+
+impl PartialEq for Json {
+    fn eq(&self, other: &Json) -> bool {
+        match (self, other) {
+            (Json::Null, Json::Null) => true,
+            (Json::Bool(a), Json::Bool(b)) => a == b,
+            (Json::Num(a), Json::Num(b)) => a == b,
+            (Json::Str(a), Json::Str(b)) => a == b,
+            (Json::Arr(a), Json::Arr(b)) => a == b,
+            (Json::Obj(a), Json::Obj(b)) => a.len() == b.len() && a.iter().all(|(k, v)| field(b, k) == Some(v)),
+            _ => false,
+        }
+    }
+}
+
+/// The value of `key` among an object's entries.
+pub fn field<'a>(entries: &'a [(String, Json)], key: &str) -> Option<&'a Json> {
+    entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// The length of a number as `JSON.stringify` writes it: exact for integers below 1e21 (what
+/// counters hold), else 24, the most a JavaScript number takes, so a size check errs on the safe side.
+fn number_len(n: f64) -> usize {
+    if n.fract() != 0.0 || n.abs() >= 1e21 || !n.is_finite() {
+        return 24;
+    }
+    let mut digits = 1;
+    let mut rest = n.abs();
+    while rest >= 10.0 {
+        rest /= 10.0;
+        digits += 1;
+    }
+    digits + usize::from(n < 0.0)
+}
+
+impl Json {
+    /// The length of `JSON.stringify` of this value, in UTF-16 units (a fraction counts as 24).
+    pub fn json_len(&self) -> usize {
+        match self {
+            Json::Null => 4,
+            Json::Bool(b) => 4 + usize::from(!b),
+            Json::Num(n) => number_len(*n),
+            Json::Str(s) => json_str_len(s),
+            Json::Arr(items) => 2 + items.len().saturating_sub(1) + items.iter().map(Json::json_len).sum::<usize>(),
+            Json::Obj(entries) => {
+                2 + entries.len().saturating_sub(1)
+                    + entries.iter().map(|(k, v)| json_str_len(k) + 1 + v.json_len()).sum::<usize>()
+            }
+        }
+    }
+
+    /// The number, if this is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The value of `key`, if this is an object that has it.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Obj(entries) => field(entries, key),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl From<serde_json::Value> for Json {
+    fn from(v: serde_json::Value) -> Json {
+        use serde_json::Value;
+        match v {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(b),
+            Value::Number(n) => Json::Num(n.as_f64().unwrap_or(0.0)),
+            Value::String(s) => Json::Str(s),
+            Value::Array(items) => Json::Arr(items.into_iter().map(Json::from).collect()),
+            Value::Object(map) => Json::Obj(map.into_iter().map(|(k, v)| (k, Json::from(v))).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lengths_are_json_stringify_lengths() {
+        for v in [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-12345),
+            json!("é😀\n\"x\""),
+            json!([]),
+            json!([1, [2, "3"], { "a": null }]),
+            json!({}),
+            json!({ "k\"ey": { "x": [true] }, "n": -1 }),
+        ] {
+            assert_eq!(Json::from(v.clone()).json_len(), v.to_string().encode_utf16().count(), "{v}");
+        }
+        assert_eq!(Json::Num(1e20).json_len(), "100000000000000000000".len());
+        assert_eq!(Json::Num(-1e21).json_len(), 24);
+        assert_eq!(Json::Num(0.1).json_len(), 24, "a fraction: the most a number takes");
+    }
+
+    #[test]
+    fn equality_is_deep_and_ignores_key_order() {
+        let a = Json::from(json!({ "a": 1, "b": [1, { "x": null, "y": "z" }] }));
+        let b = Json::from(json!({ "b": [1, { "y": "z", "x": null }], "a": 1 }));
+        assert_eq!(a, b);
+        assert_ne!(a, Json::from(json!({ "a": 1, "b": [1, { "y": "z" }] })));
+        assert_ne!(Json::from(json!([1, 2])), Json::from(json!([2, 1])));
+        assert_ne!(Json::from(json!({ "a": null })), Json::from(json!({ "b": null })));
+    }
+}
