@@ -54,10 +54,11 @@ export class Channel {
     this.#onClose = onClose;
   }
 
-  /** @internal what the Rust core calls with each delivery. */
+  /** @internal what the Rust core calls with each delivery (`replay`: a message of the history). */
   static deliverTo(channel) {
-    return (fromId, seq, data, last) => {
-      if (last === undefined) fanOut(channel.#messages, { data, fromId, seq }, 'channel message');
+    return (fromId, seq, data, last, replay) => {
+      if (replay) fanOut(channel.#messages, { data, fromId, seq, replay }, 'channel message');
+      else if (last === undefined) fanOut(channel.#messages, { data, fromId, seq }, 'channel message');
       else fanOut(channel.#gaps, { fromId, first: seq, last }, 'channel gap');
     };
   }
@@ -132,20 +133,76 @@ export class Channel {
   }
 }
 
-/** `options.maxSize` (undefined: the default), read once; a bad or unreadable one is refused. */
-function maxSizeOf(options) {
-  if (options === undefined || options === null) return undefined;
+/**
+ * `options.maxSize` and `options.history` (undefined: the defaults), read once; a bad or unreadable
+ * one is refused.
+ */
+function optionsOf(options) {
+  if (options === undefined || options === null) return {};
   if (typeof options !== 'object') throw invalidArgument('options must be an object');
   let maxSize;
+  let history;
   try {
-    maxSize = options.maxSize;
+    ({ maxSize, history } = options);
   } catch {
-    throw invalidArgument('options.maxSize cannot be read');
+    throw invalidArgument('options cannot be read');
   }
   if (maxSize !== undefined && !(typeof maxSize === 'number' && Number.isFinite(maxSize) && maxSize >= 1)) {
     throw invalidArgument('options.maxSize must be a number, at least 1');
   }
-  return maxSize;
+  if (history !== undefined && !(Number.isInteger(history) && history >= 0 && history <= MAX_HISTORY)) {
+    throw invalidArgument(`options.history must be a whole number of messages, 0 to ${MAX_HISTORY}`);
+  }
+  return { maxSize, history };
+}
+
+/** The most messages a channel's history keeps. */
+const MAX_HISTORY = 10000;
+
+/** The others in the call, the longest present first: whom a late member asks for the history. */
+function byAge(call) {
+  const time = (p) => (p.joined_at instanceof Date ? p.joined_at.getTime() : Number(p.joined_at) || 0);
+  return Object.values(call.participants())
+    .filter((p) => isObject(p) && !p.local && typeof p.session_id === 'string')
+    .sort((a, b) => time(a) - time(b) || (a.session_id < b.session_id ? -1 : 1))
+    .map((p) => p.session_id);
+}
+
+/**
+ * Gives `core` a history of `size` messages: this member answers late members with it, and, once
+ * in the call, fetches what was sent before it came from the longest-present peer that has it
+ * (the next one when a peer has none, fails or leaves), replayed before the live messages.
+ * Returns what stops it.
+ */
+function keepHistory(sync, call, name, core, size) {
+  core.keepHistory(size);
+  const rpc = rpcOf(sync);
+  const method = `$history:${name}`;
+  const offHandler = rpc.handle(method, () => core.history());
+  let open = true;
+  let fetched = false;
+  const fetch = async () => {
+    if (fetched || !open) return;
+    fetched = true;
+    core.startFetch();
+    for (const peer of byAge(call)) {
+      try {
+        const entries = await rpc.request(peer, method, undefined, { timeoutMs: 10000 });
+        if (open) core.replayed(entries);
+        return;
+      } catch {
+        // this peer has no history of the channel, or left: the next one
+      }
+    }
+    if (open) core.replayed(undefined);
+  };
+  const offJoined = listen(call, 'joined-meeting', () => fetch());
+  if (call.meetingState() === 'joined-meeting') fetch();
+  return () => {
+    open = false;
+    offJoined();
+    offHandler();
+  };
 }
 
 /** The channel `name` of `sync` (one per name and DailySync), closed when `sync` is disposed. */
@@ -156,12 +213,12 @@ export function channel(sync, name, options) {
   shared.live();
   // The options are checked whether or not the channel is already open, so a bad one never
   // passes because an earlier call opened the channel.
-  const maxSize = maxSizeOf(options);
+  const { maxSize, history } = optionsOf(options);
   const { channels } = shared;
   const existing = channels.get(name);
   if (existing !== undefined) return existing;
   let deliver = null;
-  const core = new ChannelCore(shared.call, name, maxSize, (a, b, c, d) => deliver(a, b, c, d));
+  const core = new ChannelCore(shared.call, name, maxSize, (...delivery) => deliver(...delivery));
   // The call's events reach the core through the one listener per event all entries share; only
   // app messages that carry a chunk of this channel cross into wasm.
   // Reading a peer's payload must not throw out of the listener (a hostile getter is ignored).
@@ -183,7 +240,7 @@ export function channel(sync, name, options) {
           if (isObject(e) && isObject(e.data) && e.data.$ds !== undefined && e.data.c === name) core.receive(e);
         }),
       ),
-      listen(shared.call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && core.joined(idOf(e)))),
+      listen(shared.call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && core.joined(e.participant))),
       listen(shared.call, 'participant-left', read((e) => typeof idOf(e) === 'string' && core.left(idOf(e)))),
     ];
   } catch (error) {
@@ -198,5 +255,13 @@ export function channel(sync, name, options) {
   deliver = Channel.deliverTo(made);
   const forget = shared.own(() => made.close());
   channels.set(name, made);
+  if (history) {
+    try {
+      offs.push(keepHistory(sync, shared.call, name, core, history));
+    } catch (error) {
+      made.close();
+      throw error;
+    }
+  }
   return made;
 }

@@ -348,6 +348,11 @@ export interface OrderedState<S extends object = Record<string, unknown>> {
 export interface ChannelOptions {
   /** The largest message, in JSON.stringify characters (default 1 MiB); the same on every end. */
   maxSize?: number;
+  /**
+   * Keep the last `history` broadcast messages (up to 10000; default none): a member that opens the
+   * channel late, or joins after they were sent, gets them first, each `replay: true`.
+   */
+  history?: number;
 }
 
 /** A message of a channel. */
@@ -356,6 +361,8 @@ export interface ChannelMessage<T = unknown> {
   fromId: string;
   /** The sender's sequence number on this channel, from 0. */
   seq: number;
+  /** Present (true) on a message of the channel's history, replayed to a member that came late. */
+  replay?: true;
 }
 
 /** Messages of a sender that will not arrive. */

@@ -80,7 +80,7 @@ class Rpc {
     const idOf = (e) => (isObject(e) && isObject(e.participant) ? e.participant.session_id : undefined);
     this.#offs = [
       listen(call, 'app-message', read((e) => isObject(e.data) && e.data.$ds !== undefined && e.data.c === CHANNEL && this.#core.receive(e))),
-      listen(call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && this.#core.joined(idOf(e)))),
+      listen(call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && this.#core.joined(e.participant))),
       listen(call, 'participant-left', read((e) => typeof idOf(e) === 'string' && this.#core.left(idOf(e)))),
     ];
   }

@@ -7,9 +7,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::codec::{encode_on, Fields, Limits, MARKER};
+use super::history::{Delivered, Entry, History};
 use super::reassembly::{Body, Config, Delivery, Reassembler};
 use crate::daily_errors::classify;
 use crate::events::Subscription;
@@ -20,8 +21,8 @@ use crate::sys::{now, CallObject, DeadlineTimer};
 /// What a channel hands its subscribers.
 #[derive(Debug, Clone)]
 pub(crate) enum Item {
-    /// A message: its data, sender and sequence number.
-    Message { data: JsValue, from: String, seq: u64 },
+    /// A message: its data, sender and sequence number, and whether it is a replay of history.
+    Message { data: JsValue, from: String, seq: u64, replay: bool },
     /// Messages of `from` that will not arrive.
     Gap { from: String, first: u64, last: u64 },
 }
@@ -42,6 +43,8 @@ pub(crate) struct ChannelCore {
     next_sink: Cell<u64>,
     timer: RefCell<DeadlineTimer>,
     subscriptions: RefCell<Vec<Subscription>>,
+    /// The last broadcasts, kept for late members, when the channel keeps a history.
+    history: RefCell<Option<History<JsValue>>>,
     /// Itself, for the timer's callback.
     me: Weak<ChannelCore>,
 }
@@ -88,6 +91,7 @@ impl ChannelCore {
             next_sink: Cell::new(0),
             timer: RefCell::default(),
             subscriptions: RefCell::new(Vec::new()),
+            history: RefCell::new(None),
             me: me.clone(),
         })
     }
@@ -108,7 +112,7 @@ impl ChannelCore {
         let subscriptions = vec![
             on("app-message", |core, event| core.receive(event))?,
             on("participant-joined", |core, event| {
-                if let Some(id) = get(&get(event, "participant"), "session_id").as_string() {
+                if let Some(id) = core.newcomer(&get(event, "participant")) {
                     core.joined(&id);
                 }
             })?,
@@ -138,7 +142,11 @@ impl ChannelCore {
             .and_then(|text| text.as_string())
             .ok_or_else(|| Error::NotSerializable("the message holds a cycle or a BigInt".into()))?;
         match to {
-            Recipient::All => self.send_on(&text, None),
+            Recipient::All => {
+                let seq = self.send_on(&text, None)?;
+                self.record_own(seq, &text);
+                Ok(seq)
+            }
             Recipient::One(id) => self.send_on(&text, Some(id)),
             Recipient::Many(ids) => ids.iter().try_fold(0, |_, id| self.send_on(&text, Some(id))),
         }
@@ -192,6 +200,19 @@ impl ChannelCore {
         self.sinks.borrow_mut().clear();
     }
 
+    /// A `participant-joined` event's participant: its session id, when it joined after the local
+    /// participant. daily-js also announces everyone already there to a joiner (after its
+    /// `joined-meeting`); their streams started before we came, so they are not heard from their
+    /// first message.
+    pub(crate) fn newcomer(&self, participant: &JsValue) -> Option<String> {
+        let id = get(participant, "session_id").as_string()?;
+        let mine = self.call.participants().ok().map(|all| get(&all, "local"));
+        match (joined_at(participant), mine.as_ref().and_then(joined_at)) {
+            (Some(theirs), Some(mine)) if theirs < mine => None,
+            _ => Some(id),
+        }
+    }
+
     /// A participant joined after us: we hear all it sends, from its first message.
     pub(crate) fn joined(&self, id: &str) {
         self.reassembler.borrow_mut().joined(id, now());
@@ -230,21 +251,84 @@ impl ChannelCore {
     fn deliver(&self, deliveries: Vec<Delivery<JsValue>>) {
         for delivery in deliveries {
             let item = match delivery {
-                Delivery::Message { from, seq, body: Body::Whole(data), .. } => Item::Message { data, from, seq },
-                Delivery::Message { from, seq, body: Body::Text(text), .. } => match js_sys::JSON::parse(&text) {
-                    Ok(data) => Item::Message { data, from, seq },
-                    Err(_) => continue, // a peer's garbage that happened to reassemble
-                },
+                Delivery::Message { from, seq, body, direct, .. } => {
+                    let data = match body {
+                        Body::Whole(data) => data,
+                        Body::Text(text) => match js_sys::JSON::parse(&text) {
+                            Ok(data) => data,
+                            Err(_) => continue, // a peer's garbage that happened to reassemble
+                        },
+                    };
+                    // A broadcast goes through the history, when the channel keeps one.
+                    let live = match self.history.borrow_mut().as_mut() {
+                        Some(history) if !direct => history.live(Entry { from, seq, data }),
+                        _ => Some(Delivered { entry: Entry { from, seq, data }, replay: false }),
+                    };
+                    match live {
+                        Some(delivered) => item_of(delivered),
+                        None => continue, // held until the history is replayed
+                    }
+                }
                 Delivery::Gap { from, first_missing, last_missing, .. } => {
                     Item::Gap { from, first: first_missing, last: last_missing }
                 }
             };
-            let sinks: Vec<Sink> = self.sinks.borrow().iter().map(|(_, sink)| sink.clone()).collect();
-            for sink in sinks {
-                sink(&item);
-            }
+            self.hand_out(&item);
         }
         self.schedule();
+    }
+
+    fn hand_out(&self, item: &Item) {
+        let sinks: Vec<Sink> = self.sinks.borrow().iter().map(|(_, sink)| sink.clone()).collect();
+        for sink in sinks {
+            sink(item);
+        }
+    }
+
+    /// Keeps the last `capacity` broadcasts of the channel, sent or received, for late members.
+    #[cfg_attr(not(feature = "npm-channels"), allow(dead_code))]
+    pub(crate) fn keep_history(&self, capacity: usize) {
+        let mut history = self.history.borrow_mut();
+        if history.as_ref().is_none_or(|h| h.capacity() != capacity) {
+            *history = Some(History::new(capacity));
+        }
+    }
+
+    /// The broadcasts kept, oldest first, as `(from, seq, data)`.
+    #[cfg_attr(not(feature = "npm-channels"), allow(dead_code))]
+    pub(crate) fn history(&self) -> Vec<Entry<JsValue>> {
+        self.history.borrow().as_ref().map(|h| h.entries().cloned().collect()).unwrap_or_default()
+    }
+
+    /// This member opened the channel late: live broadcasts wait for the history.
+    #[cfg_attr(not(feature = "npm-channels"), allow(dead_code))]
+    pub(crate) fn start_fetch(&self) {
+        if let Some(history) = self.history.borrow_mut().as_mut() {
+            history.start_fetch();
+        }
+    }
+
+    /// The history came from a peer (`None`: none could give it): delivers it as replays, then the
+    /// broadcasts held meanwhile.
+    #[cfg_attr(not(feature = "npm-channels"), allow(dead_code))]
+    pub(crate) fn replayed(&self, fetched: Option<Vec<Entry<JsValue>>>) {
+        let delivered = match self.history.borrow_mut().as_mut() {
+            Some(history) if history.fetching() => history.replayed(fetched),
+            _ => return,
+        };
+        for delivered in delivered {
+            self.hand_out(&item_of(delivered));
+        }
+    }
+
+    /// Keeps this member's own broadcast (`text`, its JSON) in the history, under its session id.
+    fn record_own(&self, seq: u64, text: &str) {
+        let mut history = self.history.borrow_mut();
+        let Some(history) = history.as_mut() else { return };
+        let local = self.call.participants().map(|all| get(&get(&all, "local"), "session_id").as_string());
+        if let (Ok(Some(from)), Ok(data)) = (local, js_sys::JSON::parse(text)) {
+            history.own(Entry { from, seq, data });
+        }
     }
 
     /// Sets the timer for the reassembler's next deadline (a stalled message, a gap to report).
@@ -261,6 +345,21 @@ impl ChannelCore {
             }
         });
     }
+}
+
+/// When a participant joined, in ms: daily-js has a `Date`, a number is taken as it is.
+fn joined_at(participant: &JsValue) -> Option<f64> {
+    let at = get(participant, "joined_at");
+    match at.dyn_ref::<js_sys::Date>() {
+        Some(date) => Some(date.get_time()),
+        None => at.as_f64(),
+    }
+    .filter(|ms| ms.is_finite())
+}
+
+fn item_of(delivered: Delivered<JsValue>) -> Item {
+    let Entry { from, seq, data } = delivered.entry;
+    Item::Message { data, from, seq, replay: delivered.replay }
 }
 
 /// A subscriber's place on a channel; dropping it unsubscribes.

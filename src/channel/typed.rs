@@ -52,6 +52,8 @@ pub struct ChannelMessage<T> {
     pub from_id: String,
     /// The sender's sequence number on this channel, from 0.
     pub seq: u64,
+    /// Whether it is a replay of the channel's history (sent before this member opened it).
+    pub replay: bool,
 }
 
 /// What a channel's stream reports besides messages.
@@ -132,9 +134,9 @@ impl<T: DeserializeOwned> Stream for ChannelMessages<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut buffer = self.buffer.borrow_mut();
         match buffer.items.pop_front() {
-            Some(Item::Message { data, from, seq }) => Poll::Ready(Some(
+            Some(Item::Message { data, from, seq, replay }) => Poll::Ready(Some(
                 decode(data.clone(), &data)
-                    .map(|data| ChannelMessage { data, from_id: from, seq })
+                    .map(|data| ChannelMessage { data, from_id: from, seq, replay })
                     .map_err(ChannelIssue::Decode),
             )),
             Some(Item::Gap { from, first, last }) => {

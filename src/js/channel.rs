@@ -5,10 +5,11 @@
 
 use std::rc::Rc;
 
-use js_sys::Function;
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 use crate::channel::driver::{self, Item, SinkGuard};
+use crate::channel::history::Entry;
 use crate::convert::{check_serializable, invalid, recipient_from_js};
 use crate::sys::CallObject;
 
@@ -38,12 +39,22 @@ impl JsChannelCore {
         let sink = core.subscribe(move |item| {
             // A throwing JS function is the JS side's to report; the channel goes on.
             let _ = match item {
-                Item::Message { data, from, seq } => {
+                Item::Message { data, from, seq, replay: false } => {
                     deliver.call3(&JsValue::NULL, &JsValue::from_str(from), &(*seq as f64).into(), data)
                 }
+                Item::Message { data, from, seq, replay: true } => deliver.apply(
+                    &JsValue::NULL,
+                    &Array::of5(
+                        &JsValue::from_str(from),
+                        &(*seq as f64).into(),
+                        data,
+                        &JsValue::UNDEFINED,
+                        &JsValue::TRUE,
+                    ),
+                ),
                 Item::Gap { from, first, last } => deliver.apply(
                     &JsValue::NULL,
-                    &js_sys::Array::of4(
+                    &Array::of4(
                         &JsValue::from_str(from),
                         &(*first as f64).into(),
                         &JsValue::UNDEFINED,
@@ -68,14 +79,58 @@ impl JsChannelCore {
         self.core.receive(&event);
     }
 
-    /// A participant joined (`participant-joined`), by session id.
-    pub fn joined(&self, id: &str) {
-        self.core.joined(id);
+    /// A participant joined (`participant-joined`'s participant).
+    pub fn joined(&self, participant: JsValue) {
+        if let Some(id) = self.core.newcomer(&participant) {
+            self.core.joined(&id);
+        }
     }
 
     /// A participant left (`participant-left`), by session id.
     pub fn left(&self, id: &str) {
         self.core.left(id);
+    }
+
+    /// Keeps the last `capacity` broadcasts, sent or received, for members that open it late.
+    #[wasm_bindgen(js_name = keepHistory)]
+    pub fn keep_history(&self, capacity: u32) {
+        self.core.keep_history(capacity as usize);
+    }
+
+    /// The broadcasts kept, oldest first, as `[fromId, seq, data]` (what a late member is sent).
+    pub fn history(&self) -> Array {
+        self.core
+            .history()
+            .into_iter()
+            .map(|entry| Array::of3(&JsValue::from_str(&entry.from), &(entry.seq as f64).into(), &entry.data))
+            .collect()
+    }
+
+    /// This member opened the channel late: live broadcasts wait for the history.
+    #[wasm_bindgen(js_name = startFetch)]
+    pub fn start_fetch(&self) {
+        self.core.start_fetch();
+    }
+
+    /// The history a peer sent (`[fromId, seq, data]` entries, oldest first; undefined: none
+    /// could be had): delivered as replays, then the broadcasts held meanwhile. Malformed
+    /// entries (a peer's) are skipped.
+    pub fn replayed(&self, fetched: JsValue) {
+        let fetched = Array::is_array(&fetched).then(|| {
+            Array::from(&fetched)
+                .iter()
+                .filter_map(|entry| {
+                    if !Array::is_array(&entry) {
+                        return None;
+                    }
+                    let entry = Array::from(&entry);
+                    let from = entry.get(0).as_string().filter(|from| !from.is_empty())?;
+                    let seq = entry.get(1).as_f64().filter(|seq| *seq >= 0.0 && seq.fract() == 0.0 && *seq < 9.0e15)?;
+                    Some(Entry { from, seq: seq as u64, data: entry.get(2) })
+                })
+                .collect()
+        });
+        self.core.replayed(fetched);
     }
 
     /// Stops listening: no more deliveries, no timer.

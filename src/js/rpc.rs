@@ -146,9 +146,9 @@ impl JsRpcCore {
         self.driver.receive(&event);
     }
 
-    /// A participant joined, by session id.
-    pub fn joined(&self, id: &str) {
-        self.driver.joined(id);
+    /// A participant joined (`participant-joined`'s participant).
+    pub fn joined(&self, participant: JsValue) {
+        self.driver.joined(&participant);
     }
 
     /// A participant left, by session id: its requests fail with `recipient-left`.
