@@ -11,6 +11,8 @@
 //                                   slows what it watches, so this writes no results
 //   node bench/run.mjs --only=sessionData,rustSend   a subset, no results written
 //   node bench/run.mjs --no-write   the full run, printed only
+//   node bench/run.mjs --only=rpc --merge   a subset whose figures replace (or join) theirs in
+//                                   bench/results.json and BENCHMARKS.md's table, the rest kept
 import { writeFile, readFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
@@ -23,6 +25,7 @@ const PROFILE = args.includes('--profile');
 const ONLY = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 // `--no-write`: scripts/bench.sh --no-build passes it, so builds of unknown age never make results.
 const WRITE = !PROFILE && !ONLY && !args.includes('--no-write');
+const MERGE = !PROFILE && ONLY !== undefined && args.includes('--merge') && !args.includes('--no-write');
 const BENCH_TIMEOUT_MS = 120_000;
 
 const median = (xs) => {
@@ -133,7 +136,7 @@ const KB = 1024;
 const MiB = 1 << 20;
 
 /** The page benchmark each figure comes from, by the figure's number (4: the builds). */
-const BENCH_OF_FIGURE = { 1: 'sendAppMessage', 2: 'appMessages', 3: 'sessionData', 5: 'localRoom', 6: 'channel', 7: 'rustSend' };
+const BENCH_OF_FIGURE = { 1: 'sendAppMessage', 2: 'appMessages', 3: 'sessionData', 5: 'localRoom', 6: 'channel', 7: 'rustSend', 8: 'rpc' };
 
 function figuresFrom(raw, sizes) {
   const figures = [];
@@ -209,6 +212,19 @@ function figuresFrom(raw, sizes) {
   const r7 = raw.rustSend;
   add('7', `typed send_app_message of a ${r7?.info?.size ?? '~1 KB'}-character struct (Rust API) / the JS API's sendAppMessage of the equivalent object${failed('rustSend')}`,
     r7?.rounds ? ratio(r7.rounds, 'rust', 'js') : null, 'ratio', null);
+  // 8
+  const r8 = raw.rpc;
+  const n8 = r8?.info?.concurrent?.toLocaleString('en-US') ?? '1,000';
+  const medianOf = (rounds, name) => {
+    const each = rounds.map((r) => r[name]);
+    return { value: median(each), min: Math.min(...each), max: Math.max(...each), n: each.length };
+  };
+  add('8a', `a request's round trip (sync.request, sync.handle; two local call objects, memory transport) / a hand-written plain-JS request/response over call.sendAppMessage (ids, a pending Map, a timer)${failed('rpc')}`,
+    r8?.rounds ? ratio(r8.rounds, 'request', 'plain') : null, 'ratio', 1.3);
+  add('8b', `${n8} concurrent sync.request calls between two participants (memory transport), all ${r8?.info?.answered?.toLocaleString('en-US') ?? n8} answered: time until the last answer${failed('rpc')}`,
+    r8?.concurrentRounds ? medianOf(r8.concurrentRounds, 'request') : null, 'ms', null);
+  add('8c', `the same ${n8} concurrent requests: sync.request / the hand-written plain-JS request/response${failed('rpc')}`,
+    r8?.concurrentRounds ? ratio(r8.concurrentRounds, 'request', 'plain') : null, 'ratio', null);
   return figures;
 }
 
@@ -240,6 +256,12 @@ function breakdownFrom(raw) {
     for (const [name, label] of Object.entries(what)) {
       rows.push([`2 / ${name}`, `${label} / plain-JS iterator`, round3(ratio(b.rounds, name, 'plainIterator').value), perEvent(b.rounds, name, b.info.n)]);
     }
+  }
+  const q = raw.rpc;
+  if (q?.rounds?.[0]?.channel !== undefined) {
+    const perTrip = (name) => `${(1000 * median(q.rounds.map((x) => x[name]))).toFixed(1)} µs per round trip`;
+    rows.push(['8 / channel', 'one sync.channel message there and one back (what a request travels on) / the plain-JS request/response', round3(ratio(q.rounds, 'channel', 'plain').value), perTrip('channel')]);
+    rows.push(['8 / request', 'sync.request (figure 8a) / the channel round trip alone: the acknowledgement, deadlines, handler and settling', round3(ratio(q.rounds, 'request', 'channel').value), `${perTrip('request')}; plain ${perTrip('plain')}`]);
   }
   const s = raw.sessionData;
   if (s?.replace) {
@@ -308,7 +330,7 @@ async function checkStubAgainstDailyJs() {
   return gone.length ? `daily-js changed: ${gone.length} of the lines bench/stub-call.js imitates are gone (${gone.map((q) => q.slice(0, 40)).join('; ')})` : null;
 }
 
-const BENCHES = ['sendAppMessage', 'appMessages', 'appMessagesBreakdown', 'sessionData', 'localRoom', 'channel', 'rustSend'];
+const BENCHES = ['sendAppMessage', 'appMessages', 'appMessagesBreakdown', 'sessionData', 'localRoom', 'channel', 'rustSend', 'rpc'];
 
 async function readSize(path) {
   try {
@@ -386,10 +408,50 @@ async function main() {
     } else {
       console.log('wrote bench/results.json and bench/results-raw.json (BENCHMARKS.md has no results markers)');
     }
+  } else if (MERGE) {
+    await mergeResults(figures.filter((f) => BENCH_OF_FIGURE[f.id[0]] in raw), machine);
   } else {
     console.log(PROFILE ? '(profiling run: no results written)' : '(partial run: no results written)');
   }
   if (crashed) process.exitCode = 1;
+}
+
+/**
+ * `--merge`: the figures of the benchmarks run replace those of the same id in bench/results.json
+ * and in BENCHMARKS.md's table (new ones go at the end), with a line saying when they were run;
+ * every other figure stays as the last full run wrote it.
+ */
+async function mergeResults(ran, machine) {
+  if (ran.length === 0) return console.log('(nothing run: no results merged)');
+  const path = `${ROOT}/bench/results.json`;
+  const results = JSON.parse(await readFile(path, 'utf8'));
+  for (const { id, what, value, unit, target, met } of ran) {
+    const row = { id, what, value, unit, target, met };
+    const at = results.findIndex((r) => r.id === id);
+    if (at >= 0) results[at] = row;
+    else results.push(row);
+  }
+  await writeFile(path, JSON.stringify(results, null, 2) + '\n');
+  const doc = `${ROOT}/BENCHMARKS.md`;
+  const lines = (await readFile(doc, 'utf8')).split('\n');
+  const begin = lines.indexOf('<!-- bench:results:begin -->');
+  const head = lines.findIndex((line, i) => i > begin && line.startsWith('| # | what |'));
+  if (begin < 0 || head < 0) return console.log('merged into bench/results.json (BENCHMARKS.md has no results table)');
+  let end = head;
+  while (lines[end + 1]?.startsWith('|')) end++;
+  const rows = table(ran, { markdown: true }).split('\n').slice(2);
+  ran.forEach((f, i) => {
+    const at = lines.findIndex((line, j) => j > head && j <= end && line.startsWith(`| ${f.id} |`));
+    if (at >= 0) lines[at] = rows[i];
+    else lines.splice(++end, 0, rows[i]);
+  });
+  const note = `Rows ${ran.map((f) => f.id).join(', ')}: run alone`;
+  const line = `${note} (\`node bench/run.mjs --only=${ONLY.join(',')} --merge\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.`;
+  const old = lines.findIndex((l, j) => j > end && l.startsWith(note));
+  if (old >= 0) lines[old] = line;
+  else lines.splice(end + 1, 0, '', line);
+  await writeFile(doc, lines.join('\n'));
+  console.log(`merged ${ran.map((f) => f.id).join(', ')} into bench/results.json and BENCHMARKS.md`);
 }
 
 main().catch((error) => {

@@ -12,6 +12,8 @@
 #                                     wasm function names; writes no results
 #   bash scripts/bench.sh --no-build  reuse the builds already there, for working on the page
 #                                     only; prints, never writes results (the builds may be stale)
+#   bash scripts/bench.sh --only=rpc --merge   build, run those benchmarks alone, and put their
+#                                     figures in bench/results.json and BENCHMARKS.md, the others kept
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -21,8 +23,8 @@ for arg in "$@"; do
   case $arg in
     --profile) profile=1; runner_args+=(--profile) ;;
     --no-build) build=0; runner_args+=(--no-write) ;;
-    --only=*) runner_args+=("$arg") ;;
-    *) die "unknown option $arg" "bash scripts/bench.sh [--profile] [--no-build] [--only=name,...]" ;;
+    --only=*|--merge) runner_args+=("$arg") ;;
+    *) die "unknown option $arg" "bash scripts/bench.sh [--profile] [--no-build] [--only=name,... [--merge]]" ;;
   esac
 done
 
