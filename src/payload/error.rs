@@ -109,7 +109,9 @@ impl Error {
                 text(&["HTTP ", &decimal(u64::from(*status)), ": ", error, ": ", info])
             }
             Error::Network(m) => text(&["network error: ", m]),
-            Error::Timeout => "the request timed out".into(),
+            Error::Timeout => {
+                "the request timed out: Daily's API did not answer in time, and the message may have been delivered, so it was not sent again".into()
+            }
             Error::Rpc { message, .. } => message.clone(),
             Error::Daily { message, .. } => text(&["daily-js: ", message]),
         }

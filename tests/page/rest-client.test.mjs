@@ -81,7 +81,12 @@ test('network failures and timeouts are their own kinds; a network failure keeps
   await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
   try {
     const slow = new DailyRestClient({ apiKey: KEY, baseUrl: `http://127.0.0.1:${silent.address().port}/v1`, timeoutMs: 200 });
-    assert.equal((await rejection(slow.sendAppMessage('r', { a: 1 }))).kind, 'timeout');
+    const timedOut = await rejection(slow.sendAppMessage('r', { a: 1 }));
+    assert.equal(timedOut.kind, 'timeout');
+    assert.equal(
+      timedOut.message,
+      "the request timed out: Daily's API did not answer in time, and the message may have been delivered, so it was not sent again",
+    );
   } finally {
     silent.closeAllConnections();
     silent.close();
