@@ -59,6 +59,8 @@ class Rpc {
   /** id -> what settles one outcome `(to, value, error)` of that request. */
   #pending = new Map();
   #offs;
+  /** The other participants' session ids, or null when membership may have changed since read. */
+  #present = null;
 
   constructor(shared) {
     const { call } = shared;
@@ -83,6 +85,12 @@ class Rpc {
       listen(call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && this.#core.joined(e.participant))),
       listen(call, 'participant-left', read((e) => typeof idOf(e) === 'string' && this.#core.left(idOf(e)))),
     ];
+    // Who is in the call is read again after a change of membership, not for every request:
+    // participants() costs more than a request's own work on the local call object.
+    const stale = () => (this.#present = null);
+    for (const event of ['participant-joined', 'participant-left', 'joined-meeting', 'left-meeting']) {
+      this.#offs.push(listen(call, event, stale));
+    }
   }
 
   handle(method, fn) {
@@ -133,6 +141,16 @@ class Rpc {
       .map((p) => p.session_id);
   }
 
+  /**
+   * Whether `to` is another participant of the call. A session id not among those last read is
+   * looked up afresh (an app's own participant-joined listener may run before this one's).
+   */
+  #isPresent(to) {
+    if (this.#present?.has(to)) return true;
+    this.#present = new Set(this.#others());
+    return this.#present.has(to);
+  }
+
   /** Sends a request; `expect(id)` makes what settles each of its outcomes, or settles at once. */
   #ask(options, send, expect) {
     return new Promise((resolve, reject) => {
@@ -160,7 +178,7 @@ class Rpc {
     }
     return this.#ask(
       options,
-      (timeoutMs, connectionMs) => this.#core.request(to, this.#others().includes(to), method, payload, timeoutMs, connectionMs),
+      (timeoutMs, connectionMs) => this.#core.request(to, this.#isPresent(to), method, payload, timeoutMs, connectionMs),
       (resolve, reject) => (_to, value, error) => (error === undefined ? resolve(value) : reject(error)),
     );
   }
