@@ -29,6 +29,27 @@ function optionsOf(options) {
   return { timeoutMs, connectionTimeoutMs, signal };
 }
 
+/**
+ * `options.schemas.rpc` as a Map of method -> Standard Schema (so that no method finds Object's
+ * members), or the error that says what is wrong with it, which `handle()` throws.
+ */
+function rpcSchemas(rpc) {
+  const map = new Map();
+  if (rpc === undefined) return map;
+  if (rpc === null || typeof rpc !== 'object') return invalidArgument('options.schemas.rpc must map methods to schemas');
+  try {
+    for (const [method, schema] of Object.entries(rpc)) {
+      if (typeof schema?.['~standard']?.validate !== 'function') {
+        return invalidArgument(`options.schemas.rpc['${method}'] must be a Standard Schema (zod, valibot, arktype...)`);
+      }
+      map.set(method, schema);
+    }
+  } catch {
+    return invalidArgument('options.schemas.rpc cannot be read');
+  }
+  return map;
+}
+
 /** The error of an aborted request. */
 const cancelled = () => Object.assign(dailySyncError('rpc', 'the request was cancelled'), { code: 'cancelled' });
 
@@ -53,8 +74,10 @@ function failureOf(thrown) {
 class Rpc {
   #call;
   #core;
-  /** What the DailySync shares: `schemas.rpc` (method -> schema) and its `invalid` callbacks. */
+  /** What the DailySync shares: its `invalid` callbacks (onInvalid). */
   #shared;
+  /** Method -> schema (`options.schemas.rpc`), or what is wrong with that option. */
+  #schemas;
   #handlers = new Map();
   /** id -> what settles one outcome `(to, value, error)` of that request. */
   #pending = new Map();
@@ -65,6 +88,7 @@ class Rpc {
   constructor(shared) {
     const { call } = shared;
     this.#shared = shared;
+    this.#schemas = rpcSchemas(shared.schemas?.rpc);
     this.#call = call;
     this.#core = new RpcCore(
       call,
@@ -96,6 +120,7 @@ class Rpc {
   handle(method, fn) {
     if (typeof method !== 'string' || method === '') throw invalidArgument('the method must be a non-empty string');
     checkCallback(fn);
+    if (this.#schemas instanceof Error) throw this.#schemas;
     if (this.#handlers.has(method)) throw invalidArgument(`a handler for '${method}' is registered already`);
     this.#handlers.set(method, fn);
     this.#core.setHandled(method, true);
@@ -118,7 +143,7 @@ class Rpc {
         if (!failed) answer(true, undefined, { message: `the answer could not be sent: ${error.message}` });
       }
     };
-    const schema = this.#shared.schemas?.rpc?.get(method);
+    const schema = this.#schemas.get?.(method);
     const run = schema === undefined ? Promise.resolve(payload) : Promise.resolve().then(() => validate(schema, payload));
     run
       .then((checked) => {
