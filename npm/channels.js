@@ -9,6 +9,7 @@ import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
 import { Subscriptions, fanOut, initWith, internals, listen, registry, requireInit } from './hub.js';
 import { orderedOf } from './ordered.js';
+import { presenceOf } from './presence.js';
 import { rpcOf } from './rpc.js';
 
 /**
@@ -26,6 +27,7 @@ export default async function init(input) {
     return rpc;
   };
   registry.ordered = orderedOf;
+  registry.presence = presenceOf;
   return loaded;
 }
 

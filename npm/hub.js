@@ -280,7 +280,7 @@ export const internals = new WeakMap();
  * The channels entry's `channel(sync, name, options)`, `rpc(sync)` (request and response) and
  * `ordered(sync)` (ordered room state), once `daily-sync/channels` is loaded.
  */
-export const registry = { channel: null, rpc: null, ordered: null };
+export const registry = { channel: null, rpc: null, ordered: null, presence: null };
 
 /** Each entry's wasm init function -> the promise of its load, so a second init() loads nothing. */
 const loads = new Map();

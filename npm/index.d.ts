@@ -42,6 +42,38 @@ export interface SyncTypes {
   sessionData?: object;
   /** Request and response: each method's `[request, response]` payload types. */
   rpc?: Record<string, [unknown, unknown]>;
+  /** Presence: each name's value type. */
+  presence?: Record<string, unknown>;
+}
+
+/** The presence names of `T` (any string when `T` has none). */
+export type PresenceNameOf<T extends SyncTypes> = T extends { presence: infer P } ? keyof P & string : string;
+/** The value type of presence `N`. */
+export type PresenceValueOf<T extends SyncTypes, N extends string> = T extends { presence: infer P }
+  ? N extends keyof P
+    ? P[N]
+    : never
+  : unknown;
+
+/** Options of `sync.presence(name, options)`. */
+export interface PresenceOptions {
+  /**
+   * At most one app message per `intervalMs` (at least 16; default 100) carries the latest value.
+   * `'auto'`: 50 ms up to 5 participants, 10 ms more per participant past that, at most 1000 ms.
+   */
+  intervalMs?: number | 'auto';
+  /** A participant whose value is not set again within `staleMs` is gone (default: kept until it leaves). */
+  staleMs?: number;
+}
+
+/** One name of presence: the local value, and everyone else's. */
+export interface Presence<V = unknown> {
+  /** Sets the local value; any rate. */
+  set(value: V): void;
+  /** The others' values, by session id (`updatedAt`: ms, Date.now()'s clock). */
+  get(): Map<string, { value: V; updatedAt: number }>;
+  /** Calls `fn` on each change; `value` undefined: gone (left, or stale past `staleMs`). */
+  onChange(fn: (sessionId: string, value: V | undefined) => void): Unsubscribe;
 }
 
 export type AppMessageOf<T extends SyncTypes> = T extends { appMessage: infer A } ? A : unknown;
@@ -276,6 +308,12 @@ export interface DailySync<T extends SyncTypes = {}> extends Disposable {
    * one participant, applied one batch at a time, so concurrent changes never lose each other.
    */
   ordered(): OrderedState<SessionDataOf<T>>;
+
+  /**
+   * The presence `name` (needs `daily-sync/channels`): state that changes many times a second,
+   * latest wins. One per name and DailySync; the options of the first call hold.
+   */
+  presence<N extends PresenceNameOf<T>>(name: N, options?: PresenceOptions): Presence<PresenceValueOf<T, N>>;
 
   /** Sends pending session data, ends every iterator and removes every listener it added. */
   dispose(): void;

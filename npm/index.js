@@ -675,6 +675,11 @@ export class DailySync {
     return this.#channels('ordered').ordered(this);
   }
 
+  /** The presence `name`: high-rate state, latest wins (needs `daily-sync/channels`). */
+  presence(name, options) {
+    return this.#channels('presence').presence(this, name, options);
+  }
+
   /**
    * Sends pending session data, ends every iterator and removes every listener this DailySync
    * added. Calling it again does nothing.

@@ -8,6 +8,8 @@ mod channel;
 mod local;
 #[cfg(feature = "npm-channels")]
 mod ordered;
+#[cfg(feature = "npm-channels")]
+mod presence;
 #[cfg(feature = "npm-rest")]
 mod rest;
 #[cfg(feature = "npm-channels")]

@@ -1,0 +1,118 @@
+// Presence (`sync.presence(name, options)`), in the `daily-sync/channels` entry: per-participant
+// state that changes many times a second, latest wins. The Rust core (PresenceCore,
+// src/js/presence.rs over src/presence/) sends at most one message per interval, drops late ones
+// and expires silent participants; this face feeds it the call's events and fans out changes.
+import { PresenceCore, presenceAutoInterval } from './wasm/channels/daily_sync.js';
+import { checkCallback, checkSerializable } from './checks.js';
+import { invalidArgument } from './errors.js';
+import { fanOut, internals, listen } from './hub.js';
+
+const isObject = (value) => value !== null && typeof value === 'object';
+const MAX_MS = 2147483647;
+
+/** `intervalMs` (a number of ms, at least 16, or 'auto'; default 100) and `staleMs` (ms, or none). */
+function optionsOf(options) {
+  if (options === undefined || options === null) return { intervalMs: 100 };
+  if (typeof options !== 'object') throw invalidArgument('options must be an object');
+  const { intervalMs = 100, staleMs } = options;
+  if (intervalMs !== 'auto' && !(typeof intervalMs === 'number' && intervalMs >= 16 && intervalMs <= MAX_MS)) {
+    throw invalidArgument("options.intervalMs must be 'auto' or a number of milliseconds, at least 16");
+  }
+  if (staleMs !== undefined && !(typeof staleMs === 'number' && staleMs >= 0 && staleMs <= MAX_MS)) {
+    throw invalidArgument('options.staleMs must be a number of milliseconds');
+  }
+  return { intervalMs, staleMs };
+}
+
+/** The presence `name` of one DailySync. */
+class Presence {
+  #core;
+  #listeners = [];
+  #offs;
+  #live;
+
+  constructor(shared, name, { intervalMs, staleMs }) {
+    const { call } = shared;
+    this.#live = shared.live;
+    const auto = intervalMs === 'auto';
+    const others = () => Object.keys(call.participants()).length;
+    this.#core = new PresenceCore(call, name, auto ? presenceAutoInterval(others()) : intervalMs, staleMs, (id, value) =>
+      fanOut(this.#listeners, [id, value], 'presence change'),
+    );
+    const retune = () => auto && this.#core.setInterval(presenceAutoInterval(others()));
+    // A peer's payload must not throw out of the shared listener: a hostile getter is ignored.
+    const read = (fn) => (e) => {
+      try {
+        fn(e);
+      } catch {
+        // not this presence's
+      }
+    };
+    const idOf = (e) => (isObject(e) && isObject(e.participant) ? e.participant.session_id : undefined);
+    this.#offs = [
+      listen(call, 'app-message', read((e) => {
+        const d = e.data;
+        if (isObject(d) && d.$ds !== undefined && d.c === '$p' && d.n === name) this.#core.receive(e);
+      })),
+      listen(call, 'participant-joined', read((e) => {
+        if (typeof idOf(e) === 'string') this.#core.joined(idOf(e));
+        retune();
+      })),
+      listen(call, 'participant-left', read((e) => {
+        if (typeof idOf(e) === 'string') this.#core.left(idOf(e));
+        retune();
+      })),
+    ];
+  }
+
+  /** Sets the local value: any rate; at most one app message per interval carries the latest. */
+  set(value) {
+    this.#live();
+    checkSerializable(value, 'the presence value');
+    this.#core.set(value);
+  }
+
+  /** The others' values: `Map<sessionId, { value, updatedAt }>` (`updatedAt` in ms, Date.now()'s clock). */
+  get() {
+    return new Map(this.#core.others().map(([id, value, updatedAt]) => [id, { value, updatedAt }]));
+  }
+
+  /** Calls `fn(sessionId, value)` on each change (`value` undefined: gone); returns the unsubscribe. */
+  onChange(fn) {
+    this.#live();
+    checkCallback(fn);
+    const sink = ([id, value]) => fn(id, value);
+    this.#listeners.push(sink);
+    return () => {
+      const at = this.#listeners.indexOf(sink);
+      if (at >= 0) this.#listeners.splice(at, 1);
+    };
+  }
+
+  close() {
+    for (const off of this.#offs) off();
+    this.#listeners.length = 0;
+    this.#core.close();
+    this.#core.free();
+  }
+}
+
+/** The presence `name` of `sync` (one per name and DailySync), closed when `sync` is disposed. */
+export function presenceOf(sync, name, options) {
+  const shared = internals.get(sync);
+  if (shared === undefined) throw invalidArgument('expected a DailySync');
+  shared.live();
+  if (typeof name !== 'string' || name === '') throw invalidArgument('the presence name must be a non-empty string');
+  const checked = optionsOf(options);
+  shared.presences ??= new Map();
+  let presence = shared.presences.get(name);
+  if (presence === undefined) {
+    presence = new Presence(shared, name, checked);
+    shared.presences.set(name, presence);
+    shared.own(() => {
+      shared.presences.delete(name);
+      presence.close();
+    });
+  }
+  return presence;
+}
