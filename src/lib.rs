@@ -46,6 +46,11 @@ pub mod local;
 pub mod rest;
 
 pub use payload::{Error, Recipient};
+#[cfg(any(
+    doc,
+    not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+))]
+pub use rpc::{RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
 
 #[cfg(feature = "bench")]
 pub mod bench;

@@ -1,5 +1,5 @@
-//! [`DailySync`], the Rust API's entry point: typed app messages, user data and session data over
-//! one call object.
+//! [`DailySync`], the Rust API's entry point: typed app messages, user data, session data,
+//! channels and request and response over one call object.
 
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::prelude::*;
@@ -13,6 +13,11 @@ use crate::daily_errors::classify;
 use crate::events::Subscription;
 use crate::messages::{self, AppMessages, DecodeError};
 use crate::payload::{check_size, json_len, Error, Recipient, APP_MESSAGE_LIMIT};
+#[cfg(any(
+    doc,
+    not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+))]
+use crate::rpc::{typed::Rpc, RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
 use crate::session::SessionData;
 use crate::sys::{console_warn, CallObject};
 use crate::user_data::{self, Participant, ParticipantEvents, ParticipantUpdates};
@@ -36,6 +41,13 @@ pub struct DailySync {
     channels: Rc<RefCell<Vec<Rc<ChannelCore>>>>,
     /// App messages sent before join, with `queue_until_joined`.
     held: Option<Rc<HeldMessages>>,
+    /// Request and response, from the first handler or request on (not in the npm entries, which
+    /// have the JS API's).
+    #[cfg(any(
+        doc,
+        not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+    ))]
+    rpc: Rc<RefCell<Option<Rc<Rpc>>>>,
 }
 
 /// The options of [`DailySync::with_options`].
@@ -106,7 +118,16 @@ impl DailySync {
     pub fn with_options(call: JsValue, options: &SyncOptions) -> Result<Self, Error> {
         let call = CallObject::from_js(call).map_err(Error::NotCallObject)?;
         let held = if options.queue_until_joined { Some(HeldMessages::new(&call)?) } else { None };
-        Ok(DailySync { call, channels: Rc::default(), held })
+        Ok(DailySync {
+            call,
+            channels: Rc::default(),
+            held,
+            #[cfg(any(
+                doc,
+                not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+            ))]
+            rpc: Rc::default(),
+        })
     }
 
     fn joined(&self) -> bool {
@@ -216,5 +237,109 @@ impl DailySync {
             }
         };
         Ok(Channel::new(core))
+    }
+}
+
+/// Request and response, generic over serde types: the JS API's `handle`, `request` and
+/// `requestAll`, on the same wire.
+#[cfg(any(doc, not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))))]
+impl DailySync {
+    /// The request and response of this DailySync (and its clones), made on first use: only then
+    /// does it listen for requests, so a participant that never handled or asked anything does not
+    /// acknowledge (its callers get `connection-timeout`).
+    fn rpc(&self) -> Result<Rc<Rpc>, Error> {
+        let mut rpc = self.rpc.borrow_mut();
+        if let Some(rpc) = &*rpc {
+            return Ok(rpc.clone());
+        }
+        let made = Rpc::new(&self.call)?;
+        *rpc = Some(made.clone());
+        Ok(made)
+    }
+
+    /// Answers the requests for `method` with `handler`, for as long as the returned handle lives:
+    /// dropping it unregisters the method (its callers then get `unsupported-method`). The handler
+    /// gets the payload decoded as `Req` and the caller's session id; its `Ok` is the caller's
+    /// answer, its [`RpcFailure`] the caller's `application-error` with that message (and data).
+    /// A payload that does not decode as `Req` answers an `application-error` that says so, and
+    /// the handler does not run. A duplicate request never runs it twice.
+    ///
+    /// Fails with `InvalidArgument` for an empty method or one that has a handler already.
+    ///
+    /// ```no_run
+    /// # fn demo(sync: daily_sync::DailySync) -> Result<(), daily_sync::Error> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Invite { topic: String }
+    /// #[derive(serde::Serialize)]
+    /// struct Reply { accepted: bool }
+    /// let invites = sync.handle("stage.invite", |invite: Invite, from_id: String| async move {
+    ///     println!("{from_id} invites us to talk about {}", invite.topic);
+    ///     Ok(Reply { accepted: true })
+    /// })?;
+    /// // ...
+    /// drop(invites); // no longer handled
+    /// # Ok(()) }
+    /// ```
+    pub fn handle<Req, Res, F, Fut>(&self, method: &str, handler: F) -> Result<RpcHandler, Error>
+    where
+        Req: DeserializeOwned + 'static,
+        Res: Serialize + 'static,
+        F: Fn(Req, String) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<Res, RpcFailure>> + 'static,
+    {
+        self.rpc()?.handle(method, handler)
+    }
+
+    /// Asks the participant `session_id` to run its handler of `method` on `payload`: the future
+    /// of its answer, decoded as `Res`. The request is sent now; dropping the future before it
+    /// finishes cancels it. Payloads and answers of any size up to 1 MiB of JSON go in chunks,
+    /// and never reach [`app_messages`](Self::app_messages).
+    ///
+    /// It fails with an [`Error::Rpc`] whose `code` says why: `unsupported-method` (no handler),
+    /// `recipient-not-found` (no such participant, at once), `application-error` (the handler
+    /// failed, with its message; or the answer did not decode as `Res`), `connection-timeout` (no
+    /// acknowledgement: nobody took it), `response-timeout` (taken, not answered in time),
+    /// `recipient-left`; or with the error of a send (`NotJoined`, `PayloadTooLarge`, ...).
+    ///
+    /// ```no_run
+    /// # async fn demo(sync: daily_sync::DailySync, peer: &str) -> Result<(), daily_sync::Error> {
+    /// use daily_sync::RequestOptions;
+    /// let topic = serde_json::json!({ "topic": "Rust" });
+    /// match sync.request::<_, serde_json::Value>(peer, "stage.invite", &topic, &RequestOptions::default()).await {
+    ///     Ok(reply) => println!("answered {reply}"),
+    ///     Err(daily_sync::Error::Rpc { code: "connection-timeout", .. }) => println!("no answer"),
+    ///     Err(error) => println!("{error}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn request<Req: Serialize + ?Sized, Res: DeserializeOwned>(
+        &self,
+        session_id: &str,
+        method: &str,
+        payload: &Req,
+        options: &RequestOptions,
+    ) -> RpcRequest<Res> {
+        RpcRequest::new(self.rpc().map(|rpc| rpc.request(session_id, method, payload, options)))
+    }
+
+    /// Asks everyone else in the call at once (one message): the future of each participant's
+    /// answer or failure, by session id, once all have settled (each as [`request`](Self::request)
+    /// settles). It fails as a whole only when the request cannot be sent; with nobody else in
+    /// the call, the map is empty.
+    ///
+    /// ```no_run
+    /// # async fn demo(sync: daily_sync::DailySync) -> Result<(), daily_sync::Error> {
+    /// let answers = sync.request_all::<_, bool>("poll.ready", &(), &Default::default()).await?;
+    /// let ready = answers.values().filter(|answer| matches!(answer, Ok(true))).count();
+    /// println!("{ready} of {} are ready", answers.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn request_all<Req: Serialize + ?Sized, Res: DeserializeOwned>(
+        &self,
+        method: &str,
+        payload: &Req,
+        options: &RequestOptions,
+    ) -> RpcRequestAll<Res> {
+        RpcRequestAll::new(self.rpc().map(|rpc| rpc.request_all(method, payload, options)))
     }
 }

@@ -1,7 +1,9 @@
 //! Request and response on a live call object: the [`RpcCore`](super::core::RpcCore) run with real
 //! time, over the channel layer's reserved channel `$rpc` (so requests and answers of any size up
 //! to the channel's maximum go in chunks, in order, and never reach the plain app-message
-//! subscriptions). The handlers and the settling of requests are the owner's (npm/rpc.js).
+//! subscriptions). The handlers and the settling of requests are the owner's: npm/rpc.js for the
+//! JS API (which feeds a [`detached`](RpcDriver::detached) driver the call's events), the Rust
+//! API's [`typed`](super::typed) module (whose driver follows them itself, [`RpcDriver::new`]).
 //!
 //! On the wire, each channel message is one envelope: a request `{ r: id, m: method, p: payload }`,
 //! an acknowledgement `{ a: id }`, an answer `{ s: id, v: value }` or a failure
@@ -101,6 +103,48 @@ impl RpcDriver {
         driver
     }
 
+    /// Request and response on `call`, following the call's `app-message` (the `$rpc` channel's
+    /// chunks), `participant-joined` and `participant-left` events through the subscriptions it
+    /// returns with it, which the owner keeps for as long as the driver should listen: the Rust
+    /// API's. (They are not a field, so the npm entry's detached driver carries nothing of them.)
+    /// `on_request` and `on_settled` as for [`detached`](Self::detached).
+    #[cfg(any(
+        doc,
+        not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+    ))]
+    pub(crate) fn new(
+        call: &CallObject,
+        on_request: impl Fn(Request) + 'static,
+        on_settled: impl Fn(Settled) + 'static,
+    ) -> Result<(Rc<Self>, Vec<crate::events::Subscription>), Error> {
+        use crate::events::Subscription;
+        /// The session id of a participant event's participant.
+        fn participant_id(event: &JsValue) -> Option<String> {
+            get(&get(event, "participant"), "session_id").as_string()
+        }
+        let driver = Self::detached(call, on_request, on_settled);
+        let on = |event: &'static str, handler: fn(&RpcDriver, &JsValue)| {
+            let weak = Rc::downgrade(&driver);
+            Subscription::new(call, event, move |payload| {
+                if let Some(driver) = weak.upgrade() {
+                    handler(&driver, payload);
+                }
+            })
+            .map_err(|thrown| crate::daily_errors::classify(thrown, || None))
+        };
+        let subscriptions = vec![
+            // The channel takes only its own chunks: plain app messages and other channels' pass by.
+            on("app-message", |driver, event| driver.receive(event))?,
+            on("participant-joined", |driver, event| driver.joined(&get(event, "participant")))?,
+            on("participant-left", |driver, event| {
+                if let Some(id) = participant_id(event) {
+                    driver.left(&id);
+                }
+            })?,
+        ];
+        Ok((driver, subscriptions))
+    }
+
     /// Says whether this side has a handler for `method`.
     pub(crate) fn set_handled(&self, method: &str, handled: bool) {
         let mut methods = self.handled.borrow_mut();
@@ -187,9 +231,11 @@ impl RpcDriver {
         self.channel.receive(event);
     }
 
-    /// A participant joined.
-    pub(crate) fn joined(&self, id: &str) {
-        self.channel.joined(id);
+    /// A participant joined (a `participant-joined` event's participant).
+    pub(crate) fn joined(&self, participant: &JsValue) {
+        if let Some(id) = self.channel.newcomer(participant) {
+            self.channel.joined(&id);
+        }
     }
 
     /// A participant left: the requests waiting for it fail with `recipient-left`.

@@ -2,10 +2,22 @@
 //! or a precise error.
 //!
 //! - [`core`]: which requests wait for whom and until when, pure and clock-free;
-//! - `driver`: the core on a live call object, over the channel layer's reserved channel.
+//! - `driver`: the core on a live call object, over the channel layer's reserved channel;
+//! - `typed`: the Rust API's handlers and requests, generic over serde types
+//!   ([`DailySync::handle`](crate::DailySync::handle), [`request`](crate::DailySync::request),
+//!   [`request_all`](crate::DailySync::request_all)).
 
 pub mod core;
 #[cfg_attr(not(feature = "npm-channels"), allow(dead_code))]
 pub(crate) mod driver;
+// The Rust API's face: left out of the npm entries (the `npm-*` features, which a Rust app never
+// turns on), which have the JS one, so their wasm stays as it was.
+#[cfg(any(doc, not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))))]
+pub(crate) mod typed;
 
 pub use self::core::{RpcCode, Timeouts};
+#[cfg(any(
+    doc,
+    not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+))]
+pub use self::typed::{RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
