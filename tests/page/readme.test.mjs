@@ -1,11 +1,13 @@
 // Every JavaScript example of the README, run as written: in Chromium on the local room (daily-js's
 // import resolves to local call objects), the React (JSX) one bundled by esbuild with React 19 and
 // the real @daily-co/daily-react, and the backend one in Node against a stand-in for Daily's
-// REST API. An example that throws, or that names something the page does not have, fails.
+// REST API. An example that throws, or that names something the page does not have, fails. Every
+// TypeScript example is compiled with tsc against the package's declarations
+// (tests/types/readme/tsconfig.json), as written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,6 +16,7 @@ import { browser, openPage, serveRepository, server } from './harness.mjs';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const examples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 const inNode = (code) => code.includes("'daily-sync/rest'");
+const tsExamples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 const jsxExamples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```jsx\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 
 /** How a JSX example's imports resolve: React bundled with it, the package's entries as served. */
@@ -38,6 +41,7 @@ serveRepository();
 test('the README has JavaScript examples for the page and for a backend', () => {
   assert.ok(examples.filter((code) => !inNode(code)).length >= 5);
   assert.equal(examples.filter(inNode).length, 1);
+  assert.ok(tsExamples.length >= 1);
 });
 
 for (const [index, code] of examples.entries()) {
@@ -143,4 +147,15 @@ globalThis.fetch = async (url, init) => {
       body: { data: { type: 'notification', text: 'Recording started' }, recipient: '*' },
     },
   ]);
+});
+
+test('the README TypeScript examples compile as written (tsc --strict, against the declarations)', { timeout: 120_000 }, () => {
+  const dir = join(root, 'target', 'readme-types');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // Each example is a module of its own (`export {}` in case it imports nothing).
+  for (const [index, code] of tsExamples.entries()) writeFileSync(join(dir, `readme-${index + 1}.ts`), `${code}\nexport {};\n`);
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const run = spawnSync(process.execPath, [tsc, '-p', join(root, 'tests', 'types', 'readme', 'tsconfig.json')], { cwd: root, encoding: 'utf8' });
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
 });
