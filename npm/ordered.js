@@ -79,16 +79,14 @@ export class OrderedState {
 
   /** `[my session id, the orderer's, every session id]` in this participant's view of the call. */
   #roles() {
-    const ids = [];
-    const times = [];
+    const list = [];
     let me;
     for (const p of Object.values(this.#shared.call.participants() ?? {})) {
       if (!isObject(p) || typeof p.session_id !== 'string') continue;
       if (p.local) me = p.session_id;
-      ids.push(p.session_id);
-      times.push(p.joined_at instanceof Date ? p.joined_at.getTime() : typeof p.joined_at === 'number' ? p.joined_at : NaN);
+      list.push([p.session_id, p.joined_at instanceof Date ? p.joined_at.getTime() : p.joined_at]);
     }
-    return [me, orderedLeader(ids, times), ids];
+    return [me, orderedLeader(list), list.map(([id]) => id)];
   }
 
   #joined() {
@@ -183,26 +181,46 @@ export class OrderedState {
       this.#core.reset();
       throw retry('this participant does not order: ask the orderer');
     }
-    if (!isObject(payload)) throw { message: 'a malformed ordered request' };
-    const room = this.#sync.sessionData();
-    const answer = this.#core.apply(room, JSON.stringify(room).length, from, payload.b, Number(payload.s), present);
-    if (answer.behind) throw retry('the orderer has not seen the latest state yet', true);
-    if (answer.set !== null) {
-      const patch = answer.set;
-      for (const key of answer.del) patch[key] = undefined;
-      try {
-        // At once, not at the DailySync's interval: the change is applied when it is written.
-        this.#sync.mergeSessionData(patch);
-        this.#sync.flushSessionData();
-        this.#core.commit();
-      } catch (error) {
-        this.#core.discard();
-        if (error?.kind !== 'payload-too-large') throw retry(`the orderer could not write: ${error?.message}`);
-        const refused = { kind: error.kind, message: error.message, size: error.size, limit: error.limit };
-        return { r: answer.r.map((o) => (o.ok !== undefined && !o.dup ? refused : o)), v: answer.v - 1 };
+    if (!isObject(payload) || !Array.isArray(payload.b)) throw { message: 'a malformed ordered request' };
+    const seen = Number(payload.s);
+    const r = [];
+    let v;
+    let failed;
+    // One batch at a time, each merged into session data as it is applied: the session data's
+    // own size check (exact, as Daily measures) refuses a batch that would pass the limit.
+    for (const batch of payload.b) {
+      const answer = this.#core.apply(this.#sync.sessionData(), from, [batch], seen, present);
+      if (answer.behind) {
+        failed = retry('the orderer has not seen the latest state yet', true);
+        break;
       }
+      let [outcome] = answer.r;
+      if (answer.set !== null) {
+        const patch = answer.set;
+        for (const key of answer.del) patch[key] = undefined;
+        try {
+          this.#sync.mergeSessionData(patch);
+          this.#core.commit();
+        } catch (error) {
+          this.#core.discard();
+          if (error?.kind !== 'payload-too-large') {
+            failed = retry(`the orderer could not write: ${error?.message}`);
+            break;
+          }
+          outcome = { kind: error.kind, message: `${error.message}: nothing was applied`, size: error.size, limit: error.limit };
+        }
+      }
+      if (outcome.kind === undefined) v = answer.v;
+      r.push(outcome);
     }
-    return { r: answer.r, v: answer.v };
+    try {
+      // At once, not at the DailySync's interval: a change is applied when it is written.
+      this.#sync.flushSessionData();
+    } catch (error) {
+      failed ??= retry(`the orderer could not write: ${error?.message}`);
+    }
+    if (failed !== undefined) throw failed;
+    return { r, v };
   }
 
   /** @internal stops answering and rejects what is queued (its DailySync's dispose()). */

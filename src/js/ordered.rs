@@ -8,7 +8,6 @@ use wasm_bindgen::JsCast;
 use crate::convert::invalid;
 use crate::ordered::ops::parse_batch;
 use crate::ordered::{orderer, Json, Orderer, Outcome, Step};
-use crate::payload::SESSION_DATA_LIMIT;
 
 /// How deep a value may nest: a peer's deeper one is refused rather than risking the wasm stack.
 const MAX_DEPTH: usize = 64;
@@ -70,11 +69,32 @@ pub fn ordered_check(ops: JsValue) -> Result<(), JsValue> {
     parse_batch(&ops).map(drop).map_err(|why| invalid(why).into())
 }
 
-/// The orderer among `ids` and their `joined_at` times in ms (NaN: unknown), if any.
+/// The orderer among `[[sessionId, joinedAtMs | null], ...]`, if any.
 #[wasm_bindgen(js_name = orderedLeader)]
-pub fn ordered_leader(ids: Vec<String>, times: Vec<f64>) -> Option<String> {
-    let list = ids.iter().enumerate().map(|(i, id)| (id.as_str(), times.get(i).copied()));
-    orderer(list).map(str::to_owned)
+pub fn ordered_leader(list: JsValue) -> Option<String> {
+    let Some(Json::Arr(list)) = from_js(&list, 0) else { return None };
+    let pairs = list.iter().filter_map(|pair| match pair {
+        Json::Arr(pair) => match (pair.first(), pair.get(1)) {
+            (Some(Json::Str(id)), at) => Some((id.as_str(), at.and_then(Json::as_f64))),
+            _ => None,
+        },
+        _ => None,
+    });
+    orderer(pairs).map(str::to_owned)
+}
+
+/// The strings of a JS array of session ids (anything else left out).
+fn strings(list: &JsValue) -> Vec<String> {
+    match from_js(list, 0) {
+        Some(Json::Arr(items)) => items
+            .into_iter()
+            .filter_map(|item| match item {
+                Json::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The orderer's side of one DailySync.
@@ -93,18 +113,17 @@ impl JsOrderedCore {
     }
 
     /// Applies caller `from`'s `batches` (`[[counter, ops], ...]`) to `room` (the session data as
-    /// this participant has it, `room_size` its JSON length): `{ behind: true, v }` or
-    /// `{ r: [outcome...], set: {...} | null, del: [keys], v }`, an outcome being `{ ok: values }`
-    /// (`dup: true` for a retry applied before) or `{ kind, message (, size, limit) }`. A malformed
-    /// request (a peer's) is an `invalid-argument` error.
+    /// this participant has it); `present`: the session ids in the call. Answers `{ behind: true, v }`
+    /// or `{ r: [outcome...], set: {...} | null, del: [keys], v }`, an outcome being `{ ok: values }`
+    /// (`dup: true` for a retry applied before) or `{ kind, message }`. A malformed request (a
+    /// peer's) is an `invalid-argument` error.
     pub fn apply(
         &mut self,
         room: JsValue,
-        room_size: f64,
         from: &str,
         batches: JsValue,
         seen: f64,
-        present: Vec<String>,
+        present: JsValue,
     ) -> Result<JsValue, JsValue> {
         let malformed = || JsValue::from(invalid("a malformed ordered request"));
         let Some(Json::Arr(list)) = from_js(&batches, 0) else { return Err(malformed()) };
@@ -122,9 +141,8 @@ impl JsOrderedCore {
             Reflect::get(&room, &key.into()).ok().filter(|v| !v.is_undefined()).and_then(|v| from_js(&v, 0))
         };
         let seen = if seen.is_finite() && seen > 0.0 { seen as u64 } else { 0 };
-        let size = if room_size.is_finite() && room_size > 0.0 { room_size as usize } else { 0 };
         let num = |n: f64| JsValue::from(n);
-        Ok(match self.inner.apply(&lookup, size, from, &parsed, seen, &present) {
+        Ok(match self.inner.apply(&lookup, from, &parsed, seen, &strings(&present)) {
             Step::Behind { version } => object([("behind", JsValue::TRUE), ("v", num(version as f64))]),
             Step::Done { outcomes, changes, version } => {
                 let r: Array = outcomes
@@ -137,16 +155,6 @@ impl JsOrderedCore {
                         Outcome::Invalid(why) => object([
                             ("kind", "invalid-argument".into()),
                             ("message", ["invalid argument: ", why].concat().into()),
-                        ]),
-                        Outcome::TooLarge { size } => object([
-                            ("kind", "payload-too-large".into()),
-                            (
-                                "message",
-                                "the session data would pass its limit of 102400 characters: nothing was applied"
-                                    .into(),
-                            ),
-                            ("size", num(*size as f64)),
-                            ("limit", num(SESSION_DATA_LIMIT as f64)),
                         ]),
                     })
                     .collect();

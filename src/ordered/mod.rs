@@ -17,7 +17,6 @@
 pub mod ops;
 pub mod value;
 
-use crate::payload::{json_str_len, SESSION_DATA_LIMIT};
 use ops::{apply_op, parse_batch};
 pub use value::Json;
 
@@ -51,11 +50,6 @@ pub enum Outcome {
     Done(Vec<(String, Json)>),
     /// Refused whole: a bad op. The text says which and why.
     Invalid(String),
-    /// Refused whole: the state would be about `size` characters of JSON, past the session-data limit.
-    TooLarge {
-        /// The state's JSON length with the batch applied.
-        size: usize,
-    },
 }
 
 /// The result of [`Orderer::apply`].
@@ -86,11 +80,6 @@ struct Touched {
     now: Option<Json>,
 }
 
-/// The length an entry adds to an object's JSON: its key, colon, value and a comma.
-fn entry_len(key: &str, value: &Option<Json>) -> usize {
-    value.as_ref().map_or(0, |v| json_str_len(key) + 2 + v.json_len())
-}
-
 /// The keys an `apply` reads and changes, over the room's state and what the orderer wrote.
 struct Working<'a> {
     written: &'a [(String, Option<Json>)],
@@ -119,11 +108,6 @@ impl Working<'_> {
     fn put(&mut self, key: &str, value: Option<Json>) {
         let at = self.at(key);
         self.touched[at].now = value;
-    }
-
-    /// How much longer the state's JSON is now than it was.
-    fn growth(&self) -> isize {
-        self.touched.iter().map(|t| entry_len(&t.key, &t.now) as isize - entry_len(&t.key, &t.before) as isize).sum()
     }
 
     /// The values of the keys `ops` names, as they stand now.
@@ -177,31 +161,22 @@ impl Orderer {
     }
 
     /// Applies the batches `(counter, ops)` of caller `from`, one at a time and each whole or not
-    /// at all, to the room's state (`room(key)`: a key's value as this participant has it;
-    /// `room_size`: that state's JSON length) under what this orderer wrote. `seen`: the highest
-    /// version the caller has seen; `present`: the session ids in the call, whose bookkeeping is kept.
+    /// at all, to the room's state (`room(key)`: a key's value as this participant has it) under
+    /// what this orderer wrote. `seen`: the highest version the caller has seen; `present`: the
+    /// session ids in the call, whose bookkeeping is kept. The size limit is the writer's to check
+    /// (exactly, as session data measures it): the JS face applies one batch per call for that.
     ///
     /// The write it asks for counts once [`commit`](Self::commit) is called; if the write fails,
     /// [`discard`](Self::discard) forgets it.
     pub fn apply(
         &mut self,
         room: &dyn Fn(&str) -> Option<Json>,
-        room_size: usize,
         from: &str,
         batches: &[(f64, Json)],
         seen: u64,
         present: &[String],
     ) -> Step {
         let mut w = Working { written: &self.written, room, touched: Vec::new() };
-        // What this orderer wrote and its copy does not hold yet counts in the size.
-        for (key, _) in self.written.iter() {
-            let at = w.at(key);
-            w.touched[at].before = room(key);
-        }
-        let size = room_size as isize + w.growth();
-        for t in &mut w.touched {
-            t.before = t.now.clone();
-        }
         let (mut version, mut applied) = book_of(w.get(RESERVED_KEY).as_ref());
         if seen > version {
             return Step::Behind { version };
@@ -233,17 +208,8 @@ impl Orderer {
                     continue;
                 }
             };
-            let mut next_applied = applied.clone();
-            set_applied(&mut next_applied, from, *n);
-            w.put(RESERVED_KEY, Some(book(version + 1, &next_applied)));
-            let total = (size + w.growth()).max(0) as usize;
-            if total > SESSION_DATA_LIMIT {
-                w.touched = saved;
-                outcomes.push(Outcome::TooLarge { size: total });
-                continue;
-            }
+            set_applied(&mut applied, from, *n);
             outcomes.push(Outcome::Applied(w.values_of(&ops)));
-            applied = next_applied;
             changed = true;
         }
         if !changed {
@@ -299,10 +265,6 @@ mod tests {
         }
     }
 
-    fn size(r: &Room) -> usize {
-        Json::Obj(r.clone()).json_len()
-    }
-
     fn inc() -> Json {
         Json::from(json!([{ "op": "increment", "key": "n" }]))
     }
@@ -313,7 +275,7 @@ mod tests {
 
     fn apply(o: &mut Orderer, r: &Room, from: &str, batches: &[(f64, Json)], seen: u64) -> Step {
         let lookup = |key: &str| value::field(r, key).cloned();
-        o.apply(&lookup, size(r), from, batches, seen, &ids(&["a", "b", "c"]))
+        o.apply(&lookup, from, batches, seen, &ids(&["a", "b", "c"]))
     }
 
     /// Applies, writes the changes into `r` and commits.
@@ -384,18 +346,15 @@ mod tests {
         let mut o = Orderer::new();
         let mut r = room(json!({ "s": "text" }));
         let bad = Json::from(json!([{ "op": "set", "key": "x", "value": 1 }, { "op": "increment", "key": "s" }]));
-        let big = Json::from(json!([{ "op": "set", "key": "big", "value": "x".repeat(SESSION_DATA_LIMIT - 60) }]));
         let bogus = Json::from(json!([{ "op": "bogus" }]));
-        let out = step(&mut o, &mut r, "a", &[(1.0, bad), (2.0, big.clone()), (3.0, bogus), (4.0, inc())]);
-        assert!(matches!(&out[0], Outcome::Invalid(why) if why.contains("ops[1] (s)")));
-        assert!(matches!(out[1], Outcome::Applied(_)), "just within the limit");
-        assert!(matches!(&out[2], Outcome::Invalid(_)));
-        assert!(matches!(out[3], Outcome::TooLarge { size } if size > SESSION_DATA_LIMIT), "{:?}", out[3]);
-        assert_eq!(value::field(&r, "x"), None);
-        assert_eq!(value::field(&r, "n"), None);
-        assert!(size(&r) <= SESSION_DATA_LIMIT);
+        let out = step(&mut o, &mut r, "a", &[(1.0, bad), (2.0, bogus), (3.0, inc())]);
+        assert!(matches!(&out[0], Outcome::Invalid(why) if why.contains("ops[1] (s): increment needs a number")));
+        assert!(matches!(&out[1], Outcome::Invalid(why) if why.contains("ops[0].key")));
+        assert_eq!(out[2], Outcome::Applied(n(1.0)));
+        assert_eq!(value::field(&r, "x"), None, "nothing of the refused batch");
+        assert_eq!(value::field(&r, RESERVED_KEY), Some(&Json::from(json!({ "v": 1, "applied": { "a": 3 } }))));
         // Only refusals: no write at all.
-        let Step::Done { changes, .. } = apply(&mut o, &r, "a", &[(5.0, Json::from(json!([{ "op": "x" }])))], 0) else {
+        let Step::Done { changes, .. } = apply(&mut o, &r, "a", &[(4.0, Json::from(json!([{ "op": "x" }])))], 0) else {
             panic!()
         };
         assert!(changes.is_empty());

@@ -2,8 +2,6 @@
 //! (whose parser, float formatting and maps would more than double the channels entry's wasm).
 //! Values reach it as JS values (src/js/ordered.rs), so no text is parsed or printed here.
 
-use crate::payload::json_str_len;
-
 /// A JSON value as `JSON.parse` makes it. Objects keep their keys in order; equality is deep and
 /// ignores the order of an object's keys.
 #[derive(Debug, Clone)]
@@ -41,37 +39,7 @@ pub fn field<'a>(entries: &'a [(String, Json)], key: &str) -> Option<&'a Json> {
     entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
-/// The length of a number as `JSON.stringify` writes it: exact for integers below 1e21 (what
-/// counters hold), else 24, the most a JavaScript number takes, so a size check errs on the safe side.
-fn number_len(n: f64) -> usize {
-    if n.fract() != 0.0 || n.abs() >= 1e21 || !n.is_finite() {
-        return 24;
-    }
-    let mut digits = 1;
-    let mut rest = n.abs();
-    while rest >= 10.0 {
-        rest /= 10.0;
-        digits += 1;
-    }
-    digits + usize::from(n < 0.0)
-}
-
 impl Json {
-    /// The length of `JSON.stringify` of this value, in UTF-16 units (a fraction counts as 24).
-    pub fn json_len(&self) -> usize {
-        match self {
-            Json::Null => 4,
-            Json::Bool(b) => 4 + usize::from(!b),
-            Json::Num(n) => number_len(*n),
-            Json::Str(s) => json_str_len(s),
-            Json::Arr(items) => 2 + items.len().saturating_sub(1) + items.iter().map(Json::json_len).sum::<usize>(),
-            Json::Obj(entries) => {
-                2 + entries.len().saturating_sub(1)
-                    + entries.iter().map(|(k, v)| json_str_len(k) + 1 + v.json_len()).sum::<usize>()
-            }
-        }
-    }
-
     /// The number, if this is one.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
@@ -108,27 +76,6 @@ impl From<serde_json::Value> for Json {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn lengths_are_json_stringify_lengths() {
-        for v in [
-            json!(null),
-            json!(true),
-            json!(false),
-            json!(0),
-            json!(-12345),
-            json!("é😀\n\"x\""),
-            json!([]),
-            json!([1, [2, "3"], { "a": null }]),
-            json!({}),
-            json!({ "k\"ey": { "x": [true] }, "n": -1 }),
-        ] {
-            assert_eq!(Json::from(v.clone()).json_len(), v.to_string().encode_utf16().count(), "{v}");
-        }
-        assert_eq!(Json::Num(1e20).json_len(), "100000000000000000000".len());
-        assert_eq!(Json::Num(-1e21).json_len(), 24);
-        assert_eq!(Json::Num(0.1).json_len(), 24, "a fraction: the most a number takes");
-    }
 
     #[test]
     fn equality_is_deep_and_ignores_key_order() {
