@@ -10,6 +10,9 @@ import type {
   DailySync,
   DailySyncOptions,
   Participant,
+  PresenceNameOf,
+  PresenceOptions,
+  PresenceValueOf,
   RpcMethodOf,
   RpcRequestOf,
   RpcResponseOf,
@@ -38,6 +41,16 @@ export declare function useAppMessage<T extends SyncTypes = {}>(fn: (message: Ap
 
 /** Everyone in the call; re-renders on joins, updates and leaves. */
 export declare function useParticipants<T extends SyncTypes = {}>(): Participant<UserDataOf<T>>[];
+/** The participant `sessionId` (undefined while not in the call); re-renders only when it changes. */
+export declare function useParticipant<T extends SyncTypes = {}>(sessionId: string): Participant<UserDataOf<T>> | undefined;
+/**
+ * `[others, set]` of the presence `name` (needs `daily-sync/channels`): the others' values by
+ * session id, and the setter (any rate).
+ */
+export declare function usePresence<T extends SyncTypes = {}, N extends PresenceNameOf<T> = PresenceNameOf<T>>(
+  name: N,
+  options?: PresenceOptions,
+): [Map<string, { value: PresenceValueOf<T, N>; updatedAt: number }>, (value: PresenceValueOf<T, N>) => void];
 
 /** What `useSessionData` returns beside the data. */
 export interface SessionDataActions<S> {

@@ -64,7 +64,7 @@ export function useAppMessage(fn) {
  * the last (the last is kept, so the object does not change), and `subscribe` re-reads on `events`
  * of the call object (through the one listener per event DailySync already has).
  */
-function store(sync, events, read, same) {
+function store(sync, events, read, same, concerns) {
   const { call } = internals.get(sync);
   let snapshot;
   let fresh = false;
@@ -78,7 +78,8 @@ function store(sync, events, read, same) {
     changed,
     subscribe(notify) {
       listeners.add(notify);
-      if (listeners.size === 1) offs = events.map((event) => listenGuarded(call, event, changed));
+      const on = concerns ? (e) => concerns(e) && changed() : changed;
+      if (listeners.size === 1) offs = events.map((event) => listenGuarded(call, event, on));
       return () => {
         listeners.delete(notify);
         if (listeners.size === 0) for (const off of offs.splice(0)) off();
@@ -116,6 +117,41 @@ export function useParticipants() {
     [sync],
   );
   return useSyncExternalStore(participants.subscribe, participants.get, participants.get);
+}
+
+/**
+ * The participant `sessionId` (undefined while not in the call); re-renders only when an event
+ * concerns it, so a call of N people costs each component O(1) per event, not O(N).
+ */
+export function useParticipant(sessionId) {
+  const sync = useDailySync();
+  const participant = useMemo(() => {
+    const concerns = (e) => e?.participant?.session_id === sessionId || !e?.participant;
+    const read = () => sync.participants().find((p) => p.sessionId === sessionId);
+    return store(sync, PARTICIPANT_EVENTS, read, sameJson, concerns);
+  }, [sync, sessionId]);
+  return useSyncExternalStore(participant.subscribe, participant.get, participant.get);
+}
+
+/**
+ * `[others, set]` of the presence `name` (needs `daily-sync/channels` loaded): the others' values
+ * (a Map of session id to `{ value, updatedAt }`, a new one on each change) and the setter.
+ */
+export function usePresence(name, options) {
+  const sync = useDailySync();
+  const presence = useMemo(() => sync.presence(name, options), [sync, name]); // eslint-disable-line
+  const others = useMemo(() => {
+    let snapshot = presence.get();
+    return {
+      subscribe: (notify) =>
+        presence.onChange(() => {
+          snapshot = presence.get();
+          notify();
+        }),
+      get: () => snapshot,
+    };
+  }, [presence]);
+  return [useSyncExternalStore(others.subscribe, others.get, others.get), useMemo(() => (value) => presence.set(value), [presence])];
 }
 
 const SESSION_EVENTS = ['joined-meeting', 'left-meeting', 'meeting-session-state-updated'];

@@ -12,7 +12,9 @@ import {
   useAppMessage,
   useChannel,
   useDailySync,
+  useParticipant,
   useParticipants,
+  usePresence,
   useRpcHandler,
   useSessionData,
 } from 'daily-sync/react';
@@ -218,5 +220,54 @@ export async function rpcHandler() {
   annRoot.unmount();
   bobRoot.unmount();
   await Promise.all(Object.values(calls).map((call) => call.leave()));
+  return result;
+}
+
+/**
+ * useParticipant re-renders only for its own participant; usePresence shows the others' values
+ * and sets one's own. Three participants: a component follows each of the two others.
+ */
+export async function participantAndPresence() {
+  const room = `participant-${Math.random()}`;
+  const [me, ann, bob] = [localCall(room, 'Me'), localCall(room, 'Ann'), localCall(room, 'Bob')];
+  await Promise.all([me.join(), ann.join(), bob.join()]);
+  const ids = { ann: ann.participants().local.session_id, bob: bob.participants().local.session_id };
+  const renders = { ann: 0, bob: 0 };
+  const seen = {};
+  function Follow({ who }) {
+    renders[who]++;
+    seen[who] = useParticipant(ids[who]);
+    return null;
+  }
+  function Cursors() {
+    const [others, set] = usePresence('cursor', { intervalMs: 20 });
+    Object.assign(seen, { others, set });
+    return null;
+  }
+  const container = document.body.appendChild(document.createElement('div'));
+  const root = createRoot(container);
+  // No StrictMode here: in development it renders twice, and renders are what is counted.
+  root.render(h(DailySyncProvider, { call: me }, h(Follow, { who: 'ann' }), h(Follow, { who: 'bob' }), h(Cursors)));
+  await waitFor(() => seen.ann?.userName === 'Ann' && seen.bob?.userName === 'Bob', 'both followed');
+  await sleep(100);
+  const { DailySync } = await import('/pkg/index.js');
+  const annSync = new DailySync(ann);
+  const start = { ...renders };
+  await annSync.setUserData({ hand: true });
+  await waitFor(() => seen.ann?.userData?.hand === true, 'ann raised her hand');
+  await sleep(150);
+  const afterAnn = { ann: renders.ann - start.ann, bob: renders.bob - start.bob };
+  annSync.presence('cursor', { intervalMs: 20 }).set({ x: 7 });
+  await waitFor(() => seen.others?.get(ids.ann)?.value?.x === 7, "ann's cursor");
+  const bobSync = new DailySync(bob);
+  const bobSees = [];
+  bobSync.presence('cursor', { intervalMs: 20 }).onChange((id, value) => bobSees.push(value));
+  seen.set({ x: 1 });
+  await waitFor(() => bobSees.some((v) => v?.x === 1), 'bob sees my cursor');
+  const result = { afterAnn, annCursor: seen.others.get(ids.ann).value };
+  annSync.dispose();
+  bobSync.dispose();
+  root.unmount();
+  await Promise.all([me.leave(), ann.leave(), bob.leave()]);
   return result;
 }

@@ -102,3 +102,9 @@ test('useRpcHandler: one root answers another root\'s requests with the latest f
   assert.equal(r.runsFromAnn, 2, 'each request ran the handler once, with the asker\'s session id');
   assert.deepEqual(errors.slice(before), [], 'no second registration threw from an effect under StrictMode');
 });
+
+test('useParticipant re-renders only for its participant; usePresence shows the others and sets one\'s own', { timeout: 60_000 }, async () => {
+  const r = await page.evaluate(() => window.app.participantAndPresence());
+  assert.deepEqual(r.afterAnn, { ann: 1, bob: 0 }, "Ann's update renders Ann's component once, Bob's not at all");
+  assert.deepEqual(r.annCursor, { x: 7 });
+});
