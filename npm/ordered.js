@@ -42,6 +42,8 @@ export class OrderedState {
   #tries = 0;
   #timer = null;
   #closed = false;
+  /** The session id this participant last ordered as. */
+  #servedAs;
 
   /** Use `sync.ordered()`. */
   constructor(sync, shared) {
@@ -177,8 +179,11 @@ export class OrderedState {
   /** The orderer's side: applies a caller's batches and writes the result into session data. */
   #serve(from, payload) {
     const [me, leader, present] = this.#roles();
+    // What it wrote counts only while it orders, in the same session (not after a rejoin).
+    if (me !== this.#servedAs) this.#core.reset();
+    this.#servedAs = me;
     if (me === undefined || leader !== me) {
-      this.#core.reset();
+      this.#servedAs = undefined;
       throw retry('this participant does not order: ask the orderer');
     }
     if (!isObject(payload) || !Array.isArray(payload.b)) throw { message: 'a malformed ordered request' };
