@@ -1,9 +1,9 @@
 // Every JavaScript example of the README, run as written: in Chromium on the local room (daily-js's
 // import resolves to local call objects), the React (JSX) one bundled by esbuild with React 19 and
-// the real @daily-co/daily-react, and the backend one in Node against a stand-in for Daily's
-// REST API. An example that throws, or that names something the page does not have, fails. Every
-// TypeScript example is compiled with tsc against the package's declarations
-// (tests/types/readme/tsconfig.json), as written.
+// the real @daily-co/daily-react, the backend one in Node against a stand-in for Daily's REST API,
+// and the node:test one with `node --test`. An example that throws, or that names something the
+// page does not have, fails. Every TypeScript example is compiled with tsc against the package's
+// declarations (tests/types/readme/tsconfig.json), as written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { browser, openPage, serveRepository, server } from './harness.mjs';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const examples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 const inNode = (code) => code.includes("'daily-sync/rest'");
+const isNodeTest = (code) => code.includes("from 'node:test'");
 const tsExamples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 const jsxExamples = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```jsx\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 
@@ -38,14 +39,15 @@ const asServed = {
 
 serveRepository();
 
-test('the README has JavaScript examples for the page and for a backend', () => {
-  assert.ok(examples.filter((code) => !inNode(code)).length >= 5);
+test('the README has JavaScript examples for the page, for a backend and for a Node test', () => {
+  assert.ok(examples.filter((code) => !inNode(code) && !isNodeTest(code)).length >= 5);
   assert.equal(examples.filter(inNode).length, 1);
+  assert.equal(examples.filter(isNodeTest).length, 1);
   assert.ok(tsExamples.length >= 1);
 });
 
 for (const [index, code] of examples.entries()) {
-  if (inNode(code)) continue;
+  if (inNode(code) || isNodeTest(code)) continue;
   test(`README example ${index + 1} runs: ${code.split('\n')[0]}`, { timeout: 60_000 }, async () => {
     const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/readme.html`);
     try {
@@ -147,6 +149,22 @@ globalThis.fetch = async (url, init) => {
       body: { data: { type: 'notification', text: 'Recording started' }, recipient: '*' },
     },
   ]);
+});
+
+test('the README node:test example passes under node --test, on two local call objects in Node', { timeout: 60_000 }, () => {
+  const code = examples.find(isNodeTest);
+  // Inside the repository, so that `daily-sync` and `daily-sync/local` resolve to this package.
+  const dir = join(root, 'target', 'readme-examples');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'readme.test.mjs'), code);
+  // Its own test run: not a subtest of this file's (node --test marks its children with NODE_TEST_CONTEXT).
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'readme.test.mjs'], { cwd: dir, env, encoding: 'utf8', timeout: 50_000 });
+  const output = `${run.stdout}\n${run.stderr}`;
+  assert.equal(run.status, 0, output);
+  assert.match(run.stdout, /^# pass [1-9]/m, output);
+  assert.match(run.stdout, /^# fail 0$/m, output);
 });
 
 test('the README TypeScript examples compile as written (tsc --strict, against the declarations)', { timeout: 120_000 }, () => {
