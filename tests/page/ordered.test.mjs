@@ -228,3 +228,24 @@ test('a batch retried with the successor after the orderer left is answered, not
   assert.equal(r.stale, 'recipient-not-found');
   assert.deepEqual(r.views, [2, 2]);
 });
+
+test("a peer's garbage requests to the orderer are refused and change nothing", { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { syncs, ids } = await window.room(2);
+    let deep = 1;
+    for (let i = 0; i < 500; i++) deep = [deep];
+    const garbage = [null, 7, 'x', { b: 'x' }, { b: [[0, []]] }, { b: [['1', []]] }, { b: [[1]] }, { b: [[1, [{ op: 'set', key: 'k', value: deep }]]] }];
+    const codes = [];
+    for (const payload of garbage) {
+      codes.push(await syncs[1].request(ids[0], '$ordered.apply', payload).then(
+        (answer) => answer.r?.[0]?.kind ?? 'answered',
+        (e) => e.code,
+      ));
+    }
+    const after = await syncs[1].ordered().apply([{ op: 'increment', key: 'n' }]);
+    return { codes, after, k: syncs[0].sessionData().k };
+  });
+  assert.deepEqual(r.codes, Array(8).fill('application-error'));
+  assert.deepEqual(r.after, { n: 1 });
+  assert.equal(r.k, undefined);
+});
