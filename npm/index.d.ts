@@ -375,9 +375,10 @@ export interface OrderedState<S extends object = Record<string, unknown>> {
    * applied it and handed the result to session data, with the values of the keys the batch
    * names as they stand right after it (a deleted key is left out; a retried batch the orderer had
    * applied already gets them as they stand now). Rejects with kind `invalid-argument` (a bad op:
-   * checked before sending and by the orderer; nothing applied), `payload-too-large` (the session
-   * data would pass 102400 characters; nothing applied), `not-joined`, `disposed`, or, when no
-   * orderer answered within 30 s, `rpc`/`timeout` (then it may or may not have been applied).
+   * checked before sending and by the orderer; nothing applied), `not-serializable` (no JSON form),
+   * `payload-too-large` (the session data would pass 102400 characters; nothing applied),
+   * `not-joined`, `disposed`, or, when no orderer answered within 30 s, `rpc` or `timeout` (then
+   * it may or may not have been applied).
    */
   apply(ops: readonly OrderedOp<S>[]): Promise<Partial<S>>;
 }
