@@ -8,7 +8,6 @@ import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
 import { Subscriptions, fanOut, initWith, internals, listen, registry, requireInit } from './hub.js';
-import { orderedOf } from './ordered.js';
 import { presenceOf } from './presence.js';
 import { rpcOf } from './rpc.js';
 
@@ -19,14 +18,7 @@ import { rpcOf } from './rpc.js';
 export default async function init(input) {
   const loaded = await initWith(wasmInit, input, new URL('./wasm/channels/daily_sync_bg.wasm', import.meta.url));
   registry.channel = channel;
-  // Every DailySync answers ordered changes too, so that the longest present participant can
-  // order whether or not its app calls ordered().
-  registry.rpc = (sync) => {
-    const rpc = rpcOf(sync);
-    orderedOf(sync);
-    return rpc;
-  };
-  registry.ordered = orderedOf;
+  registry.rpc ??= rpcOf;
   registry.presence = presenceOf;
   return loaded;
 }

@@ -304,7 +304,7 @@ export interface DailySync<T extends SyncTypes = {}> extends Disposable {
   ): Promise<Map<string, RpcOutcome<RpcResponseOf<T, M>>>>;
 
   /**
-   * Ordered room state (needs `daily-sync/channels`): changes to session-data keys that go through
+   * Ordered room state (needs `daily-sync/ordered`): changes to session-data keys that go through
    * one participant, applied one batch at a time, so concurrent changes never lose each other.
    */
   ordered(): OrderedState<SessionDataOf<T>>;

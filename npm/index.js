@@ -672,7 +672,14 @@ export class DailySync {
 
   /** Ordered room state (needs `daily-sync/channels`): every change goes through one participant. */
   ordered() {
-    return this.#channels('ordered').ordered(this);
+    this.#live();
+    if (registry.ordered === null) {
+      throw dailySyncError(
+        'not-initialized',
+        "daily-sync/ordered is not initialized: import initOrdered from 'daily-sync/ordered' and await initOrdered() before sync.ordered()",
+      );
+    }
+    return registry.ordered(this);
   }
 
   /** The presence `name`: high-rate state, latest wins (needs `daily-sync/channels`). */

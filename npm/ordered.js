@@ -1,4 +1,4 @@
-// Ordered room state (`sync.ordered().apply(ops)`), in the `daily-sync/channels` entry. The logic
+// The `daily-sync/ordered` entry: ordered room state (`sync.ordered().apply(ops)`). The logic
 // (ops, batches all or nothing, which batches were applied, who orders) is Rust (src/ordered,
 // through src/js/ordered.rs); this face sends batches to the orderer over request and response
 // (npm/rpc.js), and, on the orderer, writes what the core says into session data.
@@ -6,10 +6,35 @@
 // A caller has one request in flight at a time, carrying every batch queued so far; it names each
 // batch by a counter, so that the orderer (and a successor, which reads the bookkeeping from
 // session data) applies a retried batch at most once.
-import { OrderedCore, orderedCheck, orderedLeader } from './wasm/channels/daily_sync.js';
+import wasmInit, { OrderedCore, orderedCheck, orderedLeader } from './wasm/ordered/daily_sync.js';
+import initChannels from './channels.js';
 import { dailySyncError, invalidArgument, notSerializable } from './errors.js';
-import { internals } from './hub.js';
+import { initWith, internals, registry } from './hub.js';
 import { rpcOf } from './rpc.js';
+
+/**
+ * Loads this entry's wasm (in Node, from disk) and `daily-sync/channels`, whose request and
+ * response carry the changes; after it, `sync.ordered()` works on every DailySync. Every
+ * participant should load it before making its DailySync: the longest present one orders, whether
+ * or not its app calls `ordered()`. A second call loads nothing.
+ */
+export default async function init(input) {
+  const [loaded] = await Promise.all([
+    initWith(wasmInit, input, new URL('./wasm/ordered/daily_sync_bg.wasm', import.meta.url)),
+    initChannels(),
+  ]);
+  if (registry.ordered === null) {
+    // Every DailySync answers ordered changes, so that the longest present one can order.
+    const rpc = registry.rpc;
+    registry.rpc = (sync) => {
+      const made = rpc(sync);
+      orderedOf(sync);
+      return made;
+    };
+    registry.ordered = orderedOf;
+  }
+  return loaded;
+}
 
 /** The reserved method the orderer answers. */
 const METHOD = '$ordered.apply';

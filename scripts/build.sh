@@ -22,7 +22,7 @@ small_build() { # cargo-feature-flags...
     cargo build --target wasm32-unknown-unknown -Z build-std=std,panic_abort --release --lib --quiet "$@" 2>/dev/null
 }
 
-build_entry() { # entry (core, local, rest, channels)
+build_entry() { # entry (core, local, rest, channels, ordered)
   local entry=$1 out=pkg/wasm/$1
   local wasm_file=target/small/wasm32-unknown-unknown/release/daily_sync.wasm
   local features=(--no-default-features --features "npm-$entry")
@@ -41,7 +41,7 @@ build_entry() { # entry (core, local, rest, channels)
 }
 
 mkdir -p pkg
-for entry in core local rest channels; do build_entry "$entry"; done
+for entry in core local rest channels ordered; do build_entry "$entry"; done
 cp npm/*.js npm/*.d.ts pkg/
 # The local call object's JS face: the entry makes call objects with it before its wasm loads.
 cp src/local/local_call.js pkg/local-call.js

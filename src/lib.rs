@@ -37,6 +37,7 @@ macro_rules! internal_mod {
 pub mod channel;
 pub mod ordered;
 pub mod payload;
+pub mod presence;
 pub mod rpc;
 pub mod session;
 
@@ -48,7 +49,13 @@ pub mod rest;
 pub use payload::{Error, Recipient};
 #[cfg(any(
     doc,
-    not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+    not(any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ))
 ))]
 pub use rpc::{RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
 
@@ -64,7 +71,13 @@ mod call;
 pub(crate) mod convert;
 mod daily_errors;
 internal_mod!(events);
-#[cfg(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))]
+#[cfg(any(
+    feature = "npm-core",
+    feature = "npm-local",
+    feature = "npm-rest",
+    feature = "npm-channels",
+    feature = "npm-ordered"
+))]
 mod js;
 pub mod messages;
 mod sync;

@@ -15,7 +15,13 @@ use crate::messages::{self, AppMessages, DecodeError};
 use crate::payload::{check_size, json_len, Error, Recipient, APP_MESSAGE_LIMIT};
 #[cfg(any(
     doc,
-    not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+    not(any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ))
 ))]
 use crate::rpc::{typed::Rpc, RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
 use crate::session::SessionData;
@@ -45,7 +51,13 @@ pub struct DailySync {
     /// have the JS API's).
     #[cfg(any(
         doc,
-        not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+        not(any(
+            feature = "npm-core",
+            feature = "npm-local",
+            feature = "npm-rest",
+            feature = "npm-channels",
+            feature = "npm-ordered"
+        ))
     ))]
     rpc: Rc<RefCell<Option<Rc<Rpc>>>>,
 }
@@ -124,7 +136,13 @@ impl DailySync {
             held,
             #[cfg(any(
                 doc,
-                not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+                not(any(
+                    feature = "npm-core",
+                    feature = "npm-local",
+                    feature = "npm-rest",
+                    feature = "npm-channels",
+                    feature = "npm-ordered"
+                ))
             ))]
             rpc: Rc::default(),
         })
@@ -242,7 +260,16 @@ impl DailySync {
 
 /// Request and response, generic over serde types: the JS API's `handle`, `request` and
 /// `requestAll`, on the same wire.
-#[cfg(any(doc, not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))))]
+#[cfg(any(
+    doc,
+    not(any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ))
+))]
 impl DailySync {
     /// The request and response of this DailySync (and its clones), made on first use: only then
     /// does it listen for requests, so a participant that never handled or asked anything does not

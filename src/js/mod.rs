@@ -6,7 +6,7 @@
 mod channel;
 #[cfg(feature = "npm-local")]
 mod local;
-#[cfg(feature = "npm-channels")]
+#[cfg(feature = "npm-ordered")]
 mod ordered;
 #[cfg(feature = "npm-channels")]
 mod presence;

@@ -110,7 +110,13 @@ impl RpcDriver {
     /// `on_request` and `on_settled` as for [`detached`](Self::detached).
     #[cfg(any(
         doc,
-        not(any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels"))
+        not(any(
+            feature = "npm-core",
+            feature = "npm-local",
+            feature = "npm-rest",
+            feature = "npm-channels",
+            feature = "npm-ordered"
+        ))
     ))]
     pub(crate) fn new(
         call: &CallObject,
