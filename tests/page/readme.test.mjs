@@ -28,7 +28,7 @@ const asServed = {
     const served = (url) => ({ path: url, external: true });
     esbuild.onResolve({ filter: /^@daily-co\/daily-js$/ }, () => served('/tests/js/daily-local-shim.js'));
     esbuild.onResolve({ filter: /^daily-sync\/react$/ }, () => path('pkg/react.js'));
-    esbuild.onResolve({ filter: /^daily-sync(\/(local|rest|channels))?$/ }, (args) =>
+    esbuild.onResolve({ filter: /^daily-sync(\/(local|rest|channels|ordered))?$/ }, (args) =>
       served(`/pkg/${args.path === 'daily-sync' ? 'index' : args.path.slice('daily-sync/'.length)}.js`),
     );
     esbuild.onResolve({ filter: /^\.\/(index|hub)\.js$/ }, (args) =>
