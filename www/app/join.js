@@ -4,12 +4,15 @@
 import initChannels from '/pkg/channels.js';
 import initSync, { DailySync } from '/pkg/index.js';
 import initLocal, { createLocalCallObject } from '/pkg/local.js';
+import initOrdered from '/pkg/ordered.js';
 import { onAppMessage } from './chat.js';
 import { $, clearInlineError, describe, setConn, showCallError } from './dom.js';
 import { answerInvites, clearInvites } from './invite.js';
 import { onParticipantLeft } from './people.js';
+import { clearQuestions } from './questions.js';
 import { decideHost, onSessionData } from './stage.js';
 import { current, refreshParticipants, renderAll, setCurrent } from './state.js';
+import { clearTyping, watchTyping } from './typing.js';
 
 const DAILY_JS = '/node_modules/@daily-co/daily-js/dist/daily-esm.js';
 const SESSION_INTERVAL_MS = 1000;
@@ -70,8 +73,10 @@ if (useServer) {
 }
 
 // The local room's wasm is loaded with the rest: the demo runs on it unless given a Daily room URL.
-// daily-sync/channels brings request and response (the stage invitation).
-const wasmReady = Promise.all([initSync(), initLocal(), initChannels()]).then(
+// daily-sync/channels brings request and response (the stage invitation) and presence ("typing…");
+// daily-sync/ordered, the question queue's ordered room state. Both are loaded before any DailySync
+// is made: whoever has been in the call longest orders the queue's changes, whatever page it is on.
+const wasmReady = Promise.all([initSync(), initLocal(), initChannels(), initOrdered()]).then(
   () => {
     joinButton.disabled = false;
     joinButton.textContent = 'Join';
@@ -176,6 +181,11 @@ async function joinCall({ name, room, url, token }) {
     /** Session ids the host is asking on stage, and this page's open invitation (app/invite.js). */
     asking: new Set(),
     invitePrompt: null,
+    /** The questions this page upvoted, and those the host is answering or removing (app/questions.js). */
+    upvoted: new Set(),
+    settling: new Set(),
+    /** The chat's "typing…" presence (app/typing.js). */
+    typing: null,
   };
   setCurrent(s);
   try {
@@ -242,6 +252,7 @@ function wire(s) {
   );
   s.sync.onSessionState(guarded(({ data }) => onSessionData(s, data)));
   answerInvites(s);
+  watchTyping(s);
 }
 
 async function teardown(s) {
@@ -308,6 +319,8 @@ function resetCallScreen() {
   $('chat-empty').hidden = false;
   for (const id of ['action-error', 'chat-error', 'poll-error']) clearInlineError(id);
   clearInvites();
+  clearQuestions();
+  clearTyping();
   $('chat-input').value = '';
   setConn('connecting', 'Connecting…');
 }
