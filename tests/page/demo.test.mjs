@@ -145,6 +145,61 @@ function pollIs(expected) {
   return JSON.stringify(counts) === JSON.stringify(expected);
 }
 
+/** The open questions as the page shows them, in order: `[text, votes]`. */
+function questionsShown() {
+  return [...document.querySelectorAll('#questions-list .question')].map((li) => [
+    li.querySelector('.question-text').textContent,
+    Number(li.querySelector('.vote-count').textContent),
+  ]);
+}
+
+/** The queue on the page is `expected` (`[text, votes]`, in order). Self-contained: it runs in the page. */
+function queueIs(expected) {
+  const shown = [...document.querySelectorAll('#questions-list .question')].map((li) => [
+    li.querySelector('.question-text').textContent,
+    Number(li.querySelector('.vote-count').textContent),
+  ]);
+  return JSON.stringify(shown) === JSON.stringify(expected);
+}
+
+/** The answered questions on the page: `[text, "by · n votes"]`, newest first. */
+function answeredShown() {
+  return [...document.querySelectorAll('#answered-list .answered-item')].map((li) => [
+    li.querySelector('.answered-text').textContent,
+    li.querySelector('.question-by').textContent,
+  ]);
+}
+
+/** The answered questions on the page are `expected` (as answeredShown() gives them). */
+function answeredIs(expected) {
+  const shown = [...document.querySelectorAll('#answered-list .answered-item')].map((li) => [
+    li.querySelector('.answered-text').textContent,
+    li.querySelector('.question-by').textContent,
+  ]);
+  return JSON.stringify(shown) === JSON.stringify(expected);
+}
+
+/** Asks `text` with the question form (Enter). */
+async function ask(page, text) {
+  await page.fill('#question-input', text);
+  await page.press('#question-input', 'Enter');
+}
+
+/** The upvote button of the question `text`. */
+const upvoteButton = (page, text) => page.getByRole('button', { name: `Upvote: ${text} (`, exact: false });
+
+/** The chat's "typing…" line is `expected`: its text, or null while hidden. */
+function typingIs(expected) {
+  const node = document.getElementById('typing');
+  return (node.hidden ? null : node.querySelector('.typing-text').textContent) === expected;
+}
+
+/** Nobody shown typing, or only `name` (its line without anyone else). */
+function typingNotBy(name) {
+  const node = document.getElementById('typing');
+  return node.hidden || !node.textContent.includes(name);
+}
+
 before(async () => {
   await mkdir(SHOTS, { recursive: true });
   server = await startServer({ root: ROOT, site: SITE });
@@ -362,6 +417,109 @@ describe('the Live Q&A demo on a local room', () => {
     }
   });
 
+  const Q_BEN = 'How does ordered state pick who orders?';
+  const Q_CY = 'Can a late joiner see the queue?';
+
+  test('two questions asked at once both reach the queue; concurrent upvotes from every page are all counted, most votes first', async () => {
+    const { ana, ben, cy } = pages;
+    for (const page of [ana, ben, cy]) assert.equal(await page.isVisible('#questions-empty'), true);
+    // Asked in the same moment: with a plain session-data write, one list would lose the other's question.
+    await Promise.all([ask(ben, Q_BEN), ask(cy, Q_CY)]);
+    for (const page of [ana, ben, cy]) {
+      await until(page, 'both questions listed, no votes', () => {
+        const votes = [...document.querySelectorAll('#questions-list .vote-count')].map((n) => n.textContent);
+        return JSON.stringify(votes) === '["0","0"]';
+      });
+      assert.deepEqual((await page.evaluate(questionsShown)).map(([q]) => q).sort(), [Q_BEN, Q_CY].sort());
+    }
+    assert.equal(await ben.inputValue('#question-input'), '', 'the field is cleared once the question is in');
+    // Five upvotes from three pages at once: Cy's question from everyone, Ben's from Ana and Cy.
+    // Dispatched to the buttons, not clicked at a point: the list re-sorts as the votes land, and
+    // a click aimed at one row could land on the row that just moved there.
+    await Promise.all([
+      upvoteButton(ana, Q_CY).dispatchEvent('click'),
+      upvoteButton(ben, Q_CY).dispatchEvent('click'),
+      upvoteButton(cy, Q_CY).dispatchEvent('click'),
+      upvoteButton(ana, Q_BEN).dispatchEvent('click'),
+      upvoteButton(cy, Q_BEN).dispatchEvent('click'),
+    ]);
+    for (const page of [ana, ben, cy]) {
+      await until(page, `every vote counted: ${Q_CY} 3, ${Q_BEN} 2`, queueIs, [[Q_CY, 3], [Q_BEN, 2]]);
+    }
+    assert.equal(await upvoteButton(ben, Q_CY).getAttribute('aria-pressed'), 'true', "Ben's vote shows as his");
+    assert.equal(await upvoteButton(ben, Q_BEN).getAttribute('aria-pressed'), 'false');
+    // Ben takes his vote back and gives it to his own question: the order follows.
+    await upvoteButton(ben, Q_CY).click();
+    // (Both have 2 now, in the order they were asked: the next click waits for the list to settle.)
+    await until(ben, `${Q_CY} down to 2 on Ben`, () =>
+      [...document.querySelectorAll('#questions-list .vote-count')].every((n) => n.textContent === '2'),
+    );
+    await upvoteButton(ben, Q_BEN).click();
+    for (const page of [ana, ben, cy]) {
+      await until(page, `${Q_BEN} 3, ${Q_CY} 2`, queueIs, [[Q_BEN, 3], [Q_CY, 2]]);
+    }
+    // Only the host answers or removes.
+    assert.equal(await ana.getByRole('button', { name: `Remove question: ${Q_BEN}` }).isVisible(), true);
+    for (const page of [ben, cy]) {
+      assert.equal(await page.isVisible('#questions-list .question-actions'), false, 'no answer or remove buttons for a guest');
+    }
+    await shot(ana, 'demo-ana-questions');
+  });
+
+  test('a late joiner sees the queue with its votes', async () => {
+    const eve = await addPage('eve', DESKTOP);
+    await join(eve, 'Eve');
+    await until(eve, 'the queue on Eve', queueIs, [[Q_BEN, 3], [Q_CY, 2]]);
+    assert.equal(await text(eve, '#questions-list .question-by'), 'Asked by Ben');
+    await eve.click('#leave-button');
+    await eve.locator('#join-screen:not([hidden])').waitFor(WAIT);
+    await eve.close();
+    delete pages.eve;
+    for (const page of [pages.ana, pages.ben, pages.cy]) {
+      await until(page, 'three people again', () => document.querySelectorAll('#people-list .person').length === 3);
+    }
+  });
+
+  test('the host marks one question answered and removes the other; every page follows', async () => {
+    const { ana, ben, cy } = pages;
+    await ana.getByRole('button', { name: `Mark answered: ${Q_BEN}` }).click();
+    for (const page of [ana, ben, cy]) {
+      await until(page, `only ${Q_CY} open`, queueIs, [[Q_CY, 2]]);
+      await until(page, `${Q_BEN} answered`, answeredIs, [[Q_BEN, 'Ben · 3 votes']]);
+    }
+    await ana.getByRole('button', { name: `Remove question: ${Q_CY}` }).click();
+    for (const page of [ana, ben, cy]) {
+      await until(page, 'the queue empty', queueIs, []);
+      assert.equal(await page.isVisible('#questions-empty'), true);
+      assert.equal((await page.evaluate(answeredShown)).length, 1, 'a removed question is not answered');
+    }
+  });
+
+  test('"… is typing…" in the chat from presence: shown to the others, gone when the typist stops or sends', async () => {
+    const { ana, ben, cy } = pages;
+    await ben.fill('#chat-input', 'Is the queue');
+    for (const page of [ana, cy]) await until(page, '"Ben is typing…"', typingIs, 'Ben is typing…');
+    assert.equal(await ben.evaluate(typingIs, null), true, 'nobody sees themself typing');
+    // Two at once (Ben types on, so he is not stale yet).
+    await cy.fill('#chat-input', 'Me too');
+    await ben.fill('#chat-input', 'Is the queue kept');
+    await until(ana, '"Ben and Cy are typing…"', typingIs, 'Ben and Cy are typing…');
+    await shot(ana, 'demo-ana-typing');
+    // Cy sends: she is no longer typing.
+    await cy.press('#chat-input', 'Enter');
+    await until(ana, "Cy's message", hasChat, ['Cy', 'Me too']);
+    await until(ana, 'Cy no longer typing', typingNotBy, 'Cy');
+    // Ben stops typing without sending: past staleMs (3 s) he is gone from the others' pages.
+    for (const page of [ana, cy]) await until(page, 'nobody typing', typingIs, null);
+    assert.equal(await ben.inputValue('#chat-input'), 'Is the queue kept', 'his text is still there');
+    // He types again, and sends.
+    await ben.fill('#chat-input', 'Is the queue kept for late joiners?');
+    await until(ana, '"Ben is typing…" again', typingIs, 'Ben is typing…');
+    await ben.press('#chat-input', 'Enter');
+    await until(ana, "Ben's message", hasChat, ['Ben', 'Is the queue kept for late joiners?']);
+    for (const page of [ana, cy]) await until(page, 'nobody typing after the send', typingIs, null);
+  });
+
   test('a notification from a backend shows a dismissable banner on every page', async () => {
     // A backend in the same room (here a call object in a fourth page) sends the notification.
     const backend = await addPage('backend', DESKTOP);
@@ -431,8 +589,11 @@ describe('the Live Q&A demo on a local room', () => {
     assert.deepEqual([...errors, ...ana.errors.map((e) => `ana ${e}`)], []);
   });
 
-  test('when the host leaves, the others agree on a new one', async () => {
+  test('when the host leaves, the others agree on a new one; the question queue goes on', async () => {
     const { ana, ben, cy } = pages;
+    // Ana is typing as she leaves: she is gone from the others' "typing…" with her.
+    await ana.fill('#chat-input', 'Bye');
+    await until(ben, '"Ana is typing…"', typingIs, 'Ana is typing…');
     await ana.click('#leave-button');
     await ana.locator('#join-screen:not([hidden])').waitFor(WAIT);
     for (const page of [ben, cy]) {
@@ -445,6 +606,17 @@ describe('the Live Q&A demo on a local room', () => {
     const expected = benHosts ? 'Host: Ben' : 'You are the host';
     await until(cy, `Cy agrees: ${expected}`, (want) => document.getElementById('host-label').textContent === want, expected);
     assert.equal(await text(ben, '#host-label'), benHosts ? 'You are the host' : 'Host: Cy', 'one host, agreed');
+    for (const page of [ben, cy]) await until(page, 'nobody typing', typingIs, null);
+    // Ana ordered the queue's changes; Ben or Cy does now: questions and votes still get in.
+    await Promise.all([ask(ben, 'Who orders now?'), ask(cy, 'And the votes?')]);
+    for (const page of [ben, cy]) {
+      await until(page, 'both new questions', () => document.querySelectorAll('#questions-list .question').length === 2);
+    }
+    await Promise.all([upvoteButton(ben, 'And the votes?').dispatchEvent('click'), upvoteButton(cy, 'And the votes?').dispatchEvent('click')]);
+    for (const page of [ben, cy]) {
+      await until(page, 'two votes, most first', queueIs, [['And the votes?', 2], ['Who orders now?', 0]]);
+      assert.equal((await page.evaluate(answeredShown)).length, 1, 'the answered question is still there');
+    }
     assert.deepEqual([...errors, ...ana.errors.map((e) => `ana ${e}`)], []);
   });
 });
@@ -495,6 +667,13 @@ describe('the demo on the real daily-js (offline, joined to the stand-in call ma
       await page.click('#poll-start');
       await page.click('#poll-options .poll-choice[data-option="0"]');
       await until(page, 'tally [1, 0]', pollIs, [1, 0]);
+      // Alone, the page orders its own changes.
+      await ask(page, 'Does the queue work on Daily?');
+      await until(page, 'the question', queueIs, [['Does the queue work on Daily?', 0]]);
+      await upvoteButton(page, 'Does the queue work on Daily?').click();
+      await until(page, 'its vote', queueIs, [['Does the queue work on Daily?', 1]]);
+      await page.fill('#chat-input', 'typing');
+      await page.fill('#chat-input', '');
       await page.click('#leave-button');
       await page.locator('#join-screen:not([hidden])').waitFor(WAIT);
       assert.deepEqual(seen, [], 'no console error, no page error');
