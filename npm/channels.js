@@ -145,7 +145,7 @@ function optionsOf(options) {
     throw invalidArgument('options.maxSize must be a number, at least 1');
   }
   if (history !== undefined && !(Number.isInteger(history) && history >= 0 && history <= MAX_HISTORY)) {
-    throw invalidArgument(`options.history must be a whole number of messages, 0 to ${MAX_HISTORY}`);
+    throw invalidArgument(`options.history must be a whole number, 0 to ${MAX_HISTORY}`);
   }
   return { maxSize, history };
 }

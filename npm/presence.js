@@ -2,7 +2,7 @@
 // state that changes many times a second, latest wins. The Rust core (PresenceCore,
 // src/js/presence.rs over src/presence/) sends at most one message per interval, drops late ones
 // and expires silent participants; this face feeds it the call's events and fans out changes.
-import { PresenceCore, presenceAutoInterval } from './wasm/channels/daily_sync.js';
+import { PresenceCore } from './wasm/channels/daily_sync.js';
 import { checkCallback, checkSerializable } from './checks.js';
 import { invalidArgument } from './errors.js';
 import { fanOut, internals, listen } from './hub.js';
@@ -16,10 +16,10 @@ function optionsOf(options) {
   if (typeof options !== 'object') throw invalidArgument('options must be an object');
   const { intervalMs = 100, staleMs } = options;
   if (intervalMs !== 'auto' && !(typeof intervalMs === 'number' && intervalMs >= 16 && intervalMs <= MAX_MS)) {
-    throw invalidArgument("options.intervalMs must be 'auto' or a number of milliseconds, at least 16");
+    throw invalidArgument("options.intervalMs must be 'auto' or at least 16 (ms)");
   }
   if (staleMs !== undefined && !(typeof staleMs === 'number' && staleMs >= 0 && staleMs <= MAX_MS)) {
-    throw invalidArgument('options.staleMs must be a number of milliseconds');
+    throw invalidArgument('options.staleMs must be a number of ms');
   }
   return { intervalMs, staleMs };
 }
@@ -34,12 +34,11 @@ class Presence {
   constructor(shared, name, { intervalMs, staleMs }) {
     const { call } = shared;
     this.#live = shared.live;
-    const auto = intervalMs === 'auto';
-    const others = () => Object.keys(call.participants()).length;
-    this.#core = new PresenceCore(call, name, auto ? presenceAutoInterval(others()) : intervalMs, staleMs, (id, value) =>
+    this.#core = new PresenceCore(call, name, intervalMs === 'auto' ? undefined : intervalMs, staleMs, (id, value) =>
       fanOut(this.#listeners, [id, value], 'presence change'),
     );
-    const retune = () => auto && this.#core.setInterval(presenceAutoInterval(others()));
+    const retune = () => this.#core.roomSize(Object.keys(call.participants()).length);
+    retune();
     // A peer's payload must not throw out of the shared listener: a hostile getter is ignored.
     const read = (fn) => (e) => {
       try {

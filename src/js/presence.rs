@@ -18,6 +18,8 @@ use crate::sys::{now, CallObject, DeadlineTimer};
 
 struct State {
     call: CallObject,
+    /// Whether the interval follows the room's size (`intervalMs: 'auto'`).
+    auto: bool,
     name: String,
     presence: Presence<JsValue>,
     on_change: Function,
@@ -88,20 +90,22 @@ impl JsPresenceCore {
 
 #[wasm_bindgen(js_class = PresenceCore)]
 impl JsPresenceCore {
-    /// Presence `name` on `call`, sending at most once per `interval_ms`, forgetting participants
-    /// silent for `stale_ms` (undefined: kept until they leave). `on_change(sessionId, value)` gets
-    /// each change (`value` undefined: gone).
+    /// Presence `name` on `call`, sending at most once per `interval_ms` (undefined: `'auto'`, by
+    /// the room's size), forgetting participants silent for `stale_ms` (undefined: kept until they
+    /// leave). `on_change(sessionId, value)` gets each change (`value` undefined: gone).
     #[wasm_bindgen(constructor)]
     pub fn new(
         call: JsValue,
         name: String,
-        interval_ms: f64,
+        interval_ms: Option<f64>,
         stale_ms: Option<f64>,
         on_change: Function,
     ) -> Result<JsPresenceCore, JsValue> {
         let call = CallObject::from_js(call).map_err(crate::payload::Error::NotCallObject)?;
-        let presence = Presence::new(interval_ms as u64, stale_ms.map(|ms| ms as u64));
-        let state = State { call, name, presence, on_change, timer: DeadlineTimer::default() };
+        let interval = interval_ms.map_or(crate::presence::auto_interval(0), |ms| ms as u64);
+        let presence = Presence::new(interval, stale_ms.map(|ms| ms as u64));
+        let state =
+            State { call, auto: interval_ms.is_none(), name, presence, on_change, timer: DeadlineTimer::default() };
         Ok(JsPresenceCore { state: Rc::new(RefCell::new(state)) })
     }
 
@@ -116,10 +120,13 @@ impl JsPresenceCore {
         JsPresenceCore::drive(&self.state);
     }
 
-    /// Changes the interval (`intervalMs: 'auto'` follows the room's size).
-    #[wasm_bindgen(js_name = setInterval)]
-    pub fn set_interval(&self, interval_ms: f64) {
-        self.state.borrow_mut().presence.set_interval(interval_ms as u64);
+    /// The room has `participants`: an `'auto'` interval follows.
+    #[wasm_bindgen(js_name = roomSize)]
+    pub fn room_size(&self, participants: u32) {
+        let mut s = self.state.borrow_mut();
+        if s.auto {
+            s.presence.set_interval(crate::presence::auto_interval(participants as usize));
+        }
     }
 
     /// A presence app message of this name (npm/presence.js passes those).
@@ -163,11 +170,4 @@ impl JsPresenceCore {
     pub fn close(&self) {
         self.state.borrow_mut().timer.clear();
     }
-}
-
-/// The interval of `intervalMs: 'auto'` for a room of `participants` (see
-/// [`auto_interval`](crate::presence::auto_interval)).
-#[wasm_bindgen(js_name = presenceAutoInterval)]
-pub fn presence_auto_interval(participants: u32) -> f64 {
-    crate::presence::auto_interval(participants as usize) as f64
 }

@@ -63,14 +63,12 @@ impl RpcCode {
     /// What the error says, for the codes the caller's side decides.
     pub fn message(self) -> &'static str {
         match self {
-            RpcCode::UnsupportedMethod => "the participant has no handler for this method",
-            RpcCode::RecipientNotFound => "no participant with this session id is in the call",
+            RpcCode::UnsupportedMethod => "the participant has no handler for the method",
+            RpcCode::RecipientNotFound => "no participant of this session id is in the call",
             RpcCode::ApplicationError => "the handler failed",
-            RpcCode::ConnectionTimeout => {
-                "no acknowledgement came: the participant did not receive the request in time"
-            }
-            RpcCode::ResponseTimeout => "the participant received the request but did not answer in time",
-            RpcCode::RecipientLeft => "the participant left the call before it answered",
+            RpcCode::ConnectionTimeout => "the request was not acknowledged in time",
+            RpcCode::ResponseTimeout => "no answer in time",
+            RpcCode::RecipientLeft => "the participant left before answering",
             RpcCode::Cancelled => "the request was cancelled",
         }
     }

@@ -58,6 +58,10 @@ pub(crate) struct RpcDriver {
     on_request: OnRequest,
     on_settled: OnSettled,
     timer: RefCell<DeadlineTimer>,
+    /// Requests taken but not yet acknowledged: the acknowledgements go out a task later, and one
+    /// whose answer left first needs none (the answer says it arrived), saving a message.
+    unacked: RefCell<Vec<(String, u64)>>,
+    ack_timer: RefCell<Option<gloo_timers::callback::Timeout>>,
     sink: RefCell<Option<SinkGuard>>,
     me: Weak<RpcDriver>,
 }
@@ -90,6 +94,8 @@ impl RpcDriver {
             on_request: Box::new(on_request),
             on_settled: Box::new(on_settled),
             timer: RefCell::default(),
+            unacked: RefCell::default(),
+            ack_timer: RefCell::default(),
             sink: RefCell::new(None),
             me: me.clone(),
         });
@@ -210,6 +216,7 @@ impl RpcDriver {
 
     /// Answers request `id` of `to`: `Ok(value)`, or the handler's failure (message and data).
     pub(crate) fn respond(&self, to: &str, id: u64, result: Result<&JsValue, (&str, &JsValue)>) -> Result<(), Error> {
+        self.unacked.borrow_mut().retain(|(from, unacked)| !(*unacked == id && from == to));
         let envelope = Object::new();
         set(&envelope, "s", &(id as f64).into());
         match result {
@@ -224,6 +231,27 @@ impl RpcDriver {
             }
         }
         self.channel.send(&envelope, &Recipient::One(to.to_owned())).map(|_| ())
+    }
+
+    /// Acknowledges request `id` of `from` a task from now, unless its answer goes out first.
+    fn acknowledge_soon(&self, from: &str, id: u64) {
+        self.unacked.borrow_mut().push((from.to_owned(), id));
+        if self.ack_timer.borrow().is_some() {
+            return;
+        }
+        let weak = self.me.clone();
+        let timer = gloo_timers::callback::Timeout::new(0, move || {
+            let Some(driver) = weak.upgrade() else { return };
+            driver.ack_timer.borrow_mut().take();
+            let unacked = std::mem::take(&mut *driver.unacked.borrow_mut());
+            for (from, id) in unacked {
+                let ack = Object::new();
+                set(&ack, "a", &(id as f64).into());
+                // A send that fails (the call left) leaves the caller to its timeout.
+                let _ = driver.channel.send(&ack, &Recipient::One(from));
+            }
+        });
+        *self.ack_timer.borrow_mut() = Some(timer);
     }
 
     /// Cancels request `id`: each participant it waited for settles as cancelled.
@@ -256,6 +284,8 @@ impl RpcDriver {
         let outcomes = self.core.borrow_mut().clear(RpcCode::Cancelled);
         self.sink.borrow_mut().take();
         self.timer.borrow_mut().clear();
+        self.ack_timer.borrow_mut().take();
+        self.unacked.borrow_mut().clear();
         self.channel.close();
         self.settle_all(outcomes);
     }
@@ -280,9 +310,7 @@ impl RpcDriver {
                 }
                 Incoming::Run => {}
             }
-            let ack = Object::new();
-            set(&ack, "a", &(id as f64).into());
-            let _ = self.channel.send(&ack, &Recipient::One(from.to_owned()));
+            self.acknowledge_soon(from, id);
             (self.on_request)(Request { from: from.to_owned(), id, method, payload: get(data, "p") });
         } else if let Some(id) = id("a") {
             self.core.borrow_mut().acknowledged(id, from);

@@ -93,9 +93,9 @@ test('every failure has its code: unsupported-method and recipient-not-found at 
     return out;
   });
   const rpc = (code, message) => ({ kind: 'rpc', code, message, data: undefined });
-  assert.deepEqual(r.unsupported, rpc('unsupported-method', 'the participant has no handler for this method'));
+  assert.deepEqual(r.unsupported, rpc('unsupported-method', 'the participant has no handler for the method'));
   assert.ok(r.unsupportedFast, 'unsupported-method comes back at once, not at a timeout');
-  assert.deepEqual(r.notFound, rpc('recipient-not-found', 'no participant with this session id is in the call'));
+  assert.deepEqual(r.notFound, rpc('recipient-not-found', 'no participant of this session id is in the call'));
   assert.ok(r.notFoundFast);
   assert.deepEqual(r.appError, { kind: 'rpc', code: 'application-error', message: 'not on stage today', data: { reason: 'busy' } });
   assert.equal(r.slow.code, 'response-timeout');
