@@ -227,7 +227,15 @@ impl Node {
             self.join_deadline = None;
             self.state = MeetingState::Joined;
             out.push(Output::Emit(Event::JoinedMeeting(self.local_participant())));
+            // The longest present first (peers are kept by session id). An insertion, not a
+            // sort: the standard sorts add kilobytes to the wasm, for a list joined once.
+            let mut present: Vec<(&String, &Peer)> = Vec::with_capacity(self.peers.len());
             for (id, peer) in &self.peers {
+                let key = (peer.info.joined_at, id);
+                let at = present.iter().position(|(other, p)| (p.info.joined_at, *other) > key).unwrap_or(present.len());
+                present.insert(at, (id, peer));
+            }
+            for (id, peer) in present {
                 out.push(Output::Emit(Event::ParticipantJoined(remote_participant(id, &peer.info))));
             }
             out.push(Output::Emit(Event::SessionStateUpdated(self.session.data.clone())));
