@@ -471,6 +471,9 @@ describe('the Live Q&A demo on a local room', () => {
     await join(eve, 'Eve');
     await until(eve, 'the queue on Eve', queueIs, [[Q_BEN, 3], [Q_CY, 2]]);
     assert.equal(await text(eve, '#questions-list .question-by'), 'Asked by Ben');
+    // The chat's history: what was said before Eve came, marked as earlier.
+    await until(eve, "Ana's earlier message on Eve", hasChat, ['Ana', 'Hello from Ana']);
+    assert.ok(await eve.evaluate(() => document.querySelectorAll('#chat-log .chat-msg.earlier').length > 0));
     await eve.click('#leave-button');
     await eve.locator('#join-screen:not([hidden])').waitFor(WAIT);
     await eve.close();

@@ -2,10 +2,14 @@
 // `{type:'reaction', emoji}`, `{type:'notification', text}` from anyone, e.g. a backend; a
 // `{type:'cue', text}` to one session id, from the host, is still shown, as older pages send it).
 
-import { $, addBanner, clearInlineError, hue, make } from './dom.js';
-import { current, nameOf, send } from './state.js';
+import { $, addBanner, clearInlineError, describe, hue, make, showInlineError } from './dom.js';
+import { current, displayName, nameOf, send } from './state.js';
 
 const CHAT_KEEP = 200;
+/** How many chat messages a late joiner gets from those who were there. */
+export const CHAT_HISTORY = 100;
+/** The longest chat message, in JSON characters: one app message's worth. */
+export const CHAT_MAX_SIZE = 4096;
 const CUE_MS = 15000;
 
 export function onAppMessage(s, { data, fromId }) {
@@ -31,11 +35,22 @@ export function onAppMessage(s, { data, fromId }) {
   }
 }
 
-function addChat(name, text, mine, id = '') {
+/**
+ * A message of the chat channel: `{ text, name }` (the sender's name as it was, for the history
+ * of someone who has left), `replay` for one sent before this page joined.
+ */
+export function onChatMessage(s, { data, fromId, replay }) {
+  if (!data || typeof data !== 'object' || typeof data.text !== 'string' || !data.text.trim()) return;
+  const known = s.participants.has(fromId) || !replay;
+  const name = known ? nameOf(s, fromId) : typeof data.name === 'string' && data.name ? data.name : 'Someone who left';
+  addChat(name, data.text, false, fromId, replay === true);
+}
+
+function addChat(name, text, mine, id = '', earlier = false) {
   const log = $('chat-log');
   const scroller = $('chat-scroll');
   const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
-  const li = make('li', mine ? 'chat-msg mine' : 'chat-msg');
+  const li = make('li', mine ? 'chat-msg mine' : earlier ? 'chat-msg earlier' : 'chat-msg');
   const meta = make('div', 'chat-meta');
   const who = make('span', 'chat-name', name);
   if (id) who.style.setProperty('--hue', String(hue(id)));
@@ -58,9 +73,13 @@ $('chat-form').addEventListener('submit', (event) => {
   if (!text) return;
   clearInlineError('chat-error');
   // Broadcasts are not echoed back: the sender shows its own message here, once.
-  if (!send(s, { type: 'chat', text }, '*', 'chat-error')) return;
-  addChat('You', text, true, s.localId ?? '');
-  input.value = '';
+  s.chat.send({ text, name: displayName(s.participants.get(s.localId)) }).then(
+    () => {
+      addChat('You', text, true, s.localId ?? '');
+      input.value = '';
+    },
+    (error) => showInlineError('chat-error', `Could not send: ${describe(error)}`),
+  );
 });
 
 $('chat-input').addEventListener('input', () => clearInlineError('chat-error'));

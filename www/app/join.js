@@ -5,7 +5,7 @@ import initChannels from '/pkg/channels.js';
 import initSync, { DailySync } from '/pkg/index.js';
 import initLocal, { createLocalCallObject } from '/pkg/local.js';
 import initOrdered from '/pkg/ordered.js';
-import { onAppMessage } from './chat.js';
+import { CHAT_HISTORY, CHAT_MAX_SIZE, onAppMessage, onChatMessage } from './chat.js';
 import { $, clearInlineError, describe, setConn, showCallError } from './dom.js';
 import { answerInvites, clearInvites } from './invite.js';
 import { onParticipantLeft } from './people.js';
@@ -245,6 +245,9 @@ function wire(s) {
     }
   };
   s.sync.onAppMessage(guarded((message) => onAppMessage(s, message)));
+  // The chat is a channel with history: a late joiner gets the last messages first.
+  s.chat = s.sync.channel('chat', { history: CHAT_HISTORY, maxSize: CHAT_MAX_SIZE });
+  s.chat.onMessage(guarded((message) => onChatMessage(s, message)));
   s.sync.onParticipantEvent(
     guarded(({ action, participant }) =>
       action === 'left' ? onParticipantLeft(s, participant.sessionId) : refreshParticipants(s),
