@@ -136,14 +136,16 @@ const KB = 1024;
 const MiB = 1 << 20;
 
 /** The page benchmark each figure comes from, by the figure's number (4: the builds). */
-const BENCH_OF_FIGURE = { 1: 'sendAppMessage', 2: 'appMessages', 3: 'sessionData', 5: 'localRoom', 6: 'channel', 7: 'rustSend', 8: 'rpc' };
+const BENCH_OF_FIGURE = { 1: 'sendAppMessage', 2: 'appMessages', 3: 'sessionData', 5: 'localRoom', 6: 'channel', 7: 'rustSend', 8: 'rpc', 9: 'history', 10: 'ordered', 11: 'presence', 12: 'react' };
+/** A figure's number: '11c' -> '11'. */
+const figureNumber = (id) => id.match(/^\d+/)[0];
 
 function figuresFrom(raw, sizes) {
   const figures = [];
   const add = (id, what, measured, unit, target, extra = {}) => {
     const value = measured === null ? null : round3(measured.value ?? measured);
     // A figure whose benchmark was not run (--only) is not a miss; one whose benchmark failed is.
-    const bench = BENCH_OF_FIGURE[id[0]];
+    const bench = BENCH_OF_FIGURE[figureNumber(id)];
     const notRun = measured === null && bench !== undefined && !(bench in raw);
     const met = target === null || notRun ? null : value === null ? false : value <= target;
     if (notRun) what += ' (not run)';
@@ -225,6 +227,49 @@ function figuresFrom(raw, sizes) {
     r8?.concurrentRounds ? medianOf(r8.concurrentRounds, 'request') : null, 'ms', null);
   add('8c', `the same ${n8} concurrent requests: sync.request / the hand-written plain-JS request/response${failed('rpc')}`,
     r8?.concurrentRounds ? ratio(r8.concurrentRounds, 'request', 'plain') : null, 'ratio', null);
+  // 9
+  const r9 = raw.history;
+  add('9a', `channel history of ${r9?.info?.size ?? 100} messages to a late joiner (sync.channel(name, { history: 100 }), three local call objects, memory transport): time from the late joiner's join() to its last replayed message${failed('history')}`,
+    r9?.rounds ? medianOf(r9.rounds, 'lateJoiner') : null, 'ms', null);
+  const afterJoin = r9?.rounds && r9.info?.joinResolvedMs?.length === r9.rounds.length ? r9.rounds.map((r, i) => r.lateJoiner - r9.info.joinResolvedMs[i]) : null;
+  add('9b', `of 9a: the part after the late joiner's join() resolved (asking a peer for the history, its answer, the replay)${failed('history')}`,
+    afterJoin ? { value: median(afterJoin), min: Math.min(...afterJoin), max: Math.max(...afterJoin), n: afterJoin.length } : null, 'ms', null);
+  // 10
+  const r10 = raw.ordered;
+  const n10 = r10?.info ? `${r10.info.participants} participants × ${r10.info.each}` : '5 participants × 40';
+  add('10a', `${n10} concurrent increments through sync.ordered().apply() (local room, memory transport; the local room syncs session data at most once a second, its default sessionDataSyncMs 1000): time until every participant's sessionData() shows 200${failed('ordered')}`,
+    r10?.rounds ? medianOf(r10.rounds, 'default') : null, 'ms', null);
+  add('10b', `the same with the local call objects' sessionDataSyncMs at ${r10?.info?.fastSyncMs ?? 50}${failed('ordered')}`,
+    r10?.rounds ? medianOf(r10.rounds, 'fast') : null, 'ms', null);
+  const applied = r10?.info?.appliedMs?.default;
+  add('10c', `of 10a: the time until all ${r10?.info ? r10.info.participants * r10.info.each : 200} apply() calls resolved (applied by the orderer, not yet seen everywhere)${failed('ordered')}`,
+    applied?.length ? { value: median(applied), min: Math.min(...applied), max: Math.max(...applied), n: applied.length } : null, 'ms', null);
+  // 11
+  const r11 = raw.presence;
+  const paced = r11?.info?.paced;
+  const perCall = (rounds, name, n) => {
+    const each = rounds.map((r) => (1000 * r[name]) / n);
+    return { value: median(each), min: Math.min(...each), max: Math.max(...each), n: each.length };
+  };
+  add('11a', `presence set() (sync.presence(name, { intervalMs: ${r11?.info?.intervalMs ?? 100} }), a joined local call object), batches of ${(r11?.info?.batch ?? 1000).toLocaleString('en-US')} calls: CPU time per call (the interval's sends, on its timer, not included)${failed('presence')}`,
+    r11?.setRounds ? perCall(r11.setRounds, 'set', r11.info.batch) : null, 'µs', null);
+  add('11b', `app messages on the wire (the call object's sendAppMessage wrapped) for ${(paced?.calls ?? 1000).toLocaleString('en-US')} set() calls paced at 1,000 a second${paced ? ` over ${Math.round(paced.pacedMs)} ms, until the receiver had the last value at ${Math.round(paced.settledMs)} ms: ${paced.intervals} intervals of ${r11.info.intervalMs} ms, the receiver never going backwards` : ''}${failed('presence')}`,
+    paced ? paced.wire : null, 'messages', null);
+  add('11c', `receiving ${(r11?.info?.updates ?? 100000).toLocaleString('en-US')} presence updates from 10 senders (stub call object, synchronous delivery): presence's onChange / a plain call.on('app-message') listener doing the same (shape check, newer than seen per sender, the latest kept, a callback)${failed('presence')}`,
+    r11?.receiveRounds ? ratio(r11.receiveRounds, 'presence', 'plain') : null, 'ratio', null);
+  add('11d', `the same: presence's cost per update${failed('presence')}`,
+    r11?.receiveRounds ? perCall(r11.receiveRounds, 'presence', 1) : null, 'µs', null);
+  // 12
+  const r12 = raw.react;
+  const n12 = (r12?.info?.n ?? 1000).toLocaleString('en-US');
+  add('12a', `daily-sync/react at ${n12} participants (stub call object emitting participant-updated; React 19, production build), per event rendered (flushSync): ${n12} components with useParticipant(sessionId) / one with useParticipants() rendering the same ${n12} rows${failed('react')}`,
+    r12?.rounds ? ratio(r12.rounds, 'each', 'list') : null, 'ratio', null);
+  add('12b', `the same: useParticipant's time per event${failed('react')}`,
+    r12?.rounds ? perCall(r12.rounds, 'each', 1) : null, 'µs', null);
+  add('12c', `the same: useParticipants' time per event${failed('react')}`,
+    r12?.rounds ? perCall(r12.rounds, 'list', 1) : null, 'µs', null);
+  add('12d', `the same: one sync.participants() of ${n12} (what each hook reads once for an event that concerns it)${failed('react')}`,
+    r12?.rounds?.[0]?.read !== undefined ? perCall(r12.rounds, 'read', 1) : null, 'µs', null);
   return figures;
 }
 
@@ -330,7 +375,35 @@ async function checkStubAgainstDailyJs() {
   return gone.length ? `daily-js changed: ${gone.length} of the lines bench/stub-call.js imitates are gone (${gone.map((q) => q.slice(0, 40)).join('; ')})` : null;
 }
 
-const BENCHES = ['sendAppMessage', 'appMessages', 'appMessagesBreakdown', 'sessionData', 'localRoom', 'channel', 'rustSend', 'rpc'];
+const BENCHES = ['sendAppMessage', 'appMessages', 'appMessagesBreakdown', 'sessionData', 'localRoom', 'channel', 'rustSend', 'rpc', 'history', 'ordered', 'presence', 'react'];
+
+/**
+ * Bundles bench/react-app.js (React in production mode) into target/bench-react/app.js, the
+ * package's entries and the stub left as the modules the server serves (as tests/page/react.test.mjs
+ * does).
+ */
+async function bundleReactApp() {
+  const { build } = await import('esbuild');
+  const react = `${ROOT}pkg/react.js`;
+  await build({
+    entryPoints: [`${ROOT}bench/react-app.js`],
+    bundle: true,
+    format: 'esm',
+    outfile: `${ROOT}target/bench-react/app.js`,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    plugins: [{
+      name: 'pkg-as-served',
+      setup(esbuild) {
+        esbuild.onResolve({ filter: /^daily-sync\/react$/ }, () => ({ path: react }));
+        esbuild.onResolve({ filter: /^\/(pkg|bench)\// }, (args) => ({ path: args.path, external: true }));
+        esbuild.onResolve({ filter: /^\.\/(index|hub)\.js$/ }, (args) =>
+          args.importer === react ? { path: `/pkg/${args.path.slice(2)}`, external: true } : undefined,
+        );
+      },
+    }],
+    logLevel: 'error',
+  });
+}
 
 async function readSize(path) {
   try {
@@ -352,6 +425,7 @@ async function main() {
     for (const name of BENCHES) {
       if (ONLY && !ONLY.includes(name)) continue;
       process.stderr.write(`[bench] ${name} ... `);
+      if (name === 'react') await bundleReactApp();
       try {
         raw[name] = await runPageBench(browser, `${server.url}/bench/index.html`, name);
         process.stderr.write(`${raw[name].seconds.toFixed(1)} s\n`);
@@ -409,7 +483,7 @@ async function main() {
       console.log('wrote bench/results.json and bench/results-raw.json (BENCHMARKS.md has no results markers)');
     }
   } else if (MERGE) {
-    await mergeResults(figures.filter((f) => BENCH_OF_FIGURE[f.id[0]] in raw), machine);
+    await mergeResults(figures.filter((f) => BENCH_OF_FIGURE[figureNumber(f.id)] in raw), machine);
   } else {
     console.log(PROFILE ? '(profiling run: no results written)' : '(partial run: no results written)');
   }
@@ -447,9 +521,13 @@ async function mergeResults(ran, machine) {
   });
   const note = `Rows ${ran.map((f) => f.id).join(', ')}: run alone`;
   const line = `${note} (\`node bench/run.mjs --only=${ONLY.join(',')} --merge\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.`;
-  const old = lines.findIndex((l, j) => j > end && l.startsWith(note));
-  if (old >= 0) lines[old] = line;
-  else lines.splice(end + 1, 0, '', line);
+  // An older note whose rows were all run again now says nothing true: dropped (with its blank line).
+  const ranIds = new Set(ran.map((f) => f.id));
+  for (let j = lines.length - 1; j > end; j--) {
+    const m = /^Rows (.+?): run alone/.exec(lines[j]);
+    if (m && m[1].split(', ').every((id) => ranIds.has(id))) lines.splice(j - (lines[j - 1] === '' ? 1 : 0), lines[j - 1] === '' ? 2 : 1);
+  }
+  lines.splice(end + 1, 0, '', line);
   await writeFile(doc, lines.join('\n'));
   console.log(`merged ${ran.map((f) => f.id).join(', ')} into bench/results.json and BENCHMARKS.md`);
 }
