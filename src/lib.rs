@@ -57,6 +57,17 @@ pub use payload::{Error, Recipient};
         feature = "npm-ordered"
     ))
 ))]
+pub use presence::{PresenceChange, PresenceChanges, PresenceHandle, PresenceOptions};
+#[cfg(any(
+    doc,
+    not(any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ))
+))]
 pub use rpc::{RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
 
 #[cfg(feature = "bench")]

@@ -369,4 +369,17 @@ impl DailySync {
     ) -> RpcRequestAll<Res> {
         RpcRequestAll::new(self.rpc().map(|rpc| rpc.request_all(method, payload, options)))
     }
+
+    /// The presence `name` of `T` values: per-participant state that changes many times a second
+    /// (a pointer, "typing…"), latest wins, on the JS API's wire (`sync.presence(name)`). Set it
+    /// at any rate; at most one app message per interval carries the latest. A participant that
+    /// joins gets the current value at once. Fails with `InvalidArgument` for an empty name or
+    /// an interval under 16 ms. See [`PresenceHandle`](crate::PresenceHandle).
+    pub fn presence<T: Serialize + DeserializeOwned>(
+        &self,
+        name: &str,
+        options: &crate::PresenceOptions,
+    ) -> Result<crate::PresenceHandle<T>, Error> {
+        crate::presence::PresenceHandle::new(&self.call, name, options)
+    }
 }
