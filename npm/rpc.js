@@ -226,6 +226,9 @@ class Rpc {
 
   close() {
     for (const off of this.#offs) off();
+    // What unregisters a handler may run after this (a channel's history closes with the same
+    // DailySync): it finds no handlers left and leaves the freed core alone.
+    this.#handlers.clear();
     this.#core.close();
     this.#core.free();
   }

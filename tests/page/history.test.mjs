@@ -55,6 +55,8 @@ test('a late joiner gets exactly the last 100 of 150, in order, marked replay, t
     await window.until(() => seen.c.length === 101, 'c has the live one');
     await new Promise((r) => setTimeout(r, 100));
     const ids = { a: await a.id(), b: await b.id() };
+    // Disposing closes the channels with their history and the requests, in either order.
+    for (const member of [a, b, c]) member.sync.dispose();
     return {
       c: seen.c.map((m) => [m.data.n, m.replay === true, m.fromId === (m.data.n === 'live' || m.data.n % 2 === 0 ? ids.a : ids.b)]),
       replaysAtA: seen.a.filter((m) => m.replay).length,
