@@ -95,6 +95,17 @@ mod sync;
 internal_mod!(sys);
 pub mod user_data;
 pub use call::{Call, CallOptions, JoinOptions};
+#[cfg(any(
+    doc,
+    not(any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ))
+))]
+pub use sync::ChannelOptions;
 pub use sync::{DailySync, SyncOptions, MAX_HELD};
 pub use user_data::{Participant, ParticipantAction, ParticipantEvent};
 

@@ -60,6 +60,19 @@ pub struct DailySync {
         ))
     ))]
     rpc: Rc<RefCell<Option<Rc<Rpc>>>>,
+    /// The channels that keep a history: each one's `$history:<name>` handler and the
+    /// subscription that fetches it on join, kept as long as the DailySync (as its channels are).
+    #[cfg(any(
+        doc,
+        not(any(
+            feature = "npm-core",
+            feature = "npm-local",
+            feature = "npm-rest",
+            feature = "npm-channels",
+            feature = "npm-ordered"
+        ))
+    ))]
+    histories: Rc<RefCell<Vec<(String, RpcHandler, Subscription)>>>,
 }
 
 /// The options of [`DailySync::with_options`].
@@ -74,6 +87,27 @@ pub struct SyncOptions {
 
 /// The most app messages [`SyncOptions::queue_until_joined`] holds before join.
 pub const MAX_HELD: usize = 1000;
+
+/// The options of [`DailySync::channel_with_options`].
+#[cfg(any(
+    doc,
+    not(any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ))
+))]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelOptions {
+    /// The largest message, in characters of JSON (the same on every end); `None`: 1 MiB.
+    pub max_size: Option<usize>,
+    /// Keep the last this many broadcasts (sent or received) for late members, and, opened late,
+    /// get up to that many from a peer first, marked `replay`; `None` or 0: no history. The JS
+    /// API's `history`, on the same wire, so JS and Rust members share a channel's history.
+    pub history: Option<usize>,
+}
 
 /// App messages waiting for the join, and the subscriptions that send or drop them.
 #[derive(Debug)]
@@ -145,6 +179,17 @@ impl DailySync {
                 ))
             ))]
             rpc: Rc::default(),
+            #[cfg(any(
+                doc,
+                not(any(
+                    feature = "npm-core",
+                    feature = "npm-local",
+                    feature = "npm-rest",
+                    feature = "npm-channels",
+                    feature = "npm-ordered"
+                ))
+            ))]
+            histories: Rc::default(),
         })
     }
 
@@ -370,6 +415,90 @@ impl DailySync {
         RpcRequestAll::new(self.rpc().map(|rpc| rpc.request_all(method, payload, options)))
     }
 
+    /// [`channel`](Self::channel) with options: its largest message size, and a history for late
+    /// members. With `history: Some(n)`, every member keeps the channel's last `n` broadcasts, its
+    /// own included, and answers late members with them (the `$history:<name>` request, as the
+    /// JS API's `sync.channel(name, { history })` does). A member that opens the channel before
+    /// or after joining gets up to the last `n` from the longest-present peer that has them (the
+    /// next one when that one fails or leaves), each marked [`replay`](crate::channel::ChannelMessage::replay),
+    /// in order, before the live messages; none is delivered twice. When nobody who saw them is
+    /// left, there is no history to get.
+    ///
+    /// ```no_run
+    /// # async fn demo(sync: daily_sync::DailySync) -> Result<(), daily_sync::Error> {
+    /// use daily_sync::ChannelOptions;
+    /// use futures::StreamExt;
+    /// let chat = sync.channel_with_options::<String>("chat", &ChannelOptions { history: Some(100), ..Default::default() })?;
+    /// let mut messages = chat.messages();
+    /// while let Some(Ok(message)) = messages.next().await {
+    ///     let earlier = if message.replay { " (before you came)" } else { "" };
+    ///     println!("{}: {}{earlier}", message.from_id, message.data);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn channel_with_options<T: Serialize + DeserializeOwned>(
+        &self,
+        name: &str,
+        options: &ChannelOptions,
+    ) -> Result<Channel<T>, Error> {
+        let channel =
+            self.channel_with_max_size(name, options.max_size.unwrap_or(crate::channel::codec::DEFAULT_MAX_SIZE))?;
+        let size = options.history.unwrap_or(0);
+        if size == 0 || self.histories.borrow().iter().any(|(kept, _, _)| kept == name) {
+            return Ok(channel);
+        }
+        let core = self.channels.borrow().iter().find(|core| core.name() == name).cloned();
+        let Some(core) = core else { return Ok(channel) };
+        core.keep_history(size);
+        let rpc = self.rpc()?;
+        let method = ["$history:", name].concat();
+        let kept = Rc::downgrade(&core);
+        let handler = rpc.handle(&method, move |_: serde::de::IgnoredAny, _from: String| {
+            let entries: Vec<(String, u64, serde_json::Value)> = kept
+                .upgrade()
+                .map(|core| core.history())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|entry| {
+                    let data = serde_wasm_bindgen::from_value(entry.data).ok()?;
+                    Some((entry.from, entry.seq, data))
+                })
+                .collect();
+            async move { Ok(entries) }
+        })?;
+        let fetched = Rc::new(std::cell::Cell::new(false));
+        let fetch = {
+            let (call, rpc, core, method) = (self.call.clone(), Rc::downgrade(&rpc), Rc::downgrade(&core), method);
+            move || {
+                if fetched.replace(true) {
+                    return;
+                }
+                let (Some(rpc), Some(core)) = (rpc.upgrade(), core.upgrade()) else { return };
+                core.start_fetch();
+                let (call, method) = (call.clone(), method.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    for peer in by_age(&call) {
+                        let asked = rpc.request(&peer, &method, &(), &RequestOptions::default());
+                        if let Ok(entries) = RpcRequest::<Vec<serde_json::Value>>::new(Ok(asked)).await {
+                            core.replayed(Some(entries.iter().filter_map(history_entry).collect()));
+                            return;
+                        }
+                    }
+                    core.replayed(None);
+                })
+            }
+        };
+        let fetch = Rc::new(fetch);
+        let on_join = fetch.clone();
+        let subscription = Subscription::new(&self.call, "joined-meeting", move |_| on_join())
+            .map_err(|thrown| classify(thrown, || None))?;
+        self.histories.borrow_mut().push((name.to_owned(), handler, subscription));
+        if self.joined() {
+            fetch();
+        }
+        Ok(channel)
+    }
+
     /// The presence `name` of `T` values: per-participant state that changes many times a second
     /// (a pointer, "typing…"), latest wins, on the JS API's wire (`sync.presence(name)`). Set it
     /// at any rate; at most one app message per interval carries the latest. A participant that
@@ -382,4 +511,52 @@ impl DailySync {
     ) -> Result<crate::PresenceHandle<T>, Error> {
         crate::presence::PresenceHandle::new(&self.call, name, options)
     }
+}
+
+/// The others in the call, the longest present first: whom a late member asks for the history
+/// (npm/channels.js's `byAge`).
+#[cfg(any(
+    doc,
+    not(any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ))
+))]
+fn by_age(call: &CallObject) -> Vec<String> {
+    use crate::messages::get;
+    let Ok(all) = call.participants() else { return Vec::new() };
+    let Some(all) = all.dyn_ref::<js_sys::Object>() else { return Vec::new() };
+    let mut others: Vec<(f64, String)> = js_sys::Object::values(all)
+        .iter()
+        .filter(|p| p.is_object() && get(p, "local").as_bool() != Some(true))
+        .filter_map(|p| {
+            let id = get(&p, "session_id").as_string()?;
+            let at = get(&p, "joined_at");
+            let at = at.dyn_ref::<js_sys::Date>().map_or_else(|| at.as_f64().unwrap_or(0.0), |date| date.get_time());
+            Some((if at.is_nan() { 0.0 } else { at }, id))
+        })
+        .collect();
+    others.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    others.into_iter().map(|(_, id)| id).collect()
+}
+
+/// One `[fromId, seq, data]` entry of a peer's history; a malformed one is skipped.
+#[cfg(any(
+    doc,
+    not(any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ))
+))]
+fn history_entry(entry: &serde_json::Value) -> Option<crate::channel::history::Entry<JsValue>> {
+    let [from, seq, data] = entry.as_array()?.as_slice() else { return None };
+    let from = from.as_str().filter(|from| !from.is_empty())?.to_owned();
+    let seq = seq.as_u64().filter(|seq| *seq < 9_000_000_000_000_000)?;
+    Some(crate::channel::history::Entry { from, seq, data: crate::messages::to_js(data).ok()? })
 }
