@@ -143,17 +143,17 @@ impl ChannelCore {
             .ok_or_else(|| Error::NotSerializable("the message holds a cycle or a BigInt".into()))?;
         match to {
             Recipient::All => {
-                let seq = self.send_on(data, &text, None)?;
+                let seq = self.send_on(&text, None)?;
                 self.record_own(seq, &text);
                 Ok(seq)
             }
-            Recipient::One(id) => self.send_on(data, &text, Some(id)),
-            Recipient::Many(ids) => ids.iter().try_fold(0, |_, id| self.send_on(data, &text, Some(id))),
+            Recipient::One(id) => self.send_on(&text, Some(id)),
+            Recipient::Many(ids) => ids.iter().try_fold(0, |_, id| self.send_on(&text, Some(id))),
         }
     }
 
     /// Sends the JSON text `text` to everyone (`None`) or to one participant.
-    fn send_on(&self, data: &JsValue, text: &str, to: Option<&str>) -> Result<u64, Error> {
+    fn send_on(&self, text: &str, to: Option<&str>) -> Result<u64, Error> {
         let seq = match to {
             None => self.next_seq.get(),
             Some(id) => self.direct_seqs.borrow().iter().find(|(other, _)| other == id).map_or(0, |(_, seq)| *seq),
@@ -171,13 +171,9 @@ impl ChannelCore {
         let chunks = encode_on(&self.name, to.is_some(), seq, text, self.limits)?;
         let to_js = JsValue::from_str(to.unwrap_or("*"));
         for (index, chunk) in chunks.iter().enumerate() {
-            let chunk = if chunks.len() == 1 {
-                // A message that fits whole: the chunk's object made directly, with the data as it
-                // is (its JSON is the text measured), rather than its text parsed back.
-                whole(&self.name, seq, to.is_some(), data)
-            } else {
-                js_sys::JSON::parse(chunk).map_err(|thrown| classify(thrown, || None))?
-            };
+            // Parsed back from its text, not built around the caller's value: daily-js posts the
+            // data to its call machine, which cannot clone a Promise or a function.
+            let chunk = js_sys::JSON::parse(chunk).map_err(|thrown| classify(thrown, || None))?;
             if let Err(thrown) = self.call.send_app_message(&chunk, &to_js) {
                 if index > 0 {
                     // Part of the message left: its number is used, receivers will see a gap.
@@ -351,24 +347,6 @@ impl ChannelCore {
             }
         });
     }
-}
-
-/// The chunk of a message that fits whole, as `codec::encode_on` writes it: `$ds`, `c`, `s`, `d`
-/// (direct only), `v`, in that order, so its JSON is the same text.
-fn whole(name: &str, seq: u64, direct: bool, data: &JsValue) -> JsValue {
-    let chunk = js_sys::Object::new();
-    let set = |key: &str, value: &JsValue| {
-        // Setting a plain object's own data property does not throw.
-        let _ = Reflect::set(&chunk, &JsValue::from_str(key), value);
-    };
-    set(MARKER, &1.into());
-    set("c", &JsValue::from_str(name));
-    set("s", &(seq as f64).into());
-    if direct {
-        set("d", &1.into());
-    }
-    set("v", data);
-    chunk.into()
 }
 
 /// When a participant joined, in ms: daily-js has a `Date`, a number is taken as it is.
