@@ -8,5 +8,5 @@ echo "$files"
 for need in Cargo.toml src/lib.rs README.md LICENSE-MIT LICENSE-APACHE; do
   grep -qx "$need" <<<"$files" || { echo "missing from the crate: $need"; exit 1; }
 done
-extra=$(grep -vE '^(src/.*\.(rs|js)|Cargo\.toml|Cargo\.toml\.orig|Cargo\.lock|README\.md|LICENSE-MIT|LICENSE-APACHE|\.cargo_vcs_info\.json)$' <<<"$files" || true)
+extra=$(grep -vE '^(src/.*\.(rs|js)|build\.rs|Cargo\.toml|Cargo\.toml\.orig|Cargo\.lock|README\.md|LICENSE-MIT|LICENSE-APACHE|\.cargo_vcs_info\.json)$' <<<"$files" || true)
 [ -z "$extra" ] || { echo "not for the crate: $extra"; exit 1; }

@@ -47,27 +47,9 @@ pub mod local;
 pub mod rest;
 
 pub use payload::{Error, Recipient};
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 pub use presence::{PresenceChange, PresenceChanges, PresenceHandle, PresenceOptions};
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 pub use rpc::{RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
 
 #[cfg(feature = "bench")]
@@ -82,29 +64,14 @@ mod call;
 pub(crate) mod convert;
 mod daily_errors;
 internal_mod!(events);
-#[cfg(any(
-    feature = "npm-core",
-    feature = "npm-local",
-    feature = "npm-rest",
-    feature = "npm-channels",
-    feature = "npm-ordered"
-))]
+#[cfg(not(rust_api))]
 mod js;
 pub mod messages;
 mod sync;
 internal_mod!(sys);
 pub mod user_data;
 pub use call::{Call, CallOptions, JoinOptions};
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 pub use sync::ChannelOptions;
 pub use sync::{DailySync, SyncOptions, MAX_HELD};
 pub use user_data::{Participant, ParticipantAction, ParticipantEvent};

@@ -13,16 +13,7 @@ use crate::daily_errors::classify;
 use crate::events::Subscription;
 use crate::messages::{self, AppMessages, DecodeError};
 use crate::payload::{check_size, json_len, Error, Recipient, APP_MESSAGE_LIMIT};
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 use crate::rpc::{typed::Rpc, RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
 use crate::session::SessionData;
 use crate::sys::{console_warn, CallObject};
@@ -49,29 +40,11 @@ pub struct DailySync {
     held: Option<Rc<HeldMessages>>,
     /// Request and response, from the first handler or request on (not in the npm entries, which
     /// have the JS API's).
-    #[cfg(any(
-        doc,
-        not(any(
-            feature = "npm-core",
-            feature = "npm-local",
-            feature = "npm-rest",
-            feature = "npm-channels",
-            feature = "npm-ordered"
-        ))
-    ))]
+    #[cfg(any(doc, rust_api))]
     rpc: Rc<RefCell<Option<Rc<Rpc>>>>,
     /// The channels that keep a history: each one's `$history:<name>` handler and the
     /// subscription that fetches it on join, kept as long as the DailySync (as its channels are).
-    #[cfg(any(
-        doc,
-        not(any(
-            feature = "npm-core",
-            feature = "npm-local",
-            feature = "npm-rest",
-            feature = "npm-channels",
-            feature = "npm-ordered"
-        ))
-    ))]
+    #[cfg(any(doc, rust_api))]
     histories: Rc<RefCell<Vec<(String, RpcHandler, Subscription)>>>,
 }
 
@@ -89,16 +62,7 @@ pub struct SyncOptions {
 pub const MAX_HELD: usize = 1000;
 
 /// The options of [`DailySync::channel_with_options`].
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChannelOptions {
     /// The largest message, in characters of JSON (the same on every end); `None`: 1 MiB.
@@ -168,27 +132,9 @@ impl DailySync {
             call,
             channels: Rc::default(),
             held,
-            #[cfg(any(
-                doc,
-                not(any(
-                    feature = "npm-core",
-                    feature = "npm-local",
-                    feature = "npm-rest",
-                    feature = "npm-channels",
-                    feature = "npm-ordered"
-                ))
-            ))]
+            #[cfg(any(doc, rust_api))]
             rpc: Rc::default(),
-            #[cfg(any(
-                doc,
-                not(any(
-                    feature = "npm-core",
-                    feature = "npm-local",
-                    feature = "npm-rest",
-                    feature = "npm-channels",
-                    feature = "npm-ordered"
-                ))
-            ))]
+            #[cfg(any(doc, rust_api))]
             histories: Rc::default(),
         })
     }
@@ -305,16 +251,7 @@ impl DailySync {
 
 /// Request and response, generic over serde types: the JS API's `handle`, `request` and
 /// `requestAll`, on the same wire.
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 impl DailySync {
     /// The request and response of this DailySync (and its clones), made on first use: only then
     /// does it listen for requests, so a participant that never handled or asked anything does not
@@ -515,16 +452,7 @@ impl DailySync {
 
 /// The others in the call, the longest present first: whom a late member asks for the history
 /// (npm/channels.js's `byAge`).
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 fn by_age(call: &CallObject) -> Vec<String> {
     use crate::messages::get;
     let Ok(all) = call.participants() else { return Vec::new() };
@@ -544,16 +472,7 @@ fn by_age(call: &CallObject) -> Vec<String> {
 }
 
 /// One `[fromId, seq, data]` entry of a peer's history; a malformed one is skipped.
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 fn history_entry(entry: &serde_json::Value) -> Option<crate::channel::history::Entry<JsValue>> {
     let [from, seq, data] = entry.as_array()?.as_slice() else { return None };
     let from = from.as_str().filter(|from| !from.is_empty())?.to_owned();

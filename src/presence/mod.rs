@@ -8,41 +8,14 @@
 //! - Receiving: each sender's messages are numbered, so a late one never overwrites a newer
 //!   value; a participant that leaves, or whose value is not set again within `stale_ms`, is gone.
 
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 mod handle;
 // The wire format is src/js/presence.rs's too; that driver keeps its own copy of these few lines,
 // because calling this one made the channels entry a byte over its budget.
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 mod wire;
 
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 pub use handle::{PresenceChange, PresenceChanges, PresenceHandle, PresenceOptions};
 
 /// A message to send: the sequence number and the value.

@@ -114,16 +114,7 @@ impl RpcDriver {
     /// returns with it, which the owner keeps for as long as the driver should listen: the Rust
     /// API's. (They are not a field, so the npm entry's detached driver carries nothing of them.)
     /// `on_request` and `on_settled` as for [`detached`](Self::detached).
-    #[cfg(any(
-        doc,
-        not(any(
-            feature = "npm-core",
-            feature = "npm-local",
-            feature = "npm-rest",
-            feature = "npm-channels",
-            feature = "npm-ordered"
-        ))
-    ))]
+    #[cfg(any(doc, rust_api))]
     pub(crate) fn new(
         call: &CallObject,
         on_request: impl Fn(Request) + 'static,

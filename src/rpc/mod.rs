@@ -12,27 +12,9 @@ pub mod core;
 pub(crate) mod driver;
 // The Rust API's face: left out of the npm entries (the `npm-*` features, which a Rust app never
 // turns on), which have the JS one, so their wasm stays as it was.
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 pub(crate) mod typed;
 
 pub use self::core::{RpcCode, Timeouts};
-#[cfg(any(
-    doc,
-    not(any(
-        feature = "npm-core",
-        feature = "npm-local",
-        feature = "npm-rest",
-        feature = "npm-channels",
-        feature = "npm-ordered"
-    ))
-))]
+#[cfg(any(doc, rust_api))]
 pub use self::typed::{RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
