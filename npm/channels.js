@@ -7,7 +7,7 @@
 import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
-import { Subscriptions, fanOut, initWith, internals, listen, registry, requireInit } from './hub.js';
+import { Subscriptions, fanOut, followPeers, initWith, internals, listen, registry, requireInit } from './hub.js';
 import { presenceOf } from './presence.js';
 import { rpcOf } from './rpc.js';
 
@@ -213,30 +213,14 @@ export function channel(sync, name, options) {
   if (existing !== undefined) return existing;
   let deliver = null;
   const core = new ChannelCore(shared.call, name, maxSize, (...delivery) => deliver(...delivery));
-  // The call's events reach the core through the one listener per event all entries share; only
-  // app messages that carry a chunk of this channel cross into wasm.
-  // Reading a peer's payload must not throw out of the listener (a hostile getter is ignored).
-  const read = (fn) => (e) => {
-    try {
-      fn(e);
-    } catch {
-      // not this channel's
-    }
-  };
-  const idOf = (e) => (isObject(e) && isObject(e.participant) ? e.participant.session_id : undefined);
+  // Only app messages that carry a chunk of this channel cross into wasm.
   let offs;
   try {
-    offs = [
-      listen(
-        shared.call,
-        'app-message',
-        read((e) => {
-          if (isObject(e) && isObject(e.data) && e.data.$ds !== undefined && e.data.c === name) core.receive(e);
-        }),
-      ),
-      listen(shared.call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && core.joined(e.participant))),
-      listen(shared.call, 'participant-left', read((e) => typeof idOf(e) === 'string' && core.left(idOf(e)))),
-    ];
+    offs = followPeers(shared.call, (data) => data.c === name, {
+      receive: (e) => core.receive(e),
+      joined: (participant) => core.joined(participant),
+      left: (id) => core.left(id),
+    });
   } catch (error) {
     core.free();
     throw error;

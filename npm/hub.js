@@ -282,6 +282,30 @@ export const internals = new WeakMap();
  */
 export const registry = { channel: null, rpc: null, ordered: null, presence: null };
 
+/**
+ * Feeds one core of the channels entry the call's events, through the one listener per event all
+ * entries share: the app messages of the library's own (marked `$ds`) that `mine(data)` claims, and
+ * who joins (`joined(participant, sessionId)`) and leaves (`left(sessionId)`). Reading a peer's
+ * payload never throws out of the listener (a hostile getter is ignored). Returns the functions
+ * that stop each.
+ */
+export function followPeers(call, mine, { receive, joined, left }) {
+  const isObject = (value) => value !== null && typeof value === 'object';
+  const read = (fn) => (e) => {
+    try {
+      fn(e);
+    } catch {
+      // not this core's
+    }
+  };
+  const idOf = (e) => (isObject(e) && isObject(e.participant) ? e.participant.session_id : undefined);
+  return [
+    listen(call, 'app-message', read((e) => isObject(e.data) && e.data.$ds !== undefined && mine(e.data) && receive(e))),
+    listen(call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && joined(e.participant, idOf(e)))),
+    listen(call, 'participant-left', read((e) => typeof idOf(e) === 'string' && left(idOf(e)))),
+  ];
+}
+
 /** Each entry's wasm init function -> the promise of its load, so a second init() loads nothing. */
 const loads = new Map();
 /** The wasm init functions whose load finished: the entries that may be used. */

@@ -5,9 +5,8 @@
 import { PresenceCore } from './wasm/channels/daily_sync.js';
 import { checkCallback, checkSerializable } from './checks.js';
 import { invalidArgument } from './errors.js';
-import { fanOut, internals, listen } from './hub.js';
+import { fanOut, followPeers, internals } from './hub.js';
 
-const isObject = (value) => value !== null && typeof value === 'object';
 const MAX_MS = 2147483647;
 
 /** `intervalMs` (a number of ms, at least 16, or 'auto'; default 100) and `staleMs` (ms, or none). */
@@ -39,29 +38,17 @@ class Presence {
     );
     const retune = () => this.#core.roomSize(Object.keys(call.participants()).length);
     retune();
-    // A peer's payload must not throw out of the shared listener: a hostile getter is ignored.
-    const read = (fn) => (e) => {
-      try {
-        fn(e);
-      } catch {
-        // not this presence's
-      }
-    };
-    const idOf = (e) => (isObject(e) && isObject(e.participant) ? e.participant.session_id : undefined);
-    this.#offs = [
-      listen(call, 'app-message', read((e) => {
-        const d = e.data;
-        if (isObject(d) && d.$ds !== undefined && d.c === '$p' && d.n === name) this.#core.receive(e);
-      })),
-      listen(call, 'participant-joined', read((e) => {
-        if (typeof idOf(e) === 'string') this.#core.joined(idOf(e));
+    this.#offs = followPeers(call, (data) => data.c === '$p' && data.n === name, {
+      receive: (e) => this.#core.receive(e),
+      joined: (_participant, id) => {
+        this.#core.joined(id);
         retune();
-      })),
-      listen(call, 'participant-left', read((e) => {
-        if (typeof idOf(e) === 'string') this.#core.left(idOf(e));
+      },
+      left: (id) => {
+        this.#core.left(id);
         retune();
-      })),
-    ];
+      },
+    });
   }
 
   /** Sets the local value: any rate; at most one app message per interval carries the latest. */

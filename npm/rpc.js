@@ -5,7 +5,7 @@
 import { RpcCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
-import { fanOut, internals, listen } from './hub.js';
+import { fanOut, followPeers, internals, listen } from './hub.js';
 import { validate } from './schemas.js';
 
 /** The channel the requests travel on (src/rpc/driver.rs). */
@@ -95,20 +95,11 @@ class Rpc {
       (from, id, method, payload) => this.#run(from, id, method, payload),
       (id, to, value, error) => this.#pending.get(id)?.(to, value, error),
     );
-    // A peer's payload must not throw out of the shared listener: a hostile getter is ignored.
-    const read = (fn) => (e) => {
-      try {
-        fn(e);
-      } catch {
-        // not a request's
-      }
-    };
-    const idOf = (e) => (isObject(e) && isObject(e.participant) ? e.participant.session_id : undefined);
-    this.#offs = [
-      listen(call, 'app-message', read((e) => isObject(e.data) && e.data.$ds !== undefined && e.data.c === CHANNEL && this.#core.receive(e))),
-      listen(call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && this.#core.joined(e.participant))),
-      listen(call, 'participant-left', read((e) => typeof idOf(e) === 'string' && this.#core.left(idOf(e)))),
-    ];
+    this.#offs = followPeers(call, (data) => data.c === CHANNEL, {
+      receive: (e) => this.#core.receive(e),
+      joined: (participant) => this.#core.joined(participant),
+      left: (id) => this.#core.left(id),
+    });
     // Who is in the call is read again after a change of membership, not for every request:
     // participants() costs more than a request's own work on the local call object.
     const stale = () => (this.#present = null);
