@@ -123,6 +123,40 @@ test('a 429 is retried, a bounded number of times', async () => {
   }
 });
 
+/** A server that counts the requests it reads and does `onRequest(request, response)` with each. */
+async function counting(onRequest) {
+  const server = createServer((request, response) => {
+    server.calls++;
+    onRequest(request, response);
+  });
+  server.calls = 0;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.base = `http://127.0.0.1:${server.address().port}/v1`;
+  return server;
+}
+
+test('a network failure or a timeout is never retried, however many retries are allowed: the request may have arrived', async () => {
+  // The request reaches the server, which then drops the connection without an answer (a
+  // network failure after the send), or never answers (a timeout). Retries of every kind are on,
+  // so only the rule "never retry what may have been delivered" keeps the count at one.
+  const dropping = await counting((request) => request.socket.destroy());
+  const silent = await counting(() => {});
+  try {
+    const retrying = { apiKey: KEY, retries: 3, retryServerErrors: true };
+    const dropped = await rejection(new DailyRestClient({ ...retrying, baseUrl: dropping.base }).sendAppMessage('r', { a: 1 }));
+    assert.equal(dropped.kind, 'network', dropped.message);
+    const timedOut = await rejection(new DailyRestClient({ ...retrying, baseUrl: silent.base, timeoutMs: 200 }).sendAppMessage('r', { a: 1 }));
+    assert.equal(timedOut.kind, 'timeout', timedOut.message);
+    // Longer than the first retry's delay (500 ms): a retry sent after the rejection would show.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    assert.equal(dropping.calls, 1, 'requests after a dropped connection');
+    assert.equal(silent.calls, 1, 'requests after a timeout');
+  } finally {
+    silent.closeAllConnections();
+    for (const s of [dropping, silent]) s.close();
+  }
+});
+
 test('a 5xx is not retried (the message may have gone out), unless retryServerErrors', async () => {
   const failing = await answering([500, 503]);
   const flaky = await answering([503, 500]);
