@@ -1,6 +1,6 @@
 // Presence (`sync.presence(name, options)`), in the `daily-sync/channels` entry: per-participant
 // state that changes many times a second, latest wins. The Rust core (PresenceCore,
-// src/js/presence.rs over src/presence/) sends at most one message per interval, drops late ones
+// src/js/presence_core.rs over src/presence/) sends at most one message per interval, drops late ones
 // and expires silent participants; this face feeds it the call's events and fans out changes.
 import { PresenceCore } from './wasm/channels/daily_sync.js';
 import { checkCallback, checkSerializable } from './checks.js';

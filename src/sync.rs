@@ -444,8 +444,8 @@ impl DailySync {
     pub fn presence<T: Serialize + DeserializeOwned>(
         &self,
         name: &str,
-        options: &crate::PresenceOptions,
-    ) -> Result<crate::PresenceHandle<T>, Error> {
+        options: &crate::presence::PresenceOptions,
+    ) -> Result<crate::presence::PresenceHandle<T>, Error> {
         crate::presence::PresenceHandle::new(&self.call, name, options)
     }
 }

@@ -9,7 +9,7 @@ mod local;
 #[cfg(feature = "npm-ordered")]
 mod ordered;
 #[cfg(feature = "npm-channels")]
-mod presence;
+mod presence_core;
 #[cfg(feature = "npm-rest")]
 mod rest;
 #[cfg(feature = "npm-channels")]

@@ -10,7 +10,7 @@
 
 #[cfg(any(doc, rust_api))]
 mod handle;
-// The wire format is src/js/presence.rs's too; that driver keeps its own copy of these few lines,
+// The wire format is src/js/presence_core.rs's too; that driver keeps its own copy of these few lines,
 // because calling this one made the channels entry a byte over its budget.
 #[cfg(any(doc, rust_api))]
 mod wire;

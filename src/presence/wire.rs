@@ -1,4 +1,4 @@
-//! A presence message on the wire, as the Rust API sends it (src/js/presence.rs, the npm channels
+//! A presence message on the wire, as the Rust API sends it (src/js/presence_core.rs, the npm channels
 //! entry's driver, sends the same): an app message `{ $ds: 1, c: '$p', n: name, q: seq, v: value }`;
 //! the `$ds` marker keeps it off the plain app-message subscriptions.
 
