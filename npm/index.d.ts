@@ -148,6 +148,11 @@ export interface SyncSchemas {
    * never reaches the handler; the caller gets an `application-error` with the issues' messages.
    */
   rpc?: Record<string, StandardSchemaV1>;
+  /**
+   * Presence values, by name (needs `daily-sync/channels`): a value that fails never reaches
+   * `get()` or `onChange`, and the sender's last good value stays.
+   */
+  presence?: Record<string, StandardSchemaV1>;
 }
 
 /** The payload types the schemas give, where no type parameter is given. */
@@ -162,7 +167,10 @@ export type TypesFromSchemas<S extends SyncSchemas> = {
       /** Each method's request is its schema's output; the response is not checked, so `unknown`. */
       rpc: { [M in keyof S['rpc']]: [StandardSchemaV1.InferOutput<S['rpc'][M]>, unknown] };
     }
-  : {});
+  : {}) &
+  (S['presence'] extends Record<string, StandardSchemaV1>
+    ? { presence: { [N in keyof S['presence']]: StandardSchemaV1.InferOutput<S['presence'][N]> } }
+    : {});
 
 /** Options of `new DailySync(call, options)`. */
 export interface DailySyncOptions<S extends SyncSchemas = SyncSchemas> {
@@ -184,9 +192,11 @@ export interface DailySyncOptions<S extends SyncSchemas = SyncSchemas> {
 
 /** Peer data that failed its schema. */
 export interface InvalidPeerData {
-  source: 'app-message' | 'user-data' | 'session-data' | 'rpc';
+  source: 'app-message' | 'user-data' | 'session-data' | 'rpc' | 'presence';
   /** With source 'rpc': the method of the request. */
   method?: string;
+  /** With source 'presence': the presence name. */
+  name?: string;
   /** The sender's session id (undefined for session data, which has no single sender). */
   fromId: string | undefined;
   /** The data as it arrived. */

@@ -6,6 +6,7 @@ import { PresenceCore } from './wasm/channels/daily_sync.js';
 import { checkCallback, checkSerializable } from './checks.js';
 import { invalidArgument } from './errors.js';
 import { fanOut, followPeers, internals } from './hub.js';
+import { isThenable, schemasByName, validate } from './schemas.js';
 
 const MAX_MS = 2147483647;
 
@@ -30,7 +31,7 @@ class Presence {
   #offs;
   #live;
 
-  constructor(shared, name, { intervalMs, staleMs }) {
+  constructor(shared, name, { intervalMs, staleMs }, schema) {
     const { call } = shared;
     this.#live = shared.live;
     this.#core = new PresenceCore(call, name, intervalMs === 'auto' ? undefined : intervalMs, staleMs, (id, value) =>
@@ -39,7 +40,7 @@ class Presence {
     const retune = () => this.#core.roomSize(Object.keys(call.participants()).length);
     retune();
     this.#offs = followPeers(call, (data) => data.c === '$p' && data.n === name, {
-      receive: (e) => this.#core.receive(e),
+      receive: schema === undefined ? (e) => this.#core.receive(e) : (e) => this.#checked(e, schema, shared.invalid),
       joined: (_participant, id) => {
         this.#core.joined(id);
         retune();
@@ -49,6 +50,22 @@ class Presence {
         retune();
       },
     });
+  }
+
+  /**
+   * Hands `e` on to the core once its value passes `schema` (with the schema's output: it may
+   * transform); a value that fails goes to onInvalid and leaves the sender's last value as it was.
+   * An asynchronous schema may settle out of order: the core's sequence numbers drop the older.
+   */
+  #checked(e, schema, invalid) {
+    const { data, fromId } = e;
+    const deliver = ({ value, issues }) => {
+      if (issues === undefined) return this.#core.receive({ fromId, data: { ...data, v: value } });
+      fanOut(invalid, { source: 'presence', name: data.n, fromId, data: data.v, issues }, 'onInvalid');
+    };
+    const result = validate(schema, data.v);
+    if (isThenable(result)) result.then(deliver);
+    else deliver(result);
   }
 
   /** Sets the local value: any rate; at most one app message per interval carries the latest. */
@@ -90,10 +107,12 @@ export function presenceOf(sync, name, options) {
   shared.live();
   if (typeof name !== 'string' || name === '') throw invalidArgument('the presence name must be a non-empty string');
   const checked = optionsOf(options);
+  const schemas = schemasByName(shared.schemas?.presence, 'presence', 'names');
+  if (schemas instanceof Error) throw schemas;
   shared.presences ??= new Map();
   let presence = shared.presences.get(name);
   if (presence === undefined) {
-    presence = new Presence(shared, name, checked);
+    presence = new Presence(shared, name, checked, schemas.get(name));
     shared.presences.set(name, presence);
     shared.own(() => {
       shared.presences.delete(name);

@@ -6,7 +6,7 @@ import { RpcCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
 import { fanOut, followPeers, internals, listen } from './hub.js';
-import { validate } from './schemas.js';
+import { schemasByName, validate } from './schemas.js';
 
 /** The channel the requests travel on (src/rpc/driver.rs). */
 const CHANNEL = '$rpc';
@@ -27,27 +27,6 @@ function optionsOf(options) {
     throw invalidArgument('options.signal must be an AbortSignal');
   }
   return { timeoutMs, connectionTimeoutMs, signal };
-}
-
-/**
- * `options.schemas.rpc` as a Map of method -> Standard Schema (so that no method finds Object's
- * members), or the error that says what is wrong with it, which `handle()` throws.
- */
-function rpcSchemas(rpc) {
-  const map = new Map();
-  if (rpc === undefined) return map;
-  if (rpc === null || typeof rpc !== 'object') return invalidArgument('options.schemas.rpc must map methods to schemas');
-  try {
-    for (const [method, schema] of Object.entries(rpc)) {
-      if (typeof schema?.['~standard']?.validate !== 'function') {
-        return invalidArgument(`options.schemas.rpc['${method}'] must be a Standard Schema (zod, valibot, arktype...)`);
-      }
-      map.set(method, schema);
-    }
-  } catch {
-    return invalidArgument('options.schemas.rpc cannot be read');
-  }
-  return map;
 }
 
 /** The error of an aborted request. */
@@ -88,7 +67,7 @@ class Rpc {
   constructor(shared) {
     const { call } = shared;
     this.#shared = shared;
-    this.#schemas = rpcSchemas(shared.schemas?.rpc);
+    this.#schemas = schemasByName(shared.schemas?.rpc, 'rpc', 'methods');
     this.#call = call;
     this.#core = new RpcCore(
       call,

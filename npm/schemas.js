@@ -25,9 +25,32 @@ export function readSchemas(options) {
     }
     found[name] = schema;
   }
-  // The requests' schemas, by method: checked by npm/rpc.js (the entry that has requests).
+  // The requests' schemas by method, and presence's by name: read by npm/rpc.js and
+  // npm/presence.js (in the entry that has them), with schemasByName.
   found.rpc = schemas.rpc;
+  found.presence = schemas.presence;
   return found;
+}
+
+/**
+ * `options.schemas[option]` (an object of name -> Standard Schema) as a Map (so that no name finds
+ * Object's members), or the error that says what is wrong with it, for the first use to throw.
+ */
+export function schemasByName(byName, option, names) {
+  const map = new Map();
+  if (byName === undefined) return map;
+  if (byName === null || typeof byName !== 'object') return invalidArgument(`options.schemas.${option} must map ${names} to schemas`);
+  try {
+    for (const [name, schema] of Object.entries(byName)) {
+      if (typeof schema?.['~standard']?.validate !== 'function') {
+        return invalidArgument(`options.schemas.${option}['${name}'] must be a Standard Schema (zod, valibot, arktype...)`);
+      }
+      map.set(name, schema);
+    }
+  } catch {
+    return invalidArgument(`options.schemas.${option} cannot be read`);
+  }
+  return map;
 }
 
 export const isThenable = (value) => value !== null && typeof value === 'object' && typeof value.then === 'function';

@@ -2,7 +2,7 @@
 // message per interval and the receiver ends on the last value, never going backwards; a late
 // joiner gets the current value; a participant that leaves or goes silent past staleMs is gone,
 // and comes back on its next set(); unsubscribing stops the callbacks; nothing reaches the plain
-// app-message subscriptions.
+// app-message subscriptions; values that fail `schemas.presence` go to onInvalid only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { browser, openPage, serveRepository, server } from './harness.mjs';
@@ -16,9 +16,9 @@ async function inPage(fn) {
       const lib = await import('/tests/js/all-entries.js');
       await lib.default();
       const room = `presence-${Math.random()}`;
-      window.member = async (userName, join = true) => {
+      window.member = async (userName, join = true, options = undefined) => {
         const call = lib.createLocalCallObject({ room, transport: 'memory', userName });
-        const sync = new lib.DailySync(call);
+        const sync = new lib.DailySync(call, options);
         if (join) await call.join();
         return { call, sync, id: () => call.participants().local.session_id };
       };
@@ -133,4 +133,58 @@ test('presence options are checked', { timeout: 60_000 }, async () => {
   });
   assert.deepEqual(r.kinds, ['invalid-argument', 'invalid-argument', 'invalid-argument', 'invalid-argument']);
   assert.equal(r.auto, 'accepted');
+});
+
+test('schemas.presence: a value that fails never reaches get() or onChange, goes to onInvalid, and the last good value stays', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { z } = await import('/node_modules/zod/index.js');
+    const shout = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: async (value) => (typeof value === 'string' ? { value: value.toUpperCase() } : { issues: [{ message: 'not a string' }] }),
+      },
+    };
+    const schemas = { presence: { cursor: z.object({ x: z.number() }), typing: shout } };
+    const a = await window.member('a');
+    const b = await window.member('b', true, { schemas });
+    const invalid = [];
+    b.sync.onInvalid(({ issues, ...item }) => invalid.push({ ...item, messages: issues.map((issue) => issue.message) }));
+    const [cursorA, typingA] = [a.sync.presence('cursor', { intervalMs: 16 }), a.sync.presence('typing', { intervalMs: 16 })];
+    const [cursorB, typingB] = [b.sync.presence('cursor'), b.sync.presence('typing')];
+    const seen = { cursor: [], typing: [] };
+    cursorB.onChange((id, value) => seen.cursor.push(value));
+    typingB.onChange((id, value) => seen.typing.push(value));
+    const aId = a.id();
+    cursorA.set({ x: 1, extra: 'dropped by the schema' });
+    await window.until(() => seen.cursor.length === 1, 'the first good value');
+    cursorA.set({ x: 'two' });
+    await window.until(() => invalid.length === 1, 'the bad value reported');
+    const afterBad = cursorB.get().get(aId)?.value;
+    typingA.set(42);
+    await window.until(() => invalid.length === 2, 'the async schema\'s failure reported');
+    typingA.set('ann');
+    cursorA.set({ x: 3 });
+    await window.until(() => seen.cursor.length === 2 && seen.typing.length === 1, 'the good values after');
+    let badOption;
+    try {
+      (await window.member('c', false, { schemas: { presence: { cursor: { not: 'a schema' } } } })).sync.presence('cursor');
+    } catch (e) {
+      badOption = `${e.kind}: ${e.message}`;
+    }
+    return { seen, afterBad, invalid, typing: typingB.get().get(aId)?.value, aId, badOption };
+  });
+  assert.deepEqual(r.seen, { cursor: [{ x: 1 }, { x: 3 }], typing: ['ANN'] }, 'only values that passed, as the schema gives them, in order');
+  assert.deepEqual(r.afterBad, { x: 1 }, 'the last good value stays');
+  assert.equal(r.typing, 'ANN');
+  assert.equal(r.invalid.length, 2);
+  assert.deepEqual(
+    r.invalid.map(({ source, name, fromId, data }) => ({ source, name, fromId, data })),
+    [
+      { source: 'presence', name: 'cursor', fromId: r.aId, data: { x: 'two' } },
+      { source: 'presence', name: 'typing', fromId: r.aId, data: 42 },
+    ],
+  );
+  assert.equal(r.invalid[1].messages[0], 'not a string');
+  assert.match(r.badOption, /^invalid-argument: .*options\.schemas\.presence\['cursor'\] must be a Standard Schema/);
 });

@@ -198,7 +198,7 @@ export function validated(call: DailyCall): void {
   const stage: string | undefined = sync.sessionData().stage;
   console.log(hand, stage);
   sync.onInvalid((invalid) => {
-    const source: 'app-message' | 'user-data' | 'session-data' | 'rpc' = invalid.source;
+    const source: 'app-message' | 'user-data' | 'session-data' | 'rpc' | 'presence' = invalid.source;
     console.warn(source, invalid.fromId, invalid.issues.map((issue) => issue.message));
   });
   // @ts-expect-error: the appMessage schema says an emoji is a string
