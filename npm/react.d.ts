@@ -9,6 +9,7 @@ import type {
   DailyCallLike,
   DailySync,
   DailySyncOptions,
+  OrderedOp,
   Participant,
   PresenceNameOf,
   PresenceOptions,
@@ -63,6 +64,16 @@ export interface SessionDataActions<S> {
 export declare function useSessionData<T extends SyncTypes = {}>(): [
   Partial<SessionDataOf<T>>,
   SessionDataActions<SessionDataOf<T>>,
+];
+
+/**
+ * `[data, apply]` of ordered room state (needs `daily-sync/ordered` loaded): the session data,
+ * re-rendering when it changes, and `apply(ops)`, which resolves once the batch is applied (with
+ * the keys it changed, as they stand) and rejects, applying nothing, when an op is bad.
+ */
+export declare function useOrdered<T extends SyncTypes = {}>(): [
+  Partial<SessionDataOf<T>>,
+  (ops: readonly OrderedOp<SessionDataOf<T>>[]) => Promise<Partial<SessionDataOf<T>>>,
 ];
 
 /** The channel `name` (needs `daily-sync/channels` loaded); calls the latest `fn` with each message. */

@@ -186,6 +186,18 @@ export function useSessionData() {
   return [data, actions];
 }
 
+/**
+ * `[data, apply]` of ordered room state (needs `daily-sync/ordered` loaded): the session data (as
+ * useSessionData gives it: re-rendering when it changes), and `apply(ops)`, which sends a batch
+ * through the participant that orders and resolves once it is applied.
+ */
+export function useOrdered() {
+  const sync = useDailySync();
+  const ordered = useMemo(() => sync.ordered(), [sync]);
+  const [data] = useSessionData();
+  return [data, useMemo(() => (ops) => ordered.apply(ops), [ordered])];
+}
+
 /** The channel `name` (needs `daily-sync/channels` loaded); calls the latest `fn` with each message. */
 export function useChannel(name, fn, options) {
   const sync = useDailySync();

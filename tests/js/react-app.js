@@ -7,11 +7,13 @@ import { createRoot } from 'react-dom/client';
 import init from '/pkg/index.js';
 import initChannels from '/pkg/channels.js';
 import initLocal, { createLocalCallObject } from '/pkg/local.js';
+import initOrdered from '/pkg/ordered.js';
 import {
   DailySyncProvider,
   useAppMessage,
   useChannel,
   useDailySync,
+  useOrdered,
   useParticipant,
   useParticipants,
   usePresence,
@@ -30,7 +32,7 @@ const EVENTS = [
 ];
 
 export async function setup() {
-  await Promise.all([init(), initLocal(), initChannels()]);
+  await Promise.all([init(), initLocal(), initChannels(), initOrdered()]);
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -269,5 +271,40 @@ export async function participantAndPresence() {
   bobSync.dispose();
   root.unmount();
   await Promise.all([me.leave(), ann.leave(), bob.leave()]);
+  return result;
+}
+
+/**
+ * useOrdered: two roots each apply 10 increments at once; both render 20 (no increment lost), and
+ * a batch with a bad op rejects without applying its good one.
+ */
+export async function orderedState() {
+  const room = `ordered-${Math.random()}`;
+  const calls = [localCall(room, 'Ann'), localCall(room, 'Bob')];
+  await calls[0].join();
+  await calls[1].join();
+  const seen = [{}, {}];
+  function Score({ at }) {
+    const [data, apply] = useOrdered();
+    Object.assign(seen[at], { score: data.score, apply });
+    return h('p', null, `score ${data.score}`);
+  }
+  const roots = calls.map((call, at) => {
+    const root = createRoot(document.body.appendChild(document.createElement('div')));
+    root.render(h(StrictMode, null, h(DailySyncProvider, { call }, h(Score, { at }))));
+    return root;
+  });
+  await waitFor(() => seen.every((s) => s.apply), 'both rendered');
+  const increments = seen.flatMap((s) => Array.from({ length: 10 }, () => s.apply([{ op: 'increment', key: 'score', by: 1 }])));
+  await Promise.all(increments);
+  await waitFor(() => seen.every((s) => s.score === 20), 'both render 20');
+  const refused = await seen[0].apply([{ op: 'increment', key: 'score', by: 1 }, { op: 'explode', key: 'score' }]).then(
+    () => 'applied',
+    (error) => error.kind,
+  );
+  await sleep(200);
+  const result = { scores: seen.map((s) => s.score), refused };
+  roots.forEach((root) => root.unmount());
+  await Promise.all(calls.map((call) => call.leave()));
   return result;
 }

@@ -1,5 +1,5 @@
 // daily-sync/react with React 19 from npm, rendered in Chromium on the local room: two roots
-// exchange data through the hooks (requests too, through useRpcHandler), StrictMode leaves one
+// exchange data through the hooks (requests too, through useRpcHandler; ordered state, through useOrdered), StrictMode leaves one
 // listener per event (none after unmount), and components render once per change that concerns them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,4 +107,12 @@ test('useParticipant re-renders only for its participant; usePresence shows the 
   const r = await page.evaluate(() => window.app.participantAndPresence());
   assert.deepEqual(r.afterAnn, { ann: 1, bob: 0 }, "Ann's update renders Ann's component once, Bob's not at all");
   assert.deepEqual(r.annCursor, { x: 7 });
+});
+
+test('useOrdered: concurrent increments from two roots are all applied and rendered; a bad batch is refused whole', { timeout: 60_000 }, async () => {
+  const before = errors.length;
+  const r = await page.evaluate(() => window.app.orderedState());
+  assert.deepEqual(r.scores, [20, 20], 'no increment lost, both render the result');
+  assert.equal(r.refused, 'invalid-argument');
+  assert.deepEqual(errors.slice(before), []);
 });
