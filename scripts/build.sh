@@ -15,20 +15,37 @@ WASM_FEATURES="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-s
 # no formatting machinery: about a quarter of the size), no source locations and no Debug output.
 # That needs std's source and unstable flags; where they are missing, the ordinary release build
 # is used.
-small_build() { # cargo-feature-flags...
-  [ "$(wasm_route)" = debian ] && export PATH=/usr/bin:$PATH
+small_build() ( # cargo-feature-flags... (a subshell: its PATH stays its own)
+  if [ "$(wasm_route)" = debian ]; then export PATH=/usr/bin:$PATH; fi
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
     CARGO_TARGET_DIR=target/small \
-    cargo build --target wasm32-unknown-unknown -Z build-std=std,panic_abort --release --lib --quiet "$@" 2>/dev/null
+    cargo build --target wasm32-unknown-unknown -Z build-std=std,panic_abort --release --lib --quiet "$@"
+)
+
+# Runs a build with its stderr in $BUILD_LOG; a warning fails it (shown whole), as clippy's
+# `-D warnings` fails the checks: nothing the compiler says is dropped. Exit 1: the build failed
+# (its output is in $BUILD_LOG), 2: it built with warnings.
+BUILD_LOG=$(mktemp)
+trap 'rm -f "$BUILD_LOG"' EXIT
+no_warnings() { # command...
+  "$@" 2>"$BUILD_LOG" || return 1
+  if grep -qE '^warning' "$BUILD_LOG"; then cat "$BUILD_LOG" >&2; return 2; fi
 }
 
 build_entry() { # entry (core, local, rest, channels, ordered)
   local entry=$1 out=pkg/wasm/$1
   local wasm_file=target/small/wasm32-unknown-unknown/release/daily_sync.wasm
   local features=(--no-default-features --features "npm-$entry")
-  if ! (small_build "${features[@]}"); then
-    say "the size-optimized build is not available here; using the plain release build"
-    cargo_wasm build --release --lib --quiet "${features[@]}" || die "cargo build ($entry) failed" "see the compiler output above"
+  local built=0
+  no_warnings small_build "${features[@]}" || built=$?
+  [ "$built" = 2 ] && die "the $entry entry built with warnings (above)" "cargo_wasm clippy --lib ${features[*]} -- -D warnings"
+  if [ "$built" = 1 ]; then
+    say "the size-optimized build is not available here ($(grep -m1 -E '^error' "$BUILD_LOG" || echo 'see cargo'));" \
+      "using the plain release build"
+    built=0
+    no_warnings cargo_wasm build --release --lib --quiet "${features[@]}" || built=$?
+    [ "$built" = 1 ] && { cat "$BUILD_LOG" >&2; die "cargo build ($entry) failed" "see the compiler output above"; }
+    [ "$built" = 2 ] && die "the $entry entry built with warnings (above)" "cargo_wasm clippy --lib ${features[*]} -- -D warnings"
     wasm_file=target/wasm32-unknown-unknown/release/daily_sync.wasm
   fi
   rm -rf "$out"
