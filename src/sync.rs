@@ -15,6 +15,7 @@ use crate::messages::{self, AppMessages, DecodeError};
 use crate::payload::{check_size, json_len, Error, Recipient, APP_MESSAGE_LIMIT};
 #[cfg(any(doc, rust_api))]
 use crate::rpc::{typed::Rpc, RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
+use crate::session::driver::Driver;
 use crate::session::SessionData;
 use crate::sys::{console_warn, CallObject};
 use crate::user_data::{self, Participant, ParticipantEvents, ParticipantUpdates};
@@ -38,6 +39,12 @@ pub struct DailySync {
     channels: Rc<RefCell<Vec<Rc<ChannelCore>>>>,
     /// App messages sent before join, with `queue_until_joined`.
     held: Option<Rc<HeldMessages>>,
+    /// The one session-data throttle of this DailySync and its clones, made by the first
+    /// [`session_data`](Self::session_data): every handle writes through it, as the JS API's one
+    /// throttle per DailySync.
+    session: Rc<RefCell<Option<Rc<Driver<serde_json::Value>>>>>,
+    /// The throttle's interval, checked by [`with_options`](Self::with_options).
+    session_interval_ms: u64,
     /// Request and response, from the first handler or request on (not in the npm entries, which
     /// have the JS API's).
     #[cfg(any(doc, rust_api))]
@@ -48,15 +55,39 @@ pub struct DailySync {
     histories: Rc<RefCell<Vec<(String, RpcHandler, Subscription)>>>,
 }
 
-/// The options of [`DailySync::with_options`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The options of [`DailySync::with_options`]: the JS API's `new DailySync(call, options)`. Build
+/// them with `..Default::default()`, so that options added later need no change.
+///
+/// ```
+/// use daily_sync::SyncOptions;
+/// let options = SyncOptions { session_data_interval_ms: 500, ..Default::default() };
+/// assert!(!options.queue_until_joined);
+/// assert_eq!(SyncOptions::default().session_data_interval_ms, 1000);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncOptions {
+    /// The session-data throttle's interval: at most one `setMeetingSessionData` per this many
+    /// milliseconds, the last state always sent. At least 16 (one animation frame); 1000 by
+    /// default, Daily's own pace. The JS API's `sessionDataIntervalMs`.
+    pub session_data_interval_ms: u64,
     /// Hold app messages and session-data writes made before join (each checked at once), and
     /// send them on join, in order; they are dropped with a console warning if the call leaves
     /// first. At most [`MAX_HELD`] messages wait. Without it, a send before join fails with
     /// `NotJoined`, as daily-js's does. The JS API's `queueUntilJoined`.
     pub queue_until_joined: bool,
 }
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions { session_data_interval_ms: DEFAULT_SESSION_DATA_INTERVAL_MS, queue_until_joined: false }
+    }
+}
+
+/// [`SyncOptions::session_data_interval_ms`] when not set: Daily syncs session data about once a
+/// second.
+const DEFAULT_SESSION_DATA_INTERVAL_MS: u64 = 1000;
+/// The shortest session-data interval: one animation frame, as the JS API's.
+const MIN_SESSION_DATA_INTERVAL_MS: u64 = 16;
 
 /// The most app messages [`SyncOptions::queue_until_joined`] holds before join.
 pub const MAX_HELD: usize = 1000;
@@ -115,23 +146,30 @@ impl DailySync {
         Self::with_options(call, &SyncOptions::default())
     }
 
-    /// [`new`](Self::new) with options.
+    /// [`new`](Self::new) with options. Fails with `InvalidArgument` for a session-data interval
+    /// under 16 ms.
     ///
     /// ```no_run
     /// # async fn demo(call: daily_sync::Call) -> Result<(), daily_sync::Error> {
     /// use daily_sync::{DailySync, JoinOptions, Recipient, SyncOptions};
-    /// let sync = DailySync::with_options(call.clone().into(), &SyncOptions { queue_until_joined: true })?;
+    /// let options = SyncOptions { session_data_interval_ms: 500, queue_until_joined: true, ..Default::default() };
+    /// let sync = DailySync::with_options(call.clone().into(), &options)?;
     /// sync.send_app_message(&"hello", Recipient::All)?; // held, sent on join
     /// call.join(&JoinOptions::default()).await?;
     /// # Ok(()) }
     /// ```
     pub fn with_options(call: JsValue, options: &SyncOptions) -> Result<Self, Error> {
+        if options.session_data_interval_ms < MIN_SESSION_DATA_INTERVAL_MS {
+            return Err(Error::InvalidArgument("SyncOptions::session_data_interval_ms must be at least 16".into()));
+        }
         let call = CallObject::from_js(call).map_err(Error::NotCallObject)?;
         let held = if options.queue_until_joined { Some(HeldMessages::new(&call)?) } else { None };
         Ok(DailySync {
             call,
             channels: Rc::default(),
             held,
+            session: Rc::default(),
+            session_interval_ms: options.session_data_interval_ms,
             #[cfg(any(doc, rust_api))]
             rpc: Rc::default(),
             #[cfg(any(doc, rust_api))]
@@ -215,13 +253,34 @@ impl DailySync {
         ParticipantEvents::new(&self.call)
     }
 
-    /// A throttled, typed handle on the room-wide state: at most one write per `interval_ms`
-    /// (16 or more), nothing lost.
-    pub fn session_data<S: Serialize + DeserializeOwned>(&self, interval_ms: u64) -> Result<SessionData<S>, Error> {
-        if interval_ms < 16 {
-            return Err(Error::InvalidArgument("the session-data interval must be at least 16 ms".into()));
-        }
-        SessionData::new(&self.call, interval_ms, self.held.is_some())
+    /// A typed handle on the room-wide state, throttled: at most one write per
+    /// [`SyncOptions::session_data_interval_ms`], nothing lost. Every handle of this DailySync
+    /// (and of its clones), whatever its type, writes through one throttle: a merge on one and a
+    /// merge on another both reach the room, as the JS API's `mergeSessionData` calls do. The
+    /// throttle is made by the first call, and follows the room for as long as the DailySync or a
+    /// handle lives; when the last of them is dropped, what is pending is flushed.
+    ///
+    /// ```no_run
+    /// # fn demo(sync: &daily_sync::DailySync) -> Result<(), daily_sync::Error> {
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Stage { speaker: Option<String> }
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Poll { yes: u32 }
+    /// sync.session_data::<Stage>()?.merge(&serde_json::json!({ "speaker": "a1b2" }))?;
+    /// sync.session_data::<Poll>()?.merge(&Poll { yes: 3 })?; // both keys go out, in one write at most
+    /// # Ok(()) }
+    /// ```
+    pub fn session_data<S: Serialize + DeserializeOwned>(&self) -> Result<SessionData<S>, Error> {
+        let mut session = self.session.borrow_mut();
+        let driver = match &*session {
+            Some(driver) => driver.clone(),
+            None => {
+                let made = Driver::new(self.call.clone(), self.session_interval_ms, self.held.is_some())?;
+                *session = Some(made.clone());
+                made
+            }
+        };
+        Ok(SessionData::new(&self.call, driver))
     }
 
     /// The channel `name` of `T` messages up to 1 MiB of JSON: cut into app messages that fit,

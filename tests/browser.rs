@@ -47,6 +47,12 @@ fn sync_over(call: &FakeCall) -> DailySync {
     DailySync::new(call.clone().into()).expect("a call object")
 }
 
+/// A DailySync over `call` whose session-data throttle writes at most once per `interval_ms`.
+fn sync_every(call: &JsValue, interval_ms: u64) -> DailySync {
+    let options = daily_sync::SyncOptions { session_data_interval_ms: interval_ms, ..Default::default() };
+    DailySync::with_options(call.clone(), &options).expect("a call object")
+}
+
 fn json(value: &JsValue) -> String {
     js_sys::JSON::stringify(value).map(String::from).unwrap_or_default()
 }
@@ -218,8 +224,8 @@ struct Poll {
 #[wasm_bindgen_test]
 async fn session_data_is_throttled_and_nothing_is_lost() {
     let call = FakeCall::new();
-    let sync = sync_over(&call);
-    let poll = sync.session_data::<Poll>(100).unwrap();
+    let sync = sync_every(&call, 100);
+    let poll = sync.session_data::<Poll>().unwrap();
     assert!(matches!(poll.merge(&serde_json::json!({"yes": 1})), Err(Error::NotJoined(_))));
     call.join();
     poll.set(&Poll { question: "Lunch?".into(), yes: 0 }).unwrap();
@@ -242,7 +248,7 @@ async fn session_data_refuses_a_merged_state_over_the_limit_and_keeps_the_old_on
     let call = FakeCall::new();
     call.join();
     let sync = sync_over(&call);
-    let state = sync.session_data::<BTreeMap<String, String>>(1000).unwrap();
+    let state = sync.session_data::<BTreeMap<String, String>>().unwrap();
     state.merge(&serde_json::json!({ "a": "x".repeat(60_000) })).unwrap();
     match state.merge(&serde_json::json!({ "b": "y".repeat(60_000) })) {
         Err(Error::PayloadTooLarge { limit, size }) => assert_eq!((limit, size > 102_400), (102_400, true)),
@@ -252,21 +258,28 @@ async fn session_data_refuses_a_merged_state_over_the_limit_and_keeps_the_old_on
 }
 
 #[wasm_bindgen_test]
-async fn dropping_the_handle_flushes_and_a_left_call_keeps_nothing() {
+async fn dropping_the_last_owner_flushes_and_a_left_call_keeps_nothing() {
     let call = FakeCall::new();
     call.join();
     let sync = sync_over(&call);
-    let state = sync.session_data::<BTreeMap<String, u32>>(1000).unwrap();
+    let state = sync.session_data::<BTreeMap<String, u32>>().unwrap();
     state.merge(&serde_json::json!({ "a": 1 })).unwrap();
     state.merge(&serde_json::json!({ "b": 2 })).unwrap();
     assert_eq!(call.session_call_count(), 1, "the second change waits for the window");
     drop(state);
-    assert_eq!(call.session_call_count(), 2, "drop flushed");
+    assert_eq!(call.session_call_count(), 1, "a handle's drop leaves the throttle to the DailySync");
+    let clone = sync.clone();
+    drop(sync);
+    assert_eq!(call.session_call_count(), 1, "a clone still holds the throttle");
+    assert_eq!(call.listener_count("meeting-session-state-updated"), 1);
+    drop(clone);
+    assert_eq!(call.session_call_count(), 2, "the last owner's drop flushed");
     assert_eq!(json(&call.session()), r#"{"a":1,"b":2}"#);
-    assert_eq!(call.listener_count("meeting-session-state-updated"), 0, "drop unsubscribed");
+    assert_eq!(call.listener_count("meeting-session-state-updated"), 0, "and unsubscribed");
 
     // Pending changes cannot be sent once the call has left: they are discarded (with a warning).
-    let state = sync.session_data::<BTreeMap<String, u32>>(100).unwrap();
+    let sync = sync_every(&call, 100);
+    let state = sync.session_data::<BTreeMap<String, u32>>().unwrap();
     state.merge(&serde_json::json!({ "c": 3 })).unwrap();
     state.merge(&serde_json::json!({ "d": 4 })).unwrap();
     call.leave();
@@ -279,7 +292,7 @@ async fn incoming_states_combine_with_pending_changes() {
     let call = FakeCall::new();
     call.join();
     let sync = sync_over(&call);
-    let state = sync.session_data::<BTreeMap<String, u32>>(1000).unwrap();
+    let state = sync.session_data::<BTreeMap<String, u32>>().unwrap();
     let mut states = state.states().unwrap();
     state.merge(&serde_json::json!({ "mine": 1 })).unwrap(); // sent at once
     state.merge(&serde_json::json!({ "mine": 2 })).unwrap(); // pending
@@ -381,8 +394,7 @@ async fn a_rust_app_makes_joins_and_leaves_calls_with_no_js_of_its_own() {
     let (ann, bob) = (Call::local(&options).unwrap(), Call::local(&options).unwrap());
     assert_eq!(ann.meeting_state(), "new");
     assert_eq!(ann.local_session_id(), None, "no session id before join");
-    let (sync_ann, sync_bob) =
-        (DailySync::new(ann.clone().into()).unwrap(), DailySync::new(bob.clone().into()).unwrap());
+    let (sync_ann, sync_bob) = (sync_every(&ann.clone().into(), 16), sync_every(&bob.clone().into(), 16));
     let mut bob_sees = sync_bob.participant_events::<Hand>().unwrap();
     let join = |name: &str| JoinOptions { user_name: Some(name.into()), ..Default::default() };
     ann.join(&join("Ann")).await.unwrap();
@@ -410,8 +422,8 @@ async fn a_rust_app_makes_joins_and_leaves_calls_with_no_js_of_its_own() {
         }
     }
 
-    let stage_at_ann = sync_ann.session_data::<Stage>(16).unwrap();
-    let stage_at_bob = sync_bob.session_data::<Stage>(16).unwrap();
+    let stage_at_ann = sync_ann.session_data::<Stage>().unwrap();
+    let stage_at_bob = sync_bob.session_data::<Stage>().unwrap();
     let stage = Stage { speaker: Some(ann_id.clone()) };
     stage_at_ann.set(&stage).unwrap();
     for _ in 0..100 {
@@ -447,9 +459,9 @@ async fn sends_before_join_are_held_and_sent_on_join() {
         ..Default::default()
     };
     let (ann, bob) = (Call::local(&options).unwrap(), Call::local(&options).unwrap());
-    let sync_bob = DailySync::new(bob.clone().into()).unwrap();
+    let sync_bob = sync_every(&bob.clone().into(), 16);
     let mut at_bob = sync_bob.app_messages::<Reaction>().unwrap();
-    let stage_at_bob = sync_bob.session_data::<Stage>(16).unwrap();
+    let stage_at_bob = sync_bob.session_data::<Stage>().unwrap();
     bob.join(&JoinOptions::default()).await.unwrap();
 
     let plain = DailySync::new(ann.clone().into()).unwrap();
@@ -457,14 +469,18 @@ async fn sends_before_join_are_held_and_sent_on_join() {
         plain.send_app_message(&Reaction { emoji: "x".into() }, Recipient::All),
         Err(Error::NotJoined(_))
     ));
-    let held = DailySync::with_options(ann.clone().into(), &SyncOptions { queue_until_joined: true }).unwrap();
+    let held = DailySync::with_options(
+        ann.clone().into(),
+        &SyncOptions { session_data_interval_ms: 16, queue_until_joined: true },
+    )
+    .unwrap();
     held.send_app_message(&Reaction { emoji: "⏳".into() }, Recipient::All).unwrap();
     let big = Reaction { emoji: "x".repeat(5000) };
     assert!(
         matches!(held.send_app_message(&big, Recipient::All), Err(Error::PayloadTooLarge { .. })),
         "checked at once"
     );
-    let stage = held.session_data::<Stage>(16).unwrap();
+    let stage = held.session_data::<Stage>().unwrap();
     stage.set(&Stage { speaker: Some("early".into()) }).unwrap();
     assert_eq!(stage.get().unwrap().speaker.as_deref(), Some("early"), "the local view has it at once");
 
@@ -480,6 +496,82 @@ async fn sends_before_join_are_held_and_sent_on_join() {
     assert_eq!(stage_at_bob.get().unwrap().speaker.as_deref(), Some("early"), "the held write, at Bob");
     ann.leave().await.unwrap();
     bob.leave().await.unwrap();
+}
+
+/// The handles of one DailySync share its one throttle: merges of different keys through two
+/// handles (of two types) both reach the other participant, and each handle sees the other's
+/// pending change at once.
+#[wasm_bindgen_test]
+async fn the_session_data_handles_of_one_daily_sync_share_its_throttle() {
+    use daily_sync::local::LocalCallOptions;
+    use daily_sync::{Call, JoinOptions};
+    let options = LocalCallOptions {
+        room: "rust-shared-throttle".into(),
+        transport: Some("memory".into()),
+        session_data_sync_ms: Some(20),
+        ..Default::default()
+    };
+    let (ann, bob) = (Call::local(&options).unwrap(), Call::local(&options).unwrap());
+    // A long interval: the second merge waits in the throttle while the first is on its way.
+    let sync_ann = sync_every(&ann.clone().into(), 400);
+    let sync_bob = sync_every(&bob.clone().into(), 16);
+    ann.join(&JoinOptions::default()).await.unwrap();
+    bob.join(&JoinOptions::default()).await.unwrap();
+
+    let stage = sync_ann.session_data::<Stage>().unwrap();
+    let poll = sync_ann.clone().session_data::<Poll>().unwrap();
+    stage.merge(&Stage { speaker: Some("ann".into()) }).unwrap();
+    poll.merge(&serde_json::json!({ "yes": 3 })).unwrap();
+    let everything = sync_ann.session_data::<BTreeMap<String, serde_json::Value>>().unwrap();
+    let view = everything.get().unwrap();
+    assert_eq!(
+        (view.get("speaker"), view.get("yes")),
+        (Some(&serde_json::json!("ann")), Some(&serde_json::json!(3))),
+        "one local view"
+    );
+
+    let at_bob = sync_bob.session_data::<BTreeMap<String, serde_json::Value>>().unwrap();
+    let both = |state: &BTreeMap<String, serde_json::Value>| {
+        state.get("speaker") == Some(&serde_json::json!("ann")) && state.get("yes") == Some(&serde_json::json!(3))
+    };
+    for _ in 0..100 {
+        if at_bob.get().is_ok_and(|state| both(&state)) {
+            break;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    assert!(both(&at_bob.get().unwrap()), "both keys at Bob: {:?}", at_bob.get());
+    ann.leave().await.unwrap();
+    bob.leave().await.unwrap();
+}
+
+/// The interval of `SyncOptions` is the throttle's, and one under 16 ms is refused.
+#[wasm_bindgen_test]
+async fn the_session_data_interval_comes_from_the_options() {
+    let call = FakeCall::new();
+    let options = daily_sync::SyncOptions { session_data_interval_ms: 15, ..Default::default() };
+    match DailySync::with_options(call.clone().into(), &options) {
+        Err(Error::InvalidArgument(message)) => assert!(message.contains("at least 16"), "{message}"),
+        other => panic!("expected invalid-argument, got {other:?}"),
+    }
+    call.join();
+    let every = |ms| {
+        let sync = sync_every(&call.clone().into(), ms);
+        let state = sync.session_data::<BTreeMap<String, u32>>().unwrap();
+        (sync, state)
+    };
+    let (_slow_sync, slow) = every(5_000);
+    slow.merge(&serde_json::json!({ "a": 1 })).unwrap();
+    slow.merge(&serde_json::json!({ "a": 2 })).unwrap();
+    let before = call.session_call_count();
+    TimeoutFuture::new(150).await;
+    assert_eq!(call.session_call_count(), before, "nothing more within a 5 s window");
+    let (_fast_sync, fast) = every(16);
+    fast.merge(&serde_json::json!({ "b": 1 })).unwrap();
+    fast.merge(&serde_json::json!({ "b": 2 })).unwrap();
+    let sent = call.session_call_count();
+    TimeoutFuture::new(150).await;
+    assert_eq!(call.session_call_count(), sent + 1, "the trailing write of a 16 ms window went out");
 }
 
 /// A participant of an in-page local room: its call, its DailySync and its session id.

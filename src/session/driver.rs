@@ -174,7 +174,7 @@ impl<V: SessionValue> Driver<V> {
             self.flush()
         } else {
             if self.throttle.borrow_mut().discard_pending() {
-                console_warn("daily-sync: session data held until join was dropped: the handle closed first");
+                console_warn("daily-sync: session data held until join was dropped: the DailySync and its handles were dropped first");
             }
             Ok(())
         };
@@ -214,6 +214,16 @@ impl<V: SessionValue> Driver<V> {
             .set_meeting_session_data(&data, outgoing.strategy.as_str())
             .map(drop)
             .map_err(|thrown| classify(thrown, || None))
+    }
+}
+
+/// The last owner (the DailySync or a handle) is gone: what is pending is flushed, and the room's
+/// events are no longer followed.
+impl<V: SessionValue> Drop for Driver<V> {
+    fn drop(&mut self) {
+        if let Err(error) = self.close() {
+            console_warn(&["daily-sync: pending session data could not be sent: ", &error.message()].concat());
+        }
     }
 }
 

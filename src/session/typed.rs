@@ -18,13 +18,16 @@ use crate::payload::Error;
 use crate::sys::CallObject;
 
 /// A throttled handle on the meeting session state, typed as `S` (a struct or map that serializes
-/// to a JSON object). Dropping it (or [`SessionData::close`]) flushes what is pending.
+/// to a JSON object), from [`DailySync::session_data`](crate::DailySync::session_data). The
+/// handles of one DailySync share its one throttle, so they see each other's pending changes and
+/// never overwrite each other's merges. What is pending is flushed when the window ends, on
+/// [`flush`](Self::flush), and when the DailySync and its last handle are dropped.
 ///
 /// ```no_run
 /// # fn demo(sync: &daily_sync::DailySync) -> Result<(), daily_sync::Error> {
 /// #[derive(serde::Serialize, serde::Deserialize, Default)]
 /// struct Stage { current_speaker: Option<String> }
-/// let stage = sync.session_data::<Stage>(1000)?;
+/// let stage = sync.session_data::<Stage>()?;
 /// stage.merge(&serde_json::json!({ "current_speaker": "a1b2" }))?;   // sent at most once a second
 /// assert_eq!(stage.get().unwrap().current_speaker.as_deref(), Some("a1b2")); // seen locally at once
 /// # Ok(()) }
@@ -49,9 +52,9 @@ fn decode_view<S: DeserializeOwned>(driver: &Driver<Value>) -> Result<S, DecodeE
 }
 
 impl<S: Serialize + DeserializeOwned> SessionData<S> {
-    pub(crate) fn new(call: &CallObject, interval_ms: u64, queue_until_joined: bool) -> Result<Self, Error> {
-        let driver = Driver::new(call.clone(), interval_ms, queue_until_joined)?;
-        Ok(SessionData { driver, call: call.clone(), _type: PhantomData })
+    /// A handle over the DailySync's one throttle.
+    pub(crate) fn new(call: &CallObject, driver: Rc<Driver<Value>>) -> Self {
+        SessionData { driver, call: call.clone(), _type: PhantomData }
     }
 
     /// Replaces the whole state (throttled). Refused over 102400 characters, before anything is held.
@@ -83,9 +86,9 @@ impl<S: Serialize + DeserializeOwned> SessionData<S> {
         decode_view(&self.driver)
     }
 
-    /// Flushes and stops following the room.
+    /// Flushes what is pending and drops this handle (the throttle goes on for the others).
     pub fn close(self) -> Result<(), Error> {
-        self.driver.close()
+        self.driver.flush()
     }
 
     /// A stream of the local view each time the room's state arrives. Dropping it unsubscribes.
@@ -93,12 +96,6 @@ impl<S: Serialize + DeserializeOwned> SessionData<S> {
         let events = EventStream::new(&self.call, "meeting-session-state-updated")
             .map_err(|thrown| crate::daily_errors::classify(thrown, || None))?;
         Ok(SessionStates { events, driver: self.driver.clone(), _type: PhantomData })
-    }
-}
-
-impl<S> Drop for SessionData<S> {
-    fn drop(&mut self) {
-        let _ = self.driver.close();
     }
 }
 

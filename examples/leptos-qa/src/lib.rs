@@ -11,7 +11,7 @@
 
 use daily_sync::local::LocalCallOptions;
 use daily_sync::session::SessionData;
-use daily_sync::{Call, CallOptions, DailySync, JoinOptions, Recipient};
+use daily_sync::{Call, CallOptions, DailySync, JoinOptions, Recipient, SyncOptions};
 use futures::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -106,9 +106,12 @@ fn App() -> impl IntoView {
                 Ok(call) => call,
                 Err(error) => return set_status.set(format!("error: {error}")),
             };
-            let Ok(sync) = DailySync::new(call.clone().into()) else { return set_status.set("error".into()) };
+            let options = SyncOptions { session_data_interval_ms: 250, ..Default::default() };
+            let Ok(sync) = DailySync::with_options(call.clone().into(), &options) else {
+                return set_status.set("error".into());
+            };
             let (Ok(mut events), Ok(mut messages), Ok(stage)) =
-                (sync.participant_events::<Hand>(), sync.app_messages::<Chat>(), sync.session_data::<Stage>(250))
+                (sync.participant_events::<Hand>(), sync.app_messages::<Chat>(), sync.session_data::<Stage>())
             else {
                 return set_status.set("error: no subscriptions".into());
             };
