@@ -692,8 +692,9 @@ async fn a_handlers_failure_is_an_application_error_with_its_message() {
     let options = RequestOptions::default();
     assert_eq!(ada.sync.request::<_, u32>(&bo.id, "stage.invite", &3, &options).await.unwrap(), 2);
     match ada.sync.request::<_, u32>(&bo.id, "stage.invite", &0, &options).await {
-        Err(Error::Rpc { code, message }) => {
-            assert_eq!((code, message.as_str()), ("application-error", "the stage is full"))
+        Err(Error::Rpc { code, message, data }) => {
+            assert_eq!((code, message.as_str()), ("application-error", "the stage is full"));
+            assert_eq!(data, Some(serde_json::json!({ "retryInMs": 5000 })), "the handler's data");
         }
         other => panic!("expected an application error, got {other:?}"),
     }
@@ -732,7 +733,7 @@ async fn request_all_reports_each_participants_outcome() {
     assert_eq!(all.len(), 4, "everyone but the caller: {all:?}");
     assert!(matches!(all[&bo.id], Ok(true)));
     assert_eq!(rpc_code(&all[&cy.id]), "unsupported-method");
-    assert!(matches!(&all[&di.id], Err(Error::Rpc { code: "application-error", message }) if message == "not yet"));
+    assert!(matches!(&all[&di.id], Err(Error::Rpc { code: "application-error", message, .. }) if message == "not yet"));
     assert_eq!(rpc_code(&all[&ed.id]), "connection-timeout");
 }
 

@@ -61,7 +61,13 @@ impl JsRpcCore {
                 let (value, error) = match settled.result {
                     Ok(value) => (value, JsValue::UNDEFINED),
                     Err((code, message, data)) => {
-                        let error: JsValue = crate::payload::Error::Rpc { code: code.as_str(), message }.into();
+                        let error: JsValue = crate::payload::Error::Rpc {
+                            code: code.as_str(),
+                            message,
+                            #[cfg(any(doc, rust_api))]
+                            data: None,
+                        }
+                        .into();
                         if !data.is_undefined() {
                             let _ = js_sys::Reflect::set(&error, &"data".into(), &data);
                         }

@@ -57,7 +57,12 @@ impl RpcCode {
 
     /// The crate's error for this code, saying what [`message`](Self::message) says.
     pub fn error(self) -> crate::payload::Error {
-        crate::payload::Error::Rpc { code: self.as_str(), message: self.message().to_owned() }
+        crate::payload::Error::Rpc {
+            code: self.as_str(),
+            message: self.message().to_owned(),
+            #[cfg(any(doc, rust_api))]
+            data: None,
+        }
     }
 
     /// What the error says, for the codes the caller's side decides.

@@ -386,7 +386,11 @@ fn unsendable(error: &Error) -> String {
 }
 
 fn outcome(settled: Settled) -> (String, Result<JsValue, Error>) {
-    let result = settled.result.map_err(|(code, message, _data)| Error::Rpc { code: code.as_str(), message });
+    let result = settled.result.map_err(|(code, message, data)| Error::Rpc {
+        code: code.as_str(),
+        message,
+        data: if data.is_undefined() { None } else { serde_wasm_bindgen::from_value(data).ok() },
+    });
     (settled.to, result)
 }
 
@@ -395,6 +399,7 @@ fn decode_answer<Res: DeserializeOwned>(value: JsValue) -> Result<Res, Error> {
     decode(value.clone(), &value).map_err(|error| Error::Rpc {
         code: RpcCode::ApplicationError.as_str(),
         message: ["the answer did not decode as the expected type: ", &error.message].concat(),
+        data: None,
     })
 }
 
