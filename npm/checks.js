@@ -3,9 +3,7 @@
 // seconds later, by an event) or confusing (a TypeError for a BigInt). Each refusal is an error
 // with a kind (errors.js), worded as the Rust API words it (src/payload/error.rs).
 import { dailySyncError, invalidArgument, notPlainObject, notSerializable } from './errors.js';
-
-/** The methods a value must have to be used as a call object. */
-const CALL_METHODS = ['on', 'off', 'sendAppMessage', 'setUserData', 'setMeetingSessionData', 'participants'];
+import { CALL_OBJECT_METHODS, DEFAULT_SESSION_DATA_INTERVAL_MS, MIN_SESSION_DATA_INTERVAL_MS } from './constants.js';
 
 const notCallObject = (why) =>
   dailySyncError('not-call-object', `not a call object: ${why}; pass a call object from Daily.createCallObject() or a local one`);
@@ -15,7 +13,7 @@ export function checkCallObject(call) {
   if (call === null || (typeof call !== 'object' && typeof call !== 'function')) {
     throw notCallObject('got a non-object');
   }
-  for (const name of CALL_METHODS) {
+  for (const name of CALL_OBJECT_METHODS) {
     let method;
     try {
       method = call[name];
@@ -26,12 +24,9 @@ export function checkCallObject(call) {
   }
 }
 
-/** The smallest session-data interval: one animation frame. */
-const MIN_INTERVAL_MS = 16;
-
 /** Checks `new DailySync(call, options)`'s options; returns the session-data interval in ms. */
 export function sessionInterval(options) {
-  if (options === undefined || options === null) return 1000;
+  if (options === undefined || options === null) return DEFAULT_SESSION_DATA_INTERVAL_MS;
   if (typeof options !== 'object' && typeof options !== 'function') throw invalidArgument('options must be an object');
   let interval;
   try {
@@ -39,11 +34,13 @@ export function sessionInterval(options) {
   } catch {
     throw invalidArgument('options.sessionDataIntervalMs cannot be read');
   }
-  if (interval === undefined) return 1000;
+  if (interval === undefined) return DEFAULT_SESSION_DATA_INTERVAL_MS;
   if (typeof interval !== 'number' || !Number.isFinite(interval)) {
     throw invalidArgument('options.sessionDataIntervalMs must be a finite number of milliseconds');
   }
-  if (interval < MIN_INTERVAL_MS) throw invalidArgument('options.sessionDataIntervalMs must be at least 16');
+  if (interval < MIN_SESSION_DATA_INTERVAL_MS) {
+    throw invalidArgument(`options.sessionDataIntervalMs must be at least ${MIN_SESSION_DATA_INTERVAL_MS}`);
+  }
   return interval;
 }
 

@@ -15,9 +15,9 @@
 // call has left nothing can be sent: what is pending then is dropped with a console warning.
 import { SessionCore } from './wasm/core/daily_sync.js';
 import { checkPlainObject } from './checks.js';
+import { SESSION_DATA_LIMIT as LIMIT } from './constants.js';
 import { classify, notJoined, notSerializable, tooLarge } from './errors.js';
 
-const LIMIT = 102400;
 /** In id arrays, the value id of "no value" (a deletion). */
 const NONE = 0xffffffff;
 

@@ -87,7 +87,7 @@ impl Default for SyncOptions {
 /// second.
 const DEFAULT_SESSION_DATA_INTERVAL_MS: u64 = 1000;
 /// The shortest session-data interval: one animation frame, as the JS API's.
-const MIN_SESSION_DATA_INTERVAL_MS: u64 = 16;
+pub(crate) const MIN_SESSION_DATA_INTERVAL_MS: u64 = 16;
 
 /// The most app messages [`SyncOptions::queue_until_joined`] holds before join.
 pub const MAX_HELD: usize = 1000;

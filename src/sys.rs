@@ -141,7 +141,7 @@ impl DeadlineTimer {
 const USE_A_CALL: &str = "; pass a call object from Daily.createCallObject() or a local one";
 
 /// The methods a value must have to be used as a call object.
-const REQUIRED_METHODS: [&str; 6] =
+pub(crate) const REQUIRED_METHODS: [&str; 6] =
     ["on", "off", "sendAppMessage", "setUserData", "setMeetingSessionData", "participants"];
 
 impl CallObject {
