@@ -396,7 +396,7 @@ async function bundleReactApp() {
       setup(esbuild) {
         esbuild.onResolve({ filter: /^daily-sync\/react$/ }, () => ({ path: react }));
         esbuild.onResolve({ filter: /^\/(pkg|bench)\// }, (args) => ({ path: args.path, external: true }));
-        esbuild.onResolve({ filter: /^\.\/(index|hub)\.js$/ }, (args) =>
+        esbuild.onResolve({ filter: /^\.\/(index|hub|registry)\.js$/ }, (args) =>
           args.importer === react ? { path: `/pkg/${args.path.slice(2)}`, external: true } : undefined,
         );
       },

@@ -7,7 +7,8 @@
 import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
-import { Subscriptions, fanOut, followPeers, initWith, internals, listen, registry, requireInit } from './hub.js';
+import { Subscriptions, fanOut, followPeers, listen } from './hub.js';
+import { initWith, internals, registry, requireInit } from './registry.js';
 import { presenceOf } from './presence.js';
 import { rpcOf } from './rpc.js';
 

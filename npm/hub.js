@@ -7,9 +7,6 @@
 // subscriber is that listener itself: the usual case (one callback or iterator per event) then
 // costs the call object's emit and nothing more.
 
-import { STREAM_BUFFER } from './constants.js';
-import { dailySyncError } from './errors.js';
-
 /** call object -> Map(event -> Hub); a hub is kept with its call object, subscribers or not. */
 const hubs = new WeakMap();
 
@@ -126,7 +123,7 @@ function dispatchToAll(hub, payload) {
 }
 
 /** The most items an iterator keeps for a reader that is not reading; past it the oldest go. */
-export const MAX_WAITING = STREAM_BUFFER;
+export const MAX_WAITING = 65536;
 
 /**
  * An async iterator fed by `push`: a ring buffer is the queue (no promise for an item that waits,
@@ -272,18 +269,6 @@ export function fanOut(list, item, what) {
 }
 
 /**
- * What one DailySync shares with the other entries (the channels entry): its call object, whether
- * it is live, and what it must close when disposed.
- */
-export const internals = new WeakMap();
-
-/**
- * The channels entry's `channel(sync, name, options)`, `rpc(sync)` (request and response) and
- * `ordered(sync)` (ordered room state), once `daily-sync/channels` is loaded.
- */
-export const registry = { channel: null, rpc: null, ordered: null, presence: null };
-
-/**
  * Feeds one core of the channels entry the call's events, through the one listener per event all
  * entries share: the app messages of the library's own (marked `$ds`) that `mine(data)` claims, and
  * who joins (`joined(participant, sessionId)`) and leaves (`left(sessionId)`). Reading a peer's
@@ -305,53 +290,4 @@ export function followPeers(call, mine, { receive, joined, left }) {
     listen(call, 'participant-joined', read((e) => typeof idOf(e) === 'string' && joined(e.participant, idOf(e)))),
     listen(call, 'participant-left', read((e) => typeof idOf(e) === 'string' && left(idOf(e)))),
   ];
-}
-
-/** Each entry's wasm init function -> the promise of its load, so a second init() loads nothing. */
-const loads = new Map();
-/** The wasm init functions whose load finished: the entries that may be used. */
-const loaded = new Set();
-
-/**
- * Loads an entry's wasm once: `init()`, `init(urlOrBytesOrModule)` or `init({ module_or_path })`.
- * With no input, `wasmUrl` (the entry's wasm beside its module) is fetched, or read from disk when
- * it is a file: URL (Node, whose fetch cannot read files: its test runners, vitest, jest).
- * A failed load may be tried again.
- */
-export function initWith(wasmInit, input, wasmUrl) {
-  let load = loads.get(wasmInit);
-  if (load === undefined) {
-    load = loadWasm(wasmInit, input, wasmUrl).then(
-      (exports) => {
-        loaded.add(wasmInit);
-        return exports;
-      },
-      (error) => {
-        loads.delete(wasmInit);
-        throw error;
-      },
-    );
-    loads.set(wasmInit, load);
-  }
-  return load;
-}
-
-async function loadWasm(wasmInit, input, wasmUrl) {
-  if (input === undefined && wasmUrl !== undefined && wasmUrl.protocol === 'file:') {
-    const fs = 'node:fs/promises';
-    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
-    input = await readFile(wasmUrl);
-  }
-  if (input === undefined) input = wasmUrl;
-  if (input === undefined) return wasmInit();
-  if (input !== null && typeof input === 'object' && 'module_or_path' in input) return wasmInit(input);
-  return wasmInit({ module_or_path: input });
-}
-
-/**
- * Throws the `not-initialized` error unless the wasm of `wasmInit` is loaded; `message` says which
- * entry and which init() to await.
- */
-export function requireInit(wasmInit, message) {
-  if (!loaded.has(wasmInit)) throw dailySyncError('not-initialized', message);
 }

@@ -12,20 +12,8 @@ import {
   notSerializable,
   tooLarge,
 } from './errors.js';
-import {
-  EventIterator,
-  Subscriptions,
-  deliver,
-  fanOut,
-  initWith,
-  internals,
-  listen,
-  listenGuarded,
-  registry,
-  requireInit,
-  shapeOf,
-  shapedListener,
-} from './hub.js';
+import { EventIterator, Subscriptions, deliver, fanOut, listen, listenGuarded, shapeOf, shapedListener } from './hub.js';
+import { initWith, internals, registry, requireInit } from './registry.js';
 import { SOURCES, isThenable, readSchemas, validate } from './schemas.js';
 import { SessionDriver } from './session.js';
 

@@ -3,7 +3,7 @@
 // Daily.createCallObject(), the factory is synchronous: the wasm loads by join() (or load()).
 import wasmInit, { localRoomBridge } from './wasm/local/daily_sync.js';
 import { LocalCallObject, localSettings } from './local-call.js';
-import { initWith } from './hub.js';
+import { initWith } from './registry.js';
 
 /**
  * Loads this entry's wasm, once. join() calls it; call it yourself to load earlier, or to give

@@ -9,7 +9,7 @@
 import wasmInit, { OrderedCore, orderedCheck, orderedLeader } from './wasm/ordered/daily_sync.js';
 import initChannels from './channels.js';
 import { dailySyncError, invalidArgument, notSerializable } from './errors.js';
-import { initWith, internals, registry } from './hub.js';
+import { initWith, internals, registry } from './registry.js';
 import { rpcOf } from './rpc.js';
 
 /**

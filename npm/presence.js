@@ -5,7 +5,8 @@
 import { PresenceCore } from './wasm/channels/daily_sync.js';
 import { checkCallback, checkSerializable } from './checks.js';
 import { invalidArgument } from './errors.js';
-import { fanOut, followPeers, internals } from './hub.js';
+import { fanOut, followPeers } from './hub.js';
+import { internals } from './registry.js';
 import { isThenable, schemasByName, validate } from './schemas.js';
 
 const MAX_MS = 2147483647;

@@ -13,7 +13,8 @@ import {
   useSyncExternalStore,
 } from 'react';
 import { DailySync } from './index.js';
-import { internals, listenGuarded } from './hub.js';
+import { listenGuarded } from './hub.js';
+import { internals } from './registry.js';
 
 const Context = createContext(null);
 

@@ -2,7 +2,7 @@
 // entry's own wasm. Server side only: a Daily API key never belongs in browser code.
 import wasmInit, { DailyRestClient as RestCore } from './wasm/rest/daily_sync.js';
 import { dailySyncError } from './errors.js';
-import { initWith, requireInit } from './hub.js';
+import { initWith, requireInit } from './registry.js';
 
 export { isDailySyncError } from './errors.js';
 

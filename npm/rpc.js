@@ -5,7 +5,8 @@
 import { RpcCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
-import { fanOut, followPeers, internals, listen } from './hub.js';
+import { fanOut, followPeers, listen } from './hub.js';
+import { internals } from './registry.js';
 import { schemasByName, validate } from './schemas.js';
 
 /** The channel the requests travel on (src/rpc/driver.rs). */

@@ -24,7 +24,7 @@ const external = {
   name: 'external',
   setup(build) {
     build.onResolve({ filter: /^react(\/.*)?$/ }, (args) => ({ path: args.path, external: true }));
-    build.onResolve({ filter: /^\.\/(index|hub)\.js$/ }, (args) =>
+    build.onResolve({ filter: /^\.\/(index|hub|registry)\.js$/ }, (args) =>
       args.importer.endsWith('/react.js') ? { path: args.path, external: true } : undefined,
     );
   },

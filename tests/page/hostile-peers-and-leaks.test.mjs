@@ -4,8 +4,8 @@
 // `participant-updated` and `meeting-session-state-updated` events on a real daily-js call object,
 // and garbage wire texts posted on a local room's BroadcastChannel: no crash, the streams and the
 // room go on) and leaks (10,000 open/close cycles of each stream and 1,000 DailySync
-// create/dispose cycles on one call object leave no listener, and wasm memory as it was after a
-// warm-up).
+// create/dispose cycles on one call object leave no listener, wasm memory as it was after a
+// warm-up, and the JS heap after GC within 256 KiB of it).
 // Run: node --test tests/page/hostile-peers-and-leaks.test.mjs
 //
 // Each test has its own page (tests/page/fixtures/blank.html with
@@ -207,7 +207,10 @@ describe('hostile peers', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('leaks', () => {
-  test('10,000 open/close cycles of each stream and 1,000 DailySync create/dispose cycles leave no listener and no wasm memory growth after a warm-up', async () => {
+  test('10,000 open/close cycles of each stream and 1,000 DailySync create/dispose cycles leave no listener, and neither wasm memory nor the JS heap grows after a warm-up', async () => {
+    // The streams live in JS, so the JS heap (used bytes after a full GC, CDP) is where a leak
+    // would show: 10 MB for a kilobyte per cycle. The bound is about 26 B per stream cycle.
+    const HEAP_BOUND = 256 * 1024;
     const r = await run(async () => {
       const { DailySync, Daily, createJoinedCallObjects, wasm } = window.lib;
       const { listenerCounts } = window.x;
@@ -249,9 +252,9 @@ describe('leaks', () => {
       const streams = {};
       for (const stream of Object.keys(events)) {
         for (let i = 0; i < 1000; i++) await cycle(stream, i); // warm-up
-        const before = { memory: memory(), listeners: listenerCounts(call) };
+        const before = { memory: memory(), listeners: listenerCounts(call), heap: await window.heapAfterGc() };
         for (let i = 0; i < 10_000; i++) await cycle(stream, i);
-        streams[stream] = { before, after: { memory: memory(), listeners: listenerCounts(call) } };
+        streams[stream] = { before, after: { memory: memory(), listeners: listenerCounts(call), heap: await window.heapAfterGc() } };
       }
       sync.dispose();
       const afterStreams = listenerCounts(call);
@@ -263,24 +266,27 @@ describe('leaks', () => {
         s.dispose();
       };
       for (let i = 0; i < 100; i++) syncCycle(); // warm-up
-      const syncsBefore = { memory: memory(), listeners: listenerCounts(call) };
+      const syncsBefore = { memory: memory(), listeners: listenerCounts(call), heap: await window.heapAfterGc() };
       for (let i = 0; i < 1000; i++) syncCycle();
-      const syncsAfter = { memory: memory(), listeners: listenerCounts(call) };
+      const syncsAfter = { memory: memory(), listeners: listenerCounts(call), heap: await window.heapAfterGc() };
       await call.destroy();
       return { streams, afterStreams, syncs: { before: syncsBefore, after: syncsAfter } };
-    });
+    }, undefined, { heap: true });
     const figures = [];
     for (const [stream, { before, after }] of Object.entries(r.streams)) {
       assert.deepEqual(after.listeners, before.listeners, `${stream}: listeners after 10,000 cycles`);
       assert.equal(after.memory, before.memory, `${stream}: wasm memory grew from ${before.memory} to ${after.memory} B`);
-      figures.push(`${stream} ${before.memory} -> ${after.memory} B`);
+      assert.ok(after.heap - before.heap < HEAP_BOUND, `${stream}: the JS heap grew from ${before.heap} to ${after.heap} B (bound ${HEAP_BOUND})`);
+      figures.push(`${stream} wasm ${before.memory} -> ${after.memory} B, heap ${before.heap} -> ${after.heap} B`);
     }
     for (const [name, count] of Object.entries(r.afterStreams)) assert.equal(count, 0, `${name} listeners after dispose`);
     for (const [name, count] of Object.entries(r.syncs.after.listeners)) assert.equal(count, 0, `${name} listeners after 1,000 DailySync cycles`);
     // Each DailySync's wasm part (its session throttle) is freed by dispose(): nothing is left to grow.
     assert.equal(r.syncs.after.memory, r.syncs.before.memory, `1,000 DailySync cycles grew wasm memory from ${r.syncs.before.memory} to ${r.syncs.after.memory} B`);
-    figures.push(`DailySync x1000 ${r.syncs.before.memory} -> ${r.syncs.after.memory} B`);
-    console.log(`# leaks (wasm memory after warm-up -> after): ${figures.join('; ')}`);
+    const { before, after } = r.syncs;
+    assert.ok(after.heap - before.heap < HEAP_BOUND, `1,000 DailySync cycles grew the JS heap from ${before.heap} to ${after.heap} B (bound ${HEAP_BOUND})`);
+    figures.push(`DailySync x1000 wasm ${before.memory} -> ${after.memory} B, heap ${before.heap} -> ${after.heap} B`);
+    console.log(`# leaks (after warm-up -> after): ${figures.join('; ')}`);
   });
 
   test('an iterator nobody reads holds at most 65,536 waiting items (as the Rust streams do), whatever a peer floods it with', async () => {

@@ -21,7 +21,7 @@ const pkgAsServed = {
   setup(esbuild) {
     esbuild.onResolve({ filter: /^daily-sync\/react$/ }, () => ({ path: join(root, 'pkg/react.js') }));
     esbuild.onResolve({ filter: /^\/pkg\// }, (args) => ({ path: args.path, external: true }));
-    esbuild.onResolve({ filter: /^\.\/(index|hub)\.js$/ }, (args) =>
+    esbuild.onResolve({ filter: /^\.\/(index|hub|registry)\.js$/ }, (args) =>
       args.importer === join(root, 'pkg/react.js') ? { path: `/pkg/${args.path.slice(2)}`, external: true } : undefined,
     );
   },

@@ -31,7 +31,7 @@ const asServed = {
     esbuild.onResolve({ filter: /^daily-sync(\/(local|rest|channels|ordered))?$/ }, (args) =>
       served(`/pkg/${args.path === 'daily-sync' ? 'index' : args.path.slice('daily-sync/'.length)}.js`),
     );
-    esbuild.onResolve({ filter: /^\.\/(index|hub)\.js$/ }, (args) =>
+    esbuild.onResolve({ filter: /^\.\/(index|hub|registry)\.js$/ }, (args) =>
       args.importer === join(root, 'pkg/react.js') ? served(`/pkg/${args.path.slice(2)}`) : undefined,
     );
   },
