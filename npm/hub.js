@@ -7,6 +7,8 @@
 // subscriber is that listener itself: the usual case (one callback or iterator per event) then
 // costs the call object's emit and nothing more.
 
+import { STREAM_BUFFER } from './constants.js';
+
 /** call object -> Map(event -> Hub); a hub is kept with its call object, subscribers or not. */
 const hubs = new WeakMap();
 
@@ -123,7 +125,7 @@ function dispatchToAll(hub, payload) {
 }
 
 /** The most items an iterator keeps for a reader that is not reading; past it the oldest go. */
-export const MAX_WAITING = 65536;
+export const MAX_WAITING = STREAM_BUFFER;
 
 /**
  * An async iterator fed by `push`: a ring buffer is the queue (no promise for an item that waits,

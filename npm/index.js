@@ -1,23 +1,21 @@
 // The default entry, `daily-sync`: DailySync, everything an app on a real Daily room needs.
 // Events are delivered in JS (hub.js), with no hop through wasm; the session-data throttle is Rust
 // (src/js/session.rs), in this entry's own small wasm, driven by session.js.
+// Its parts: payloads.js shapes the events' payloads, guards.js checks peer data against the
+// schemas, join-queue.js holds what is sent before join (`queueUntilJoined`).
 import wasmInit from './wasm/core/daily_sync.js';
-import { checkCallObject, checkCallback, checkPlainObject, checkSerializable, recipient, sessionInterval } from './checks.js';
-import {
-  classify,
-  dailySyncError,
-  invalidArgument,
-  isDailySyncError,
-  jsonLength,
-  notSerializable,
-  tooLarge,
-} from './errors.js';
-import { EventIterator, Subscriptions, deliver, fanOut, listen, listenGuarded, shapeOf, shapedListener } from './hub.js';
+import { checkCallObject, checkCallback, checkSerializable, recipient, sessionInterval } from './checks.js';
+import { classify, dailySyncError, isDailySyncError, jsonLength, notSerializable } from './errors.js';
+import { GUARDS, Guards } from './guards.js';
+import { Subscriptions, deliver, listen, listenGuarded, shapeOf, shapedListener } from './hub.js';
+import { JoinQueue, readQueueOption } from './join-queue.js';
+import { appMessage, appMessageListener, isObject, participantOf, roomStateOf, shapeParticipant } from './payloads.js';
 import { initWith, internals, registry, requireInit } from './registry.js';
-import { SOURCES, isThenable, readSchemas, validate } from './schemas.js';
+import { isThenable, readSchemas } from './schemas.js';
 import { SessionDriver } from './session.js';
 
 export { isDailySyncError };
+export { MAX_QUEUED } from './join-queue.js';
 
 /**
  * Loads this entry's wasm; call (and await) it once before using DailySync. With no argument it
@@ -26,112 +24,6 @@ export { isDailySyncError };
 export default function init(input) {
   return initWith(wasmInit, input, new URL('./wasm/core/daily_sync_bg.wasm', import.meta.url));
 }
-
-const isObject = (value) => value !== null && typeof value === 'object';
-
-/** Reads only the fields apps use from a daily-js participant (which also holds Dates and tracks). */
-function shapeParticipant(p) {
-  if (!isObject(p)) return undefined;
-  return {
-    sessionId: String(p.session_id ?? ''),
-    userId: String(p.user_id ?? ''),
-    userName: String(p.user_name ?? ''),
-    local: p.local === true,
-    owner: p.owner === true,
-    userData: p.userData,
-  };
-}
-
-/** Whether a `fromId` and `data` make an app message: a channel's chunk (see src/channel/codec.rs) does not. */
-const isAppMessage = (fromId, data) => typeof fromId === 'string' && (data == null || data.$ds === undefined);
-
-/** `{ data, fromId }` of an app-message event; undefined for a channel's chunk or garbage. */
-function appMessage(e) {
-  if (!isObject(e)) return undefined;
-  const fromId = e.fromId;
-  const data = e.data;
-  return isAppMessage(fromId, data) ? { data, fromId } : undefined;
-}
-
-/** `shapedListener` for app messages, the hot path: `appMessage` written out, for each kind of sink. */
-function appMessageListener(sink) {
-  if (sink instanceof EventIterator) return (payload) => appMessageToIterator(sink, payload);
-  return (payload) => appMessageToCallback(sink, payload);
-}
-
-/**
- * `shapedListener`'s work for a callback, for app messages: here a callback costs what a plain
- * listener on the call object does, within about 5% (a shape known where it is compiled, one
- * `try`, no call to make the item).
- */
-function appMessageToCallback(fn, payload) {
-  let shaped = false;
-  try {
-    // A payload of null or undefined throws here, and is skipped as garbage is.
-    const fromId = payload.fromId;
-    const data = payload.data;
-    if (!isAppMessage(fromId, data)) return;
-    shaped = true;
-    fn({ data, fromId });
-  } catch (error) {
-    // A hostile getter on a payload is skipped; what the callback throws is reported.
-    if (shaped) console.error('daily-sync: an app-message subscriber threw', error);
-  }
-}
-
-/** `appMessageToCallback` for an iterator (which never throws). */
-function appMessageToIterator(iterator, payload) {
-  try {
-    const fromId = payload.fromId;
-    const data = payload.data;
-    if (isAppMessage(fromId, data)) iterator.push({ data, fromId });
-  } catch {
-    // A hostile getter on a payload is skipped.
-  }
-}
-
-const participantOf = (e) => (isObject(e) ? shapeParticipant(e.participant) : undefined);
-
-/** The room's state in a `meeting-session-state-updated` payload, or undefined for a peer's garbage. */
-const roomStateOf = (e) => {
-  const state = isObject(e) ? e.meetingSessionState : undefined;
-  return isObject(state) && isObject(state.data) ? state : undefined;
-};
-
-/**
- * Where each kind of item carries peer data, for the schemas: the schema's name, the value, its
- * sender, and the item with the value replaced by the schema's output (`undefined`: it failed).
- * `optional`: an absent value (a participant with no userData) is not checked.
- */
-const GUARDS = {
-  message: {
-    schema: 'appMessage',
-    value: (m) => m.data,
-    from: (m) => m.fromId,
-    with: (m, data) => (data === undefined ? undefined : { data, fromId: m.fromId }),
-  },
-  // A participant whose userData fails is still shown (presence matters), without it.
-  participant: {
-    schema: 'userData',
-    optional: true,
-    value: (p) => p.userData,
-    from: (p) => p.sessionId,
-    with: (p, userData) => ({ ...p, userData }),
-  },
-  participantEvent: {
-    schema: 'userData',
-    optional: true,
-    value: (e) => e.participant.userData,
-    from: (e) => e.participant.sessionId,
-    with: (e, userData) => ({ action: e.action, participant: { ...e.participant, userData } }),
-  },
-};
-
-/** The most sends and session-data writes `queueUntilJoined` holds before join. */
-export const MAX_QUEUED = 1000;
-
-const APP_MESSAGE_LIMIT = 4096;
-const SESSION_DATA_LIMIT = 102400;
 
 /** Syncs app data over one daily-js call object (or a local one). */
 export class DailySync {
@@ -144,59 +36,55 @@ export class DailySync {
   #own = [];
   /** Channels made through the channels entry, closed on dispose. */
   #closers = new Set();
-  /** `options.schemas`, or null. */
-  #schemas;
-  /** Each peer payload's validation result (or its Promise), so it is checked and reported once. */
-  #checked = new WeakMap();
-  /** `onInvalid` callbacks. */
-  #invalid = [];
-  /** The last local view of the session data that passed its schema. */
-  #lastValidView = {};
+  /** `options.schemas` and what they decided. */
+  #guards;
   /** How many ask for each room state as it comes (`#followRoom`), and what stops that. */
   #roomFollowers = 0;
   #unfollowRoom = null;
   /** Sends and session-data writes made before join (`queueUntilJoined`), or null without it. */
-  #queue = null;
+  #queue;
 
   /** `new DailySync(call, options)`: `call` is a daily-js call object, or a local one. */
   constructor(call, options) {
     requireInit(wasmInit, "daily-sync is not initialized: import init from 'daily-sync' and await init() before new DailySync()");
     checkCallObject(call);
     const interval = sessionInterval(options);
-    this.#schemas = readSchemas(options);
-    if (readQueueOption(options)) this.#queue = [];
+    const guards = new Guards(readSchemas(options));
+    const schemas = guards.schemas;
+    this.#guards = guards;
+    this.#queue = readQueueOption(options) ? new JoinQueue() : null;
     const session = new SessionDriver(call, interval);
     this.#call = call;
     this.#session = session;
     try {
       // The room's state is read from the call object when needed (session.js, `refresh`); it is
       // also taken from each state event while something must see every one as it comes.
-      if (this.#schemas?.sessionData) this.#own.push(this.#followRoom());
+      if (schemas?.sessionData) this.#own.push(this.#followRoom());
       this.#own.push(
         listenGuarded(call, 'joined-meeting', () => {
           session.onJoined();
-          this.#sendQueued();
+          this.#queue?.sendAll();
         }),
         listenGuarded(call, 'left-meeting', () => {
           session.onLeft();
-          this.#dropQueued('the call left');
+          this.#queue?.drop('the call left');
         }),
       );
       // Peer data is checked (and failures reported) as it arrives, whoever listens.
-      if (this.#schemas?.appMessage) {
+      if (schemas?.appMessage) {
         this.#own.push(
           listenGuarded(call, 'app-message', (e) => {
             const m = appMessage(e);
-            if (m !== undefined) this.#check('appMessage', e, m.data, m.fromId);
+            if (m !== undefined) guards.check('appMessage', e, m.data, m.fromId);
           }),
         );
       }
-      if (this.#schemas?.userData) {
+      if (schemas?.userData) {
         for (const event of ['participant-joined', 'participant-updated']) {
           this.#own.push(
             listenGuarded(call, event, (e) => {
               const p = participantOf(e);
-              if (p !== undefined && p.userData !== undefined) this.#check('userData', e, p.userData, p.sessionId);
+              if (p !== undefined && p.userData !== undefined) guards.check('userData', e, p.userData, p.sessionId);
             }),
           );
         }
@@ -216,8 +104,8 @@ export class DailySync {
       },
       channels: new Map(),
       // For the requests' schemas (npm/rpc.js): they report to the same onInvalid callbacks.
-      schemas: this.#schemas,
-      invalid: this.#invalid,
+      schemas,
+      invalid: guards.invalid,
     });
     // With daily-sync/channels loaded, every DailySync answers requests (unsupported-method for a
     // method it has no handler for), whether or not it registers one.
@@ -226,40 +114,6 @@ export class DailySync {
 
   #live() {
     if (this.#disposed) throw dailySyncError('disposed', 'this DailySync was disposed: create a new one for the call');
-  }
-
-  // --- peer data and its schemas ---
-
-  /**
-   * Validates `value` of a peer `payload` against the schema `name` once per payload, reporting a
-   * failure to `onInvalid`; returns `{ value }`, `{ issues }`, a Promise of one, or null when there
-   * is no schema.
-   */
-  #check(name, payload, value, fromId) {
-    const schema = this.#schemas?.[name];
-    if (!schema) return null;
-    const cached = this.#checked.get(payload);
-    if (cached !== undefined) return cached;
-    const report = (result) => {
-      if (result.issues) {
-        fanOut(this.#invalid, { source: SOURCES[name], fromId, data: value, issues: result.issues }, 'onInvalid');
-      }
-      return result;
-    };
-    const result = validate(schema, value);
-    const checked = isThenable(result) ? result.then(report) : report(result);
-    this.#checked.set(payload, checked);
-    return checked;
-  }
-
-  /** `item` (made from `payload`) as its consumers may see it: `{ value }` of it, or a Promise of that. */
-  #guarded(guard, payload, item) {
-    if (guard === undefined || !this.#schemas?.[guard.schema]) return { value: item };
-    const value = guard.value(item);
-    if (value === undefined && guard.optional) return { value: item };
-    const result = this.#check(guard.schema, payload, value, guard.from(item));
-    const pass = (r) => ({ value: guard.with(item, r.issues ? undefined : r.value) });
-    return isThenable(result) ? result.then(pass) : pass(result);
   }
 
   // --- subscriptions ---
@@ -283,7 +137,7 @@ export class DailySync {
     try {
       for (const [event, shape, guard] of pairs) {
         // Without a schema for it, an item goes straight to the sink: the path every event takes.
-        if (guard === undefined || !this.#schemas?.[guard.schema]) {
+        if (!this.#guards.guards(guard)) {
           offs.push(listen(this.#call, event, shape === appMessage ? appMessageListener(sink) : shapedListener(event, shape, sink)));
           continue;
         }
@@ -291,7 +145,7 @@ export class DailySync {
           listenGuarded(this.#call, event, (payload) => {
             const item = shapeOf(shape, payload);
             if (item === undefined) return;
-            const guarded = this.#guarded(guard, payload, item);
+            const guarded = this.#guards.guarded(guard, payload, item);
             if (chain === null && !isThenable(guarded)) return give(event, guarded);
             chain = (chain ?? Promise.resolve())
               .then(() => guarded)
@@ -318,47 +172,9 @@ export class DailySync {
     return this.#subscriptions.on(this.#feed(pairs), fn);
   }
 
-  // --- before join ---
-
-  #joined() {
-    return this.#session.joined();
-  }
-
-  /** Holds a send made before join (`queueUntilJoined`), refusing it when the queue is full. */
-  #enqueue(entry) {
-    if (this.#queue.length >= MAX_QUEUED) {
-      throw dailySyncError('not-joined', `not joined: ${MAX_QUEUED} sends already wait for the join; wait for it before sending more`);
-    }
-    this.#queue.push(entry);
-  }
-
-  #sendQueued() {
-    if (this.#queue === null || this.#queue.length === 0) return;
-    for (const send of this.#queue.splice(0)) {
-      try {
-        send();
-      } catch (error) {
-        console.warn(`daily-sync: a send held until join failed: ${error.message}`);
-      }
-    }
-  }
-
-  #dropQueued(why) {
-    if (this.#queue === null || this.#queue.length === 0) return;
-    const count = this.#queue.splice(0).length;
-    console.warn(`daily-sync: ${why} before join; ${count} held send(s) dropped`);
-  }
-
-  /** Checks session data for the queue as daily-js and the throttle would: a plain object, with a JSON form, in size. */
-  #checkQueuedSessionData(data) {
-    checkPlainObject(data);
-    let size;
-    try {
-      size = JSON.stringify(data).length;
-    } catch (error) {
-      throw notSerializable(error instanceof Error ? error.message : 'JSON.stringify failed');
-    }
-    if (size > SESSION_DATA_LIMIT) throw tooLarge(size, SESSION_DATA_LIMIT);
+  /** Whether a send now must wait for the join (`queueUntilJoined`). */
+  #held() {
+    return this.#queue !== null && !this.#session.joined();
   }
 
   // --- the API ---
@@ -368,11 +184,8 @@ export class DailySync {
     this.#live();
     checkSerializable(data, 'the message');
     const recipients = recipient(to);
-    if (this.#queue !== null && !this.#joined()) {
-      const size = jsonLength(data);
-      if (size === undefined) throw notSerializable('the message holds a cycle or a BigInt');
-      if (size > APP_MESSAGE_LIMIT) throw tooLarge(size, APP_MESSAGE_LIMIT);
-      this.#enqueue(() => this.#send(data, recipients));
+    if (this.#held()) {
+      this.#queue.message(data, () => this.#send(data, recipients));
       return;
     }
     this.#send(data, recipients);
@@ -431,11 +244,7 @@ export class DailySync {
         for (const p of Object.values(all)) {
           const shaped = shapeParticipant(p);
           if (shaped === undefined) continue;
-          const schema = this.#schemas?.userData;
-          if (schema && shaped.userData !== undefined) {
-            const result = validate(schema, shaped.userData);
-            shaped.userData = isThenable(result) || result.issues ? undefined : result.value;
-          }
+          shaped.userData = this.#guards.userData(shaped.userData);
           list.push(shaped);
         }
       }
@@ -492,9 +301,8 @@ export class DailySync {
   #write(data, merge) {
     this.#live();
     const session = this.#session;
-    if (this.#queue !== null && !this.#joined()) {
-      this.#checkQueuedSessionData(data);
-      this.#enqueue(merge ? () => session.merge(data) : () => session.set(data));
+    if (this.#held()) {
+      this.#queue.sessionData(data, merge ? () => session.merge(data) : () => session.set(data));
       return;
     }
     if (merge) session.merge(data);
@@ -517,12 +325,7 @@ export class DailySync {
   }
 
   #view() {
-    const view = this.#session.view();
-    const schema = this.#schemas?.sessionData;
-    if (!schema) return view;
-    const result = validate(schema, view);
-    if (!isThenable(result) && !result.issues) this.#lastValidView = result.value;
-    return this.#lastValidView;
+    return this.#guards.view(this.#session.view());
   }
 
   /**
@@ -536,7 +339,7 @@ export class DailySync {
           const state = roomStateOf(e);
           if (state === undefined) return;
           this.#session.remote(state.data);
-          if (this.#schemas?.sessionData) this.#check('sessionData', e, state.data, undefined);
+          this.#guards.check('sessionData', e, state.data, undefined);
         });
       } catch (error) {
         this.#roomFollowers--;
@@ -553,12 +356,6 @@ export class DailySync {
 
   /** Items `{ state, make }`: `make()` gives what consumers see, once the state passed its schema. */
   #sessionStates() {
-    const guard = {
-      schema: 'sessionData',
-      value: (item) => item.state.data,
-      from: () => undefined,
-      with: (item, data) => (data === undefined ? undefined : item),
-    };
     return [
       [
         'meeting-session-state-updated',
@@ -569,7 +366,7 @@ export class DailySync {
           // Made once the room's state passed its schema (if any), from the view of that moment.
           return { state, make: () => ({ data: this.#view(), topology }) };
         },
-        guard,
+        GUARDS.sessionState,
       ],
     ];
   }
@@ -607,7 +404,7 @@ export class DailySync {
   onInvalid(fn) {
     checkCallback(fn);
     this.#live();
-    const list = this.#invalid;
+    const list = this.#guards.invalid;
     const feed = (sink) => {
       list.push(sink);
       return () => {
@@ -682,7 +479,7 @@ export class DailySync {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#dropQueued('the DailySync was disposed');
+    this.#queue?.drop('the DailySync was disposed');
     this.#subscriptions.stopAll();
     for (const close of [...this.#closers]) close();
     for (const off of this.#own.splice(0)) off();
@@ -702,19 +499,6 @@ export class DailySync {
   free() {
     this.dispose();
   }
-}
-
-/** Reads `options.queueUntilJoined` (default false). */
-function readQueueOption(options) {
-  let queue;
-  try {
-    queue = options?.queueUntilJoined;
-  } catch {
-    throw invalidArgument('options.queueUntilJoined cannot be read');
-  }
-  if (queue === undefined) return false;
-  if (typeof queue !== 'boolean') throw invalidArgument('options.queueUntilJoined must be a boolean');
-  return queue;
 }
 
 if (typeof Symbol.dispose === 'symbol') {
