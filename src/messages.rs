@@ -148,7 +148,9 @@ impl SenderIds {
     }
 }
 
-/// Reads one `app-message` event: `None` for a channel's chunk, which is not a plain app message.
+/// Reads one `app-message` event: `None` for a channel's chunk, which is not a plain app message,
+/// and for an event that is not a message from anyone (not an object, no string `fromId`), skipped
+/// as the JS API skips it: error items are for messages whose data does not decode.
 /// A message from the last sender costs one call into JS, as reading its `data` does.
 fn read_message<T: DeserializeOwned>(
     payload: JsValue,
@@ -162,8 +164,7 @@ fn read_message<T: DeserializeOwned>(
     let from_id = if data.is_undefined() {
         let from_id = match crate::sys::app_message_kind(&payload, last) {
             CHUNK => return None,
-            NOT_OBJECT => return Some(Err(DecodeError::of("the app-message event is not an object", payload))),
-            NO_SENDER => None,
+            NOT_OBJECT | NO_SENDER => return None,
             SAME_SENDER => senders.last(),
             _ => senders.get(&get(&payload, "fromId")),
         };
@@ -172,9 +173,7 @@ fn read_message<T: DeserializeOwned>(
     } else {
         senders.last()
     };
-    let Some(from_id) = from_id else {
-        return Some(Err(DecodeError::of("the app-message event has no string fromId", payload)));
-    };
+    let from_id = from_id?;
     Some(decode(data, &payload).map(|data| AppMessage { data, from_id }))
 }
 

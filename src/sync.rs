@@ -72,7 +72,7 @@ pub struct SyncOptions {
     pub session_data_interval_ms: u64,
     /// Hold app messages and session-data writes made before join (each checked at once), and
     /// send them on join, in order; they are dropped with a console warning if the call leaves
-    /// first. At most [`MAX_HELD`] messages wait. Without it, a send before join fails with
+    /// first. At most [`MAX_HELD`] sends wait, messages and writes together. Without it, a send before join fails with
     /// `NotJoined`, as daily-js's does. The JS API's `queueUntilJoined`.
     pub queue_until_joined: bool,
 }
@@ -89,8 +89,21 @@ const DEFAULT_SESSION_DATA_INTERVAL_MS: u64 = 1000;
 /// The shortest session-data interval: one animation frame, as the JS API's.
 pub(crate) const MIN_SESSION_DATA_INTERVAL_MS: u64 = 16;
 
-/// The most app messages [`SyncOptions::queue_until_joined`] holds before join.
+/// The most sends [`SyncOptions::queue_until_joined`] holds before join: app messages and
+/// session-data writes together, as the JS API counts its queue (one more fails with `NotJoined`).
 pub const MAX_HELD: usize = 1000;
+
+/// How many sends wait for the join, shared by a DailySync's held messages and its session
+/// throttle; emptied on join and on leave.
+pub(crate) type HeldCount = Rc<std::cell::Cell<usize>>;
+
+/// Whether one more send may wait for the join (the JS API's words when not).
+pub(crate) fn held_room(count: &HeldCount) -> Result<(), Error> {
+    if count.get() < MAX_HELD {
+        return Ok(());
+    }
+    Err(Error::NotJoined("1000 sends already wait for the join; wait for it before sending more".into()))
+}
 
 /// The options of [`DailySync::channel_with_options`].
 #[cfg(any(doc, rust_api))]
@@ -108,16 +121,23 @@ pub struct ChannelOptions {
 #[derive(Debug)]
 struct HeldMessages {
     messages: RefCell<Vec<(JsValue, Recipient)>>,
+    /// The messages and the session-data writes waiting, together.
+    count: HeldCount,
     subscriptions: RefCell<Vec<Subscription>>,
 }
 
 impl HeldMessages {
     fn new(call: &CallObject) -> Result<Rc<Self>, Error> {
-        let held = Rc::new(HeldMessages { messages: RefCell::default(), subscriptions: RefCell::default() });
+        let held = Rc::new(HeldMessages {
+            messages: RefCell::default(),
+            count: HeldCount::default(),
+            subscriptions: RefCell::default(),
+        });
         let (on_join, on_leave, target) = (Rc::downgrade(&held), Rc::downgrade(&held), call.clone());
         let subscriptions = vec![
             Subscription::new(call, "joined-meeting", move |_| {
                 let Some(held) = on_join.upgrade() else { return };
+                held.count.set(0);
                 let messages = std::mem::take(&mut *held.messages.borrow_mut());
                 for (data, to) in messages {
                     if let Err(error) = messages::send_js(&target, &data, &to, || None) {
@@ -129,6 +149,7 @@ impl HeldMessages {
             }),
             Subscription::new(call, "left-meeting", move |_| {
                 let Some(held) = on_leave.upgrade() else { return };
+                held.count.set(0);
                 if !std::mem::take(&mut *held.messages.borrow_mut()).is_empty() {
                     console_warn("daily-sync: the call left before join; the messages held for it were dropped");
                 }
@@ -195,13 +216,9 @@ impl DailySync {
                 to.validate()?;
                 check_size(json_len(data)?, APP_MESSAGE_LIMIT)?;
                 let value = messages::to_js(data)?;
-                let mut waiting = held.messages.borrow_mut();
-                if waiting.len() >= MAX_HELD {
-                    return Err(Error::NotJoined(
-                        "1000 messages already wait for the join; wait for it before sending more".into(),
-                    ));
-                }
-                waiting.push((value, to));
+                held_room(&held.count)?;
+                held.count.set(held.count.get() + 1);
+                held.messages.borrow_mut().push((value, to));
                 Ok(())
             }
             _ => messages::send(&self.call, data, &to),
@@ -275,7 +292,11 @@ impl DailySync {
         let driver = match &*session {
             Some(driver) => driver.clone(),
             None => {
-                let made = Driver::new(self.call.clone(), self.session_interval_ms, self.held.is_some())?;
+                let made = Driver::new(
+                    self.call.clone(),
+                    self.session_interval_ms,
+                    self.held.as_ref().map(|held| held.count.clone()),
+                )?;
                 *session = Some(made.clone());
                 made
             }

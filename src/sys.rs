@@ -69,7 +69,7 @@ extern "C" {
   if (payload === null || typeof payload !== 'object') return 0;
   let data, fromId;
   try { data = payload.data; } catch {}
-  try { if (data !== null && typeof data === 'object' && '$ds' in data) return 1; } catch {}
+  try { if (data !== null && typeof data === 'object' && data.$ds !== undefined) return 1; } catch {}
   try { fromId = payload.fromId; } catch {}
   if (typeof fromId !== 'string') return 2;
   return fromId === sender ? 3 : 4;
@@ -78,7 +78,7 @@ export function same_sender_data(payload, sender) {
   if (payload === null || typeof payload !== 'object') return undefined;
   try {
     const data = payload.data;
-    if (data !== null && typeof data === 'object' && '$ds' in data) return undefined;
+    if (data !== null && typeof data === 'object' && data.$ds !== undefined) return undefined;
     return payload.fromId === sender ? data : undefined;
   } catch {
     return undefined;

@@ -13,6 +13,7 @@ use crate::daily_errors::classify;
 use crate::events::Subscription;
 use crate::messages::get;
 use crate::payload::{Error, SESSION_DATA_LIMIT};
+use crate::sync::HeldCount;
 use crate::sys::{console_warn, now, CallObject, DeadlineTimer};
 
 /// A value the driver can hold: it knows its size and how to become a JS value when it is sent.
@@ -30,8 +31,9 @@ pub(crate) struct Driver<V: SessionValue> {
     throttle: RefCell<Throttle<V>>,
     timer: RefCell<DeadlineTimer>,
     subscriptions: RefCell<Vec<Subscription>>,
-    /// Changes made before join are held (not refused) and sent on join.
-    queue_until_joined: bool,
+    /// With `queue_until_joined`: changes made before join are held (not refused) and sent on
+    /// join, each counted with the DailySync's held messages (the JS API's one queue).
+    held: Option<HeldCount>,
 }
 
 impl<V: SessionValue> fmt::Debug for Driver<V> {
@@ -43,13 +45,13 @@ impl<V: SessionValue> fmt::Debug for Driver<V> {
 impl<V: SessionValue> Driver<V> {
     /// A driver not yet subscribed to the room's events ([`remote`](Self::remote),
     /// [`on_joined`](Self::on_joined) and [`on_left`](Self::on_left) take them).
-    fn detached(call: CallObject, interval_ms: u64, queue_until_joined: bool) -> Rc<Self> {
+    fn detached(call: CallObject, interval_ms: u64, held: Option<HeldCount>) -> Rc<Self> {
         let driver = Rc::new(Driver {
             call,
             throttle: RefCell::new(Throttle::new(interval_ms, SESSION_DATA_LIMIT)),
             timer: RefCell::default(),
             subscriptions: RefCell::new(Vec::new()),
-            queue_until_joined,
+            held,
         });
         if driver.joined() {
             driver.on_joined();
@@ -59,8 +61,8 @@ impl<V: SessionValue> Driver<V> {
 
     /// Starts following the room's session state on `call`, through its own subscriptions. With
     /// `queue_until_joined`, changes made before join are held and sent on join.
-    pub(crate) fn new(call: CallObject, interval_ms: u64, queue_until_joined: bool) -> Result<Rc<Self>, Error> {
-        let driver = Self::detached(call.clone(), interval_ms, queue_until_joined);
+    pub(crate) fn new(call: CallObject, interval_ms: u64, held: Option<HeldCount>) -> Result<Rc<Self>, Error> {
+        let driver = Self::detached(call.clone(), interval_ms, held);
         let weak = Rc::downgrade(&driver);
         // Each listener holds the driver weakly: the driver owns the subscriptions.
         let subscribe = |event, on: fn(&Rc<Self>, &JsValue)| {
@@ -125,10 +127,17 @@ impl<V: SessionValue> Driver<V> {
 
     /// Refuses changes before join, as daily-js does (which the throttle would otherwise hold).
     fn check_joined(&self) -> Result<(), Error> {
-        if self.queue_until_joined || self.joined() {
-            Ok(())
-        } else {
-            Err(crate::daily_errors::not_joined("a session-data write", self.call.state() == "left-meeting"))
+        match &self.held {
+            _ if self.joined() => Ok(()),
+            Some(held) => crate::sync::held_room(held),
+            None => Err(crate::daily_errors::not_joined("a session-data write", self.call.state() == "left-meeting")),
+        }
+    }
+
+    /// Counts a change taken before join with the DailySync's held sends.
+    fn count_held(&self) {
+        if let Some(held) = self.held.as_ref().filter(|_| !self.joined()) {
+            held.set(held.get() + 1);
         }
     }
 
@@ -136,6 +145,7 @@ impl<V: SessionValue> Driver<V> {
     pub(crate) fn set(self: &Rc<Self>, state: Vec<(String, Entry<V>)>) -> Result<(), Error> {
         self.check_joined()?;
         self.throttle.borrow_mut().set(state)?;
+        self.count_held();
         self.pump();
         Ok(())
     }
@@ -144,6 +154,7 @@ impl<V: SessionValue> Driver<V> {
     pub(crate) fn merge(self: &Rc<Self>, patch: Vec<(String, Option<Entry<V>>)>) -> Result<(), Error> {
         self.check_joined()?;
         self.throttle.borrow_mut().merge(patch)?;
+        self.count_held();
         self.pump();
         Ok(())
     }
