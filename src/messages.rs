@@ -79,12 +79,6 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-impl DecodeError {
-    fn of(message: &str, raw: JsValue) -> Self {
-        DecodeError { message: message.into(), raw }
-    }
-}
-
 thread_local! {
     /// The JS strings of the keys read from events, each made on first use and kept for the page's
     /// life (a handful of literals): one made per read costs a UTF-8 decode and a new JS string.
