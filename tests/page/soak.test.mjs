@@ -2,13 +2,14 @@
 // DailySync, exchanging app messages, userData and session data at 50 operations per second in
 // total for 20 s; then everyone must converge (every app message addressed to each participant
 // arrived once, in order; everyone sees everyone's last userData; everyone holds the same session
-// state, with each participant's last merge in it) with flat memory. scripts/soak.mjs runs the same
+// state, with each participant's last merge in it) with flat memory: every sample within
+// scripts/soak.mjs's MEMORY_BOUNDS of the first. scripts/soak.mjs runs the same
 // for as long as asked (`node scripts/soak.mjs --minutes 5`); figures are in RELIABILITY.md.
 // Run: node --test tests/page/soak.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { memoryProblems, runSoak } from '../../scripts/soak.mjs';
+import { MEMORY_BOUNDS, memoryProblems, runSoak, withLeak } from '../../scripts/soak.mjs';
 import { startServer, launchBrowser, openPage } from './harness.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,9 +34,11 @@ test('8 participants at 50 operations/s for 20 s converge, with flat memory', as
   assert.deepEqual(check.mismatches, [], 'what the participants see after the settle period');
   assert.equal(check.converged, true);
   assert.ok(run.ops.message > 0 && run.ops.userData > 0 && run.ops.session > 0, 'every kind of operation ran');
-  // Flat: what memory grew by over the run is far below what a per-operation leak would add (the
-  // same bounds as the 5-minute soak's, scripts/soak.mjs's MEMORY_BOUNDS).
+  // Flat: every sample (one a second, after a full GC) within MEMORY_BOUNDS of the first, as in the
+  // 5-minute soak; and those bounds would have caught a leak of 4 KB per operation on this run.
+  assert.ok(report.samples.length >= 15, `${report.samples.length} memory samples`);
   assert.deepEqual(memoryProblems(report), [], `seed ${seed}`);
+  assert.notDeepEqual(memoryProblems(withLeak(report, 4096)), [], `a 4 KB-per-operation leak within ${MEMORY_BOUNDS.cdpHeap} B`);
 });
 
 test('a participant that called flushSessionData() converges too, when a later write overwrote its own', async () => {
