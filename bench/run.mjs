@@ -67,7 +67,7 @@ function topFunctions(profiles, count = 16) {
       let name = callFrame.functionName || '(anonymous)';
       // The page's own frame around each profiled variant (console.profile's start and stop are
       // sampled in it) and idle time are not the variant's: left out.
-      if ((name === 'interleave' && file === 'bench-page.js') || name === '(idle)') return;
+      if ((name === 'interleave' && file === 'common.js') || name === '(idle)') return;
       // Rust symbols: drop the crate hashes, keep the path.
       name = name.replace(/\[[0-9a-f]{16}\]/g, '');
       if (name.length > 150) name = name.slice(0, 147) + '...';
