@@ -1,5 +1,6 @@
 //! The wire protocol's tests.
 use super::*;
+use crate::payload::Strategy;
 
 fn json(text: &str) -> Json {
     Json::parse(text).unwrap()
