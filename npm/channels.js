@@ -8,7 +8,7 @@ import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
 import { Subscriptions, fanOut, followPeers, listen } from './hub.js';
-import { initWith, internals, registry, requireInit } from './registry.js';
+import { initWith, registry, requireInit, sharedOf } from './registry.js';
 import { presenceOf } from './presence.js';
 import { rpcOf } from './rpc.js';
 
@@ -203,9 +203,7 @@ function keepHistory(sync, call, name, core, size) {
 /** The channel `name` of `sync` (one per name and DailySync), closed when `sync` is disposed. */
 export function channel(sync, name, options) {
   requireInit(wasmInit, NOT_INITIALIZED);
-  const shared = internals.get(sync);
-  if (shared === undefined) throw invalidArgument('expected a DailySync');
-  shared.live();
+  const shared = sharedOf(sync);
   // The options are checked whether or not the channel is already open, so a bad one never
   // passes because an earlier call opened the channel.
   const { maxSize, history } = optionsOf(options);

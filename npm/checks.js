@@ -5,6 +5,15 @@
 import { dailySyncError, invalidArgument, notPlainObject, notSerializable } from './errors.js';
 import { CALL_OBJECT_METHODS, DEFAULT_SESSION_DATA_INTERVAL_MS, MIN_SESSION_DATA_INTERVAL_MS } from './constants.js';
 
+/** `options?.[name]`; a getter that throws is refused as an invalid argument. */
+export function readOption(options, name) {
+  try {
+    return options?.[name];
+  } catch {
+    throw invalidArgument(`options.${name} cannot be read`);
+  }
+}
+
 const notCallObject = (why) =>
   dailySyncError('not-call-object', `not a call object: ${why}; pass a call object from Daily.createCallObject() or a local one`);
 

@@ -10,7 +10,7 @@ import { GUARDS, Guards } from './guards.js';
 import { Subscriptions, deliver, listen, listenGuarded, shapeOf, shapedListener } from './hub.js';
 import { JoinQueue, readQueueOption } from './join-queue.js';
 import { appMessage, appMessageListener, isObject, participantOf, roomStateOf, shapeParticipant } from './payloads.js';
-import { initWith, internals, registry, requireInit } from './registry.js';
+import { disposedByUsing, initWith, internals, registry, requireInit } from './registry.js';
 import { isThenable, readSchemas } from './schemas.js';
 import { SessionDriver } from './session.js';
 
@@ -501,11 +501,5 @@ export class DailySync {
   }
 }
 
-if (typeof Symbol.dispose === 'symbol') {
-  // `using sync = new DailySync(call)` disposes at the end of the block.
-  Object.defineProperty(DailySync.prototype, Symbol.dispose, {
-    value: DailySync.prototype.dispose,
-    writable: true,
-    configurable: true,
-  });
-}
+// `using sync = new DailySync(call)` disposes at the end of the block.
+disposedByUsing(DailySync);

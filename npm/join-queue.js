@@ -1,6 +1,6 @@
 // `queueUntilJoined`: app messages and session-data writes made before join, checked at once as
 // daily-js and the throttle would check them, held, and sent on join (or dropped on leave/dispose).
-import { checkPlainObject } from './checks.js';
+import { checkPlainObject, readOption } from './checks.js';
 import { APP_MESSAGE_LIMIT, MAX_HELD_BEFORE_JOIN, SESSION_DATA_LIMIT } from './constants.js';
 import { dailySyncError, invalidArgument, jsonLength, notSerializable, tooLarge } from './errors.js';
 
@@ -9,12 +9,7 @@ export const MAX_QUEUED = MAX_HELD_BEFORE_JOIN;
 
 /** Reads `options.queueUntilJoined` (default false). */
 export function readQueueOption(options) {
-  let queue;
-  try {
-    queue = options?.queueUntilJoined;
-  } catch {
-    throw invalidArgument('options.queueUntilJoined cannot be read');
-  }
+  const queue = readOption(options, 'queueUntilJoined');
   if (queue === undefined) return false;
   if (typeof queue !== 'boolean') throw invalidArgument('options.queueUntilJoined must be a boolean');
   return queue;

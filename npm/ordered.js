@@ -9,7 +9,7 @@
 import wasmInit, { OrderedCore, orderedCheck, orderedLeader } from './wasm/ordered/daily_sync.js';
 import initChannels from './channels.js';
 import { dailySyncError, invalidArgument, notSerializable } from './errors.js';
-import { initWith, internals, registry } from './registry.js';
+import { initWith, registry, sharedOf } from './registry.js';
 import { rpcOf } from './rpc.js';
 
 /**
@@ -276,9 +276,7 @@ export class OrderedState {
 
 /** The ordered state of `sync` (one per DailySync), closed when `sync` is disposed. */
 export function orderedOf(sync) {
-  const shared = internals.get(sync);
-  if (shared === undefined) throw invalidArgument('expected a DailySync');
-  shared.live();
+  const shared = sharedOf(sync);
   if (shared.ordered === undefined) {
     const ordered = new OrderedState(sync, shared);
     shared.ordered = ordered;

@@ -6,7 +6,7 @@ import { PresenceCore } from './wasm/channels/daily_sync.js';
 import { checkCallback, checkSerializable } from './checks.js';
 import { invalidArgument } from './errors.js';
 import { fanOut, followPeers } from './hub.js';
-import { internals } from './registry.js';
+import { sharedOf } from './registry.js';
 import { isThenable, schemasByName, validate } from './schemas.js';
 
 const MAX_MS = 2147483647;
@@ -103,9 +103,7 @@ class Presence {
 
 /** The presence `name` of `sync` (one per name and DailySync), closed when `sync` is disposed. */
 export function presenceOf(sync, name, options) {
-  const shared = internals.get(sync);
-  if (shared === undefined) throw invalidArgument('expected a DailySync');
-  shared.live();
+  const shared = sharedOf(sync);
   if (typeof name !== 'string' || name === '') throw invalidArgument('the presence name must be a non-empty string');
   const checked = optionsOf(options);
   const schemas = schemasByName(shared.schemas?.presence, 'presence', 'names');

@@ -1,14 +1,22 @@
 // What the entries share across their modules: each DailySync's internals for the channels entry,
-// the functions the channels and ordered entries register on the default one, and loading each
-// entry's wasm once. Event delivery is hub.js's.
+// the functions the channels and ordered entries register on the default one, loading each
+// entry's wasm once, and `using` for their classes. Event delivery is hub.js's.
 
-import { dailySyncError } from './errors.js';
+import { dailySyncError, invalidArgument } from './errors.js';
 
 /**
  * What one DailySync shares with the other entries (the channels entry): its call object, whether
  * it is live, and what it must close when disposed.
  */
 export const internals = new WeakMap();
+
+/** What `sync` shares (`internals`), once it is known to be a DailySync that is not disposed. */
+export function sharedOf(sync) {
+  const shared = internals.get(sync);
+  if (shared === undefined) throw invalidArgument('expected a DailySync');
+  shared.live();
+  return shared;
+}
 
 /**
  * The channels entry's `channel(sync, name, options)`, `rpc(sync)` (request and response) and
@@ -63,4 +71,11 @@ async function loadWasm(wasmInit, input, wasmUrl) {
  */
 export function requireInit(wasmInit, message) {
   if (!loaded.has(wasmInit)) throw dailySyncError('not-initialized', message);
+}
+
+/** Makes `using x = new Class(...)` dispose `x` at the end of its block, where the runtime has `Symbol.dispose`. */
+export function disposedByUsing(Class) {
+  if (typeof Symbol.dispose === 'symbol') {
+    Object.defineProperty(Class.prototype, Symbol.dispose, { value: Class.prototype.dispose, writable: true, configurable: true });
+  }
 }

@@ -2,7 +2,7 @@
 // entry's own wasm. Server side only: a Daily API key never belongs in browser code.
 import wasmInit, { DailyRestClient as RestCore } from './wasm/rest/daily_sync.js';
 import { dailySyncError } from './errors.js';
-import { initWith, requireInit } from './registry.js';
+import { disposedByUsing, initWith, requireInit } from './registry.js';
 
 export { isDailySyncError } from './errors.js';
 
@@ -51,11 +51,5 @@ export class DailyRestClient extends RestCore {
   }
 }
 
-if (typeof Symbol.dispose === 'symbol') {
-  // `using client = new DailyRestClient(options)` disposes at the end of the block.
-  Object.defineProperty(DailyRestClient.prototype, Symbol.dispose, {
-    value: DailyRestClient.prototype.dispose,
-    writable: true,
-    configurable: true,
-  });
-}
+// `using client = new DailyRestClient(options)` disposes at the end of the block.
+disposedByUsing(DailyRestClient);

@@ -6,7 +6,7 @@ import { RpcCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
 import { fanOut, followPeers, listen } from './hub.js';
-import { internals } from './registry.js';
+import { sharedOf } from './registry.js';
 import { schemasByName, validate } from './schemas.js';
 
 /** The channel the requests travel on (src/rpc/driver.rs). */
@@ -207,9 +207,7 @@ class Rpc {
 
 /** The request and response of `sync` (one per DailySync), closed when `sync` is disposed. */
 export function rpcOf(sync) {
-  const shared = internals.get(sync);
-  if (shared === undefined) throw invalidArgument('expected a DailySync');
-  shared.live();
+  const shared = sharedOf(sync);
   if (shared.rpc === undefined) {
     const rpc = new Rpc(shared);
     shared.rpc = rpc;

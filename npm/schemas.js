@@ -1,6 +1,7 @@
 // Validation of what peers send, with any library that implements Standard Schema (zod, valibot,
 // arktype...): `schema['~standard'].validate(value)` is all this needs, so no schema library is a
 // dependency. See https://standardschema.dev.
+import { readOption } from './checks.js';
 import { invalidArgument } from './errors.js';
 
 /** The option names, and the `source` each reports as in `onInvalid`. */
@@ -8,12 +9,7 @@ export const SOURCES = { appMessage: 'app-message', userData: 'user-data', sessi
 
 /** Checks `options.schemas`; returns them, or null when there are none. */
 export function readSchemas(options) {
-  let schemas;
-  try {
-    schemas = options?.schemas;
-  } catch {
-    throw invalidArgument('options.schemas cannot be read');
-  }
+  const schemas = readOption(options, 'schemas');
   if (schemas === undefined || schemas === null) return null;
   if (typeof schemas !== 'object') throw invalidArgument('options.schemas must be an object');
   const found = {};
