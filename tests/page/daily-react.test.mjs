@@ -5,43 +5,22 @@
 // DailyCall member daily-react calls, and the README lists every one it lacks.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { browser, openPage, serveRepository, server } from './harness.mjs';
+import { bundlePageApp, inBlankPage, serveRepository } from './harness.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 serveRepository();
 
-before(async () => {
-  const out = join(root, 'target/daily-react-app');
-  mkdirSync(out, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'tests/js/daily-react-app.js')],
-    bundle: true,
-    format: 'esm',
-    outfile: join(out, 'app.js'),
-    define: { 'process.env.NODE_ENV': '"development"' },
-    plugins: [{ name: 'pkg-as-served', setup: (b) => b.onResolve({ filter: /^\/pkg\// }, (a) => ({ path: a.path, external: true })) }],
-    logLevel: 'error',
-  });
-});
-
-/** Runs `fn` in a fresh page; fails on any console error or uncaught error. */
-async function inPage(fn, arg) {
-  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
-  try {
-    const result = await page.evaluate(fn, arg);
-    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
-    return result;
-  } finally {
-    await page.context().close();
-  }
-}
+before(() =>
+  bundlePageApp(join(root, 'tests/js/daily-react-app.js'), join(root, 'target/daily-react-app'), [
+    { name: 'pkg-as-served', setup: (b) => b.onResolve({ filter: /^\/pkg\// }, (a) => ({ path: a.path, external: true })) },
+  ]),
+);
 
 test('daily-react 0.26: every data hook over two local call objects, under StrictMode, with no console error', { timeout: 60_000 }, async () => {
-  const r = await inPage(async (room) => {
+  const r = await inBlankPage(async (room) => {
     const { mount, seen } = await import('/target/daily-react-app/app.js');
     const until = async (check, label) => {
       for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
@@ -84,7 +63,7 @@ test('daily-react 0.26: every data hook over two local call objects, under Stric
 });
 
 test("an app in the style of Daily's samples runs on the local room with only its factory line changed", { timeout: 60_000 }, async () => {
-  const r = await inPage(async (room) => {
+  const r = await inBlankPage(async (room) => {
     const { startApp } = await import('/tests/page/fixtures/sample-app.js');
     const ann = await startApp('ann', `https://example.daily.co/${room}`);
     ann.setTopic('welcome');
@@ -117,7 +96,7 @@ test('the local call object has every DailyCall member daily-react 0.26 calls; t
   const typings = readFileSync(join(root, 'node_modules/@daily-co/daily-js/index.d.ts'), 'utf8');
   const body = typings.slice(typings.indexOf('export interface DailyCall {'));
   const members = [...new Set([...body.slice(0, body.indexOf('\n}')).matchAll(/^ {2}([a-zA-Z]+)\??[(:<]/gm)].map((m) => m[1]))];
-  const present = await inPage((names) => {
+  const present = await inBlankPage((names) => {
     return import('/pkg/local.js').then(({ createLocalCallObject }) => {
       const call = createLocalCallObject({ transport: 'memory' });
       return names.filter((name) => call[name] !== undefined);

@@ -8,7 +8,9 @@
 //   ... assert.deepEqual(errors, []);
 //   await browser.close(); await server.close();
 
+import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { mkdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { before, after } from 'node:test';
@@ -169,4 +171,36 @@ export async function openLibraryPage() {
     window.lib = lib;
   });
   return opened;
+}
+
+/**
+ * Runs the page function `fn(arg)` in a fresh blank page of the served repository (see
+ * serveRepository), after `setup(setupArg)` ran there; fails on any console error or uncaught
+ * error. The page's context is closed after.
+ */
+export async function inBlankPage(fn, arg, { setup, setupArg } = {}) {
+  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
+  try {
+    if (setup) await page.evaluate(setup, setupArg);
+    const result = await page.evaluate(fn, arg);
+    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
+    return result;
+  } finally {
+    await page.context().close();
+  }
+}
+
+/** Bundles the page app `entry` into `outDir`/app.js with esbuild (React in development mode). */
+export async function bundlePageApp(entry, outDir, plugins) {
+  const { build } = await import('esbuild');
+  mkdirSync(outDir, { recursive: true });
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    outfile: join(outDir, 'app.js'),
+    define: { 'process.env.NODE_ENV': '"development"' },
+    plugins,
+    logLevel: 'error',
+  });
 }

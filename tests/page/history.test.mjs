@@ -4,39 +4,18 @@
 // replaced by the next.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, openPage, serveRepository, server } from './harness.mjs';
+import { inBlankPage, serveRepository } from './harness.mjs';
 
 serveRepository();
 
-async function inPage(fn, arg) {
-  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
-  try {
-    await page.evaluate(async () => {
-      const lib = await import('/tests/js/all-entries.js');
-      await lib.default();
-      const room = `history-${Math.random()}`;
-      window.member = async (userName) => {
-        const call = lib.createLocalCallObject({ room, transport: 'memory', userName });
-        const sync = new lib.DailySync(call);
-        return { call, sync, id: async () => call.participants().local.session_id };
-      };
-      window.until = async (check, label) => {
-        for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-        if (!check()) throw new Error(`timed out: ${label}`);
-      };
-    });
-    const result = await page.evaluate(fn, arg);
-    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
-    return result;
-  } finally {
-    await page.context().close();
-  }
-}
+/** Runs `fn(arg)` in a fresh page with every entry loaded and `window.member(userName, join)`. */
+const inPage = (fn, arg) =>
+  inBlankPage(fn, arg, { setup: async () => (await import('/tests/js/local-room-page.js')).install('history', { untilTries: 400 }) });
 
 test('a late joiner gets exactly the last 100 of 150, in order, marked replay, then live messages once; present members see no replay', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {
-    const a = await window.member('a');
-    const b = await window.member('b');
+    const a = await window.member('a', false);
+    const b = await window.member('b', false);
     await a.call.join();
     await b.call.join();
     const seen = { a: [], b: [], c: [] };
@@ -46,7 +25,7 @@ test('a late joiner gets exactly the last 100 of 150, in order, marked replay, t
     chatB.onMessage((m) => seen.b.push(m));
     for (let i = 0; i < 150; i++) await (i % 2 ? chatB : chatA).send({ n: i });
     await window.until(() => seen.a.length === 75 && seen.b.length === 75, 'a and b hear each other');
-    const c = await window.member('c');
+    const c = await window.member('c', false);
     const chatC = c.sync.channel('chat', { history: 100 });
     chatC.onMessage((m) => seen.c.push(m));
     await c.call.join();
@@ -71,19 +50,19 @@ test('a late joiner gets exactly the last 100 of 150, in order, marked replay, t
 
 test('the history comes from the next peer when the first has none, and no peer means no replay', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {
-    const a = await window.member('a');
-    const b = await window.member('b');
+    const a = await window.member('a', false);
+    const b = await window.member('b', false);
     await a.call.join(); // a: the longest present, but it keeps no history of the channel
     await b.call.join();
     const chatB = b.sync.channel('news', { history: 10 });
     for (let i = 0; i < 3; i++) await chatB.send({ n: i });
-    const c = await window.member('c');
+    const c = await window.member('c', false);
     const seen = [];
     c.sync.channel('news', { history: 10 }).onMessage((m) => seen.push([m.data.n, m.replay === true]));
     await c.call.join();
     await window.until(() => seen.length === 3, 'c has b\'s history');
     // Alone in another room: nothing to replay, live messages flow.
-    const lone = await window.member('lone');
+    const lone = await window.member('lone', false);
     return { seen };
   });
   assert.deepEqual(r.seen, [[0, true], [1, true], [2, true]]);
@@ -91,7 +70,7 @@ test('the history comes from the next peer when the first has none, and no peer 
 
 test('history options are checked', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {
-    const a = await window.member('a');
+    const a = await window.member('a', false);
     const bad = [];
     for (const history of [-1, 1.5, 'ten', 10001]) {
       try {

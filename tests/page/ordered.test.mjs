@@ -4,29 +4,15 @@
 // and the orderer leaving mid-stream, with nothing lost and nothing applied twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, openPage, serveRepository, server } from './harness.mjs';
+import { inBlankPage, serveRepository } from './harness.mjs';
 
 serveRepository();
 
-/** Runs `fn` in a fresh page with every entry loaded and `window.room(n)`: n joined DailySyncs. */
-async function inPage(fn) {
-  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
-  try {
-    await page.evaluate(async () => {
-      const lib = await import('/tests/js/all-entries.js');
-      await lib.default();
-      const name = `ordered-${Math.random()}`;
-      window.lib = lib;
-      window.room = async (n) => {
-        const calls = Array.from({ length: n }, (_, i) =>
-          lib.createLocalCallObject({ room: name, transport: 'memory', userName: `p${i}` }),
-        );
-        const syncs = calls.map((call) => new lib.DailySync(call));
-        // One at a time, so the first is the longest present (the orderer).
-        for (const call of calls) await call.join();
-        const ids = calls.map((call) => call.participants().local.session_id);
-        return { calls, syncs, ids };
-      };
+/** Runs `fn` in a fresh page with every entry loaded and `window.room(n)`: n joined DailySyncs, the first the orderer. */
+const inPage = (fn) =>
+  inBlankPage(fn, undefined, {
+    setup: async () => {
+      await (await import('/tests/js/local-room-page.js')).install('ordered', { errorFields: ['kind', 'code', 'message', 'size', 'limit'] });
       /** Resolves once `check(sync.sessionData())` holds for every sync (or its last views after 20 s). */
       window.until = async (syncs, check) => {
         const deadline = performance.now() + 20_000;
@@ -36,19 +22,8 @@ async function inPage(fn) {
         }
         return false;
       };
-      window.outcome = (promise) =>
-        promise.then(
-          (value) => ({ value }),
-          (e) => ({ kind: e.kind, code: e.code, message: e.message, size: e.size, limit: e.limit }),
-        );
-    });
-    const result = await page.evaluate(fn);
-    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
-    return result;
-  } finally {
-    await page.context().close();
-  }
-}
+    },
+  });
 
 test('control: naive concurrent read-and-merge increments lose updates', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {

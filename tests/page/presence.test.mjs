@@ -5,36 +5,13 @@
 // app-message subscriptions; values that fail `schemas.presence` go to onInvalid only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, openPage, serveRepository, server } from './harness.mjs';
+import { inBlankPage, serveRepository } from './harness.mjs';
 
 serveRepository();
 
-async function inPage(fn) {
-  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
-  try {
-    await page.evaluate(async () => {
-      const lib = await import('/tests/js/all-entries.js');
-      await lib.default();
-      const room = `presence-${Math.random()}`;
-      window.member = async (userName, join = true, options = undefined) => {
-        const call = lib.createLocalCallObject({ room, transport: 'memory', userName });
-        const sync = new lib.DailySync(call, options);
-        if (join) await call.join();
-        return { call, sync, id: () => call.participants().local.session_id };
-      };
-      window.sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-      window.until = async (check, label) => {
-        for (let i = 0; i < 500 && !check(); i++) await window.sleep(10);
-        if (!check()) throw new Error(`timed out: ${label}`);
-      };
-    });
-    const result = await page.evaluate(fn);
-    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
-    return result;
-  } finally {
-    await page.context().close();
-  }
-}
+/** Runs `fn` in a fresh page with every entry loaded and `window.member(userName, join, options)`. */
+const inPage = (fn) =>
+  inBlankPage(fn, undefined, { setup: async () => (await import('/tests/js/local-room-page.js')).install('presence') });
 
 test('1,000 set() calls in about a second: at most one message per interval, the receiver ends on the last value and never goes backwards', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {

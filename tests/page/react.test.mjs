@@ -3,11 +3,9 @@
 // listener per event (none after unmount), and components render once per change that concerns them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { bundlePageApp, launchBrowser, openPage, startServer } from './harness.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let server;
@@ -28,17 +26,7 @@ const pkgAsServed = {
 };
 
 before(async () => {
-  const out = join(root, 'target/react-app');
-  mkdirSync(out, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'tests/js/react-app.js')],
-    bundle: true,
-    format: 'esm',
-    outfile: join(out, 'app.js'),
-    define: { 'process.env.NODE_ENV': '"development"' },
-    plugins: [pkgAsServed],
-    logLevel: 'error',
-  });
+  await bundlePageApp(join(root, 'tests/js/react-app.js'), join(root, 'target/react-app'), [pkgAsServed]);
   server = await startServer({ root });
   browser = await launchBrowser();
   ({ page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`));

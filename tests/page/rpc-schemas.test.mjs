@@ -4,39 +4,19 @@
 // { source: 'rpc', method, fromId, data, issues }. zod from npm, and a hand-written async schema.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, openPage, serveRepository, server } from './harness.mjs';
+import { inBlankPage, serveRepository } from './harness.mjs';
 
 serveRepository();
 
-async function inPage(fn) {
-  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
-  try {
-    await page.evaluate(async () => {
-      const lib = await import('/tests/js/all-entries.js');
-      await lib.default();
-      const { z } = await import('/node_modules/zod/index.js');
-      window.z = z;
-      window.lib = lib;
-      window.pair = async (schemas) => {
-        const name = `rpc-schemas-${Math.random()}`;
-        const calls = [0, 1].map((i) => lib.createLocalCallObject({ room: name, transport: 'memory', userName: `p${i}` }));
-        const syncs = [new lib.DailySync(calls[0]), new lib.DailySync(calls[1], { schemas })];
-        for (const call of calls) await call.join();
-        return { calls, syncs, ids: calls.map((call) => call.participants().local.session_id) };
-      };
-      window.outcome = (promise) =>
-        promise.then(
-          (value) => ({ value }),
-          (e) => ({ kind: e.kind, code: e.code, message: e.message, data: e.data }),
-        );
-    });
-    const result = await page.evaluate(fn);
-    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
-    return result;
-  } finally {
-    await page.context().close();
-  }
-}
+/** Runs `fn` in a fresh page with every entry loaded, zod as `window.z`, and `window.pair(schemas)`: two joined DailySyncs, the second's with `schemas`. */
+const inPage = (fn) =>
+  inBlankPage(fn, undefined, {
+    setup: async () => {
+      await (await import('/tests/js/local-room-page.js')).install('rpc-schemas');
+      window.z = (await import('/node_modules/zod/index.js')).z;
+      window.pair = (schemas) => window.room(2, (i) => (i === 1 ? { schemas } : undefined));
+    },
+  });
 
 test('a request that fails its schema never reaches the handler; the caller gets an application-error, onInvalid the details', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {

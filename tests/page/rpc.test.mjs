@@ -3,41 +3,13 @@
 // duplicates, 100 concurrent requests, and nothing of it on the plain app-message subscriptions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, openPage, serveRepository, server } from './harness.mjs';
+import { inBlankPage, serveRepository } from './harness.mjs';
 
 serveRepository();
 
-/** Runs `fn` in a fresh page with every entry loaded and `window.room(n)`: n joined DailySyncs. */
-async function inPage(fn) {
-  const { page, errors } = await openPage(browser, `${server.url}/tests/page/fixtures/blank.html`);
-  try {
-    await page.evaluate(async () => {
-      const lib = await import('/tests/js/all-entries.js');
-      await lib.default();
-      const name = `rpc-${Math.random()}`;
-      window.lib = lib;
-      window.room = async (n, options) => {
-        const calls = Array.from({ length: n }, (_, i) =>
-          lib.createLocalCallObject({ room: name, transport: 'memory', userName: `p${i}` }),
-        );
-        const syncs = calls.map((call) => new lib.DailySync(call, options));
-        for (const call of calls) await call.join();
-        const ids = calls.map((call) => call.participants().local.session_id);
-        return { calls, syncs, ids };
-      };
-      window.outcome = (promise) =>
-        promise.then(
-          (value) => ({ value }),
-          (e) => ({ kind: e.kind, code: e.code, message: e.message, data: e.data }),
-        );
-    });
-    const result = await page.evaluate(fn);
-    assert.deepEqual(errors, [], 'no console error, nothing uncaught');
-    return result;
-  } finally {
-    await page.context().close();
-  }
-}
+/** Runs `fn` in a fresh page with every entry loaded and `window.room(n, options)`: n joined DailySyncs. */
+const inPage = (fn) =>
+  inBlankPage(fn, undefined, { setup: async () => (await import('/tests/js/local-room-page.js')).install('rpc') });
 
 test('a request gets its answer, 20 KB both ways, and nothing reaches the plain app-message subscriptions', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {
