@@ -52,7 +52,7 @@ export class Guards {
   }
 
   /** Whether items of `guard` must wait for a schema. */
-  guards(guard) {
+  applies(guard) {
     return guard !== undefined && !!this.schemas?.[guard.schema];
   }
 
@@ -80,7 +80,7 @@ export class Guards {
 
   /** `item` (made from `payload`) as its consumers may see it: `{ value }` of it, or a Promise of that. */
   guarded(guard, payload, item) {
-    if (!this.guards(guard)) return { value: item };
+    if (!this.applies(guard)) return { value: item };
     const value = guard.value(item);
     if (value === undefined && guard.optional) return { value: item };
     const result = this.check(guard.schema, payload, value, guard.from(item));

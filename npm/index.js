@@ -137,7 +137,7 @@ export class DailySync {
     try {
       for (const [event, shape, guard] of pairs) {
         // Without a schema for it, an item goes straight to the sink: the path every event takes.
-        if (!this.#guards.guards(guard)) {
+        if (!this.#guards.applies(guard)) {
           offs.push(listen(this.#call, event, shape === appMessage ? appMessageListener(sink) : shapedListener(event, shape, sink)));
           continue;
         }
