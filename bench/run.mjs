@@ -471,7 +471,7 @@ async function main() {
         table(figures, { markdown: true }),
         '',
         ...(breakdown.length
-          ? ['Breakdown of the missed runtime figures (not figures; same run, same method):', '',
+          ? ['Breakdowns of the runtime figures (not figures; same run, same method):', '',
              '| part | what | ratio | per item |', '|---|---|---|---|',
              ...breakdown.map((row) => `| ${row.map(markdownCell).join(' | ')} |`), '']
           : []),
