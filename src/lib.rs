@@ -71,6 +71,7 @@ mod sync;
 internal_mod!(sys);
 pub mod user_data;
 pub use call::{Call, CallOptions, JoinOptions};
+pub use messages::{AppMessage, DecodeError};
 #[cfg(any(doc, rust_api))]
 pub use sync::ChannelOptions;
 pub use sync::{DailySync, SyncOptions, MAX_HELD};

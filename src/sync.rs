@@ -203,7 +203,8 @@ impl DailySync {
     }
 
     /// The call object this syncs over.
-    pub fn call(&self) -> &CallObject {
+    #[cfg(feature = "bench")]
+    pub(crate) fn call(&self) -> &CallObject {
         &self.call
     }
 

@@ -11,4 +11,4 @@ internal_mod!(
 );
 mod transport;
 
-pub use driver::{local_call_object, LocalCallOptions, LocalRoomBridge};
+pub use driver::{local_call_object, LocalCallOptions};

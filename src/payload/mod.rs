@@ -9,7 +9,12 @@ mod measure;
 #[cfg(feature = "local-room")]
 pub(crate) use error::decimal;
 pub use error::Error;
+// How daily-js measures JSON: not API, public (hidden) only for the fuzz tests (`internals`).
+#[cfg(feature = "internals")]
+#[doc(hidden)]
 pub use measure::{json_len, json_number_len, json_str_len, Unserializable, MAX_SAFE_INTEGER};
+#[cfg(not(feature = "internals"))]
+pub(crate) use measure::{json_len, json_str_len, Unserializable, MAX_SAFE_INTEGER};
 
 /// Daily's default limit for one app message, in `JSON.stringify` characters. A room's server can
 /// raise it at join, so the call object's own check is the one that counts.
