@@ -276,6 +276,9 @@ describe('DailySync: every function and constructor, every bad argument', () => 
       assert.equal(s.listeners, s.baseline, `${stream}: ended iterators leave no listener`);
     }
     for (const [name, count] of Object.entries(r.atEnd)) assert.equal(count, 0, `${name} listeners after dispose`);
+    // Per stream: next(x) and throw(x) for every value, and one return(x).
+    const calls = Object.values(r.results).reduce((n, s) => n + 2 * Object.keys(s.thrown).length + 1, 0);
+    console.log(`# the iterators' next / return / throw: ${calls} calls`);
   });
 
   test('after free() or [Symbol.dispose]() (what `using` calls), methods throw disposed and dispose() is a no-op', async () => {
