@@ -12,3 +12,6 @@ internal_mod!(
 mod transport;
 
 pub use driver::{local_call_object, LocalCallOptions};
+// The Rust half of the local entry's call object (src/js/local.rs), not API.
+#[cfg(feature = "npm-local")]
+pub(crate) use driver::LocalRoomBridge;
