@@ -24,6 +24,6 @@ export const CALL_OBJECT_METHODS = ['on', 'off', 'sendAppMessage', 'setUserData'
 /**
  * Whether an app message's `data` is a channel's chunk, the one rule everywhere (the Rust
  * streams' inline JS in src/sys.rs too): an object whose marker is not undefined. A peer's JSON
- * cannot carry an undefined, so this and `'$ds' in data` differ only for a local emit.
+ * cannot carry an undefined, so this and an `in` test differ only for a local emit.
  */
 export const isChunk = (data) => data !== null && typeof data === 'object' && data.$ds !== undefined; // $ds: CHUNK_MARKER

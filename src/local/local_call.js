@@ -3,8 +3,10 @@
 // An app written for daily-js runs on it unchanged: every DailyCall member daily-react calls is
 // here, the media ones answering as a call with no camera or microphone.
 
-const SESSION_LIMIT = 102400;
-const USER_DATA_LIMIT = 4096;
+// daily-js's limits, checked against conformance/constants.json by tests/page/conformance.test.mjs
+// (this file is a wasm-bindgen snippet: it can import nothing of npm/).
+export const SESSION_LIMIT = 102400;
+export const USER_DATA_LIMIT = 4096;
 
 function isPlainObject(value) {
   if (value === null || typeof value !== 'object') return false;
