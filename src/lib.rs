@@ -46,6 +46,8 @@ pub mod local;
 #[cfg(feature = "rest")]
 pub mod rest;
 
+#[cfg(any(doc, rust_api))]
+pub use ordered::handle::{Ordered, OrderedApply, OrderedOp};
 pub use payload::{Error, Recipient};
 #[cfg(any(doc, rust_api))]
 pub use presence::{PresenceChange, PresenceChanges, PresenceHandle, PresenceOptions};

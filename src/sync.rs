@@ -53,6 +53,9 @@ pub struct DailySync {
     /// subscription that fetches it on join, kept as long as the DailySync (as its channels are).
     #[cfg(any(doc, rust_api))]
     histories: Rc<RefCell<Vec<(String, RpcHandler, Subscription)>>>,
+    /// Ordered room state, from the first [`ordered`](Self::ordered) on.
+    #[cfg(any(doc, rust_api))]
+    ordered: Rc<RefCell<Option<crate::ordered::handle::Ordered>>>,
 }
 
 /// The options of [`DailySync::with_options`]: the JS API's `new DailySync(call, options)`. Build
@@ -195,6 +198,8 @@ impl DailySync {
             rpc: Rc::default(),
             #[cfg(any(doc, rust_api))]
             histories: Rc::default(),
+            #[cfg(any(doc, rust_api))]
+            ordered: Rc::default(),
         })
     }
 
@@ -289,20 +294,49 @@ impl DailySync {
     /// # Ok(()) }
     /// ```
     pub fn session_data<S: Serialize + DeserializeOwned>(&self) -> Result<SessionData<S>, Error> {
+        Ok(SessionData::new(&self.call, self.session_driver()?))
+    }
+
+    /// The one session-data throttle, made on first use.
+    fn session_driver(&self) -> Result<Rc<Driver<serde_json::Value>>, Error> {
         let mut session = self.session.borrow_mut();
-        let driver = match &*session {
-            Some(driver) => driver.clone(),
-            None => {
-                let made = Driver::new(
-                    self.call.clone(),
-                    self.session_interval_ms,
-                    self.held.as_ref().map(|held| held.count.clone()),
-                )?;
-                *session = Some(made.clone());
-                made
-            }
-        };
-        Ok(SessionData::new(&self.call, driver))
+        if let Some(driver) = &*session {
+            return Ok(driver.clone());
+        }
+        let made = Driver::new(
+            self.call.clone(),
+            self.session_interval_ms,
+            self.held.as_ref().map(|held| held.count.clone()),
+        )?;
+        *session = Some(made.clone());
+        Ok(made)
+    }
+
+    /// Ordered room state: every change goes through one participant, the longest present (the
+    /// next takes over when it leaves), which applies batches one at a time and writes the result
+    /// into session data, so concurrent changes never lose each other (as plain merges of one key
+    /// from two participants do). One per DailySync (and its clones), on the JS API's wire, so JS
+    /// and Rust participants order for each other. From its first call on, this participant
+    /// answers as the orderer when it is the longest present: call it on every participant, before
+    /// join. Session data is the store, so its pace and its 102,400-character limit hold.
+    ///
+    /// ```no_run
+    /// # async fn demo(sync: daily_sync::DailySync) -> Result<(), daily_sync::Error> {
+    /// use daily_sync::OrderedOp;
+    /// let room = sync.ordered()?;
+    /// let question = serde_json::json!({ "id": "q7", "text": "Why Rust?" });
+    /// let now = room.apply(&[OrderedOp::increment("asked", 1.0), OrderedOp::push("queue", question, Some(50))]).await?;
+    /// println!("{} questions asked", now["asked"]);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(any(doc, rust_api))]
+    pub fn ordered(&self) -> Result<crate::ordered::handle::Ordered, Error> {
+        if let Some(ordered) = &*self.ordered.borrow() {
+            return Ok(ordered.clone());
+        }
+        let made = crate::ordered::handle::Ordered::new(&self.call, self.rpc()?, self.session_driver()?)?;
+        *self.ordered.borrow_mut() = Some(made.clone());
+        Ok(made)
     }
 
     /// The channel `name` of `T` messages up to 1 MiB of JSON: cut into app messages that fit,

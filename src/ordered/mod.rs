@@ -14,6 +14,8 @@
 //! Everything here is pure: the JS face (npm/ordered.js over src/js/ordered.rs) reads the room's
 //! state and the participants, sends and answers requests, and writes what [`Orderer`] says.
 
+#[cfg(any(doc, rust_api))]
+pub mod handle;
 pub mod ops;
 pub mod value;
 

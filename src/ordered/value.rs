@@ -57,7 +57,7 @@ impl Json {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, rust_api))]
 impl From<serde_json::Value> for Json {
     fn from(v: serde_json::Value) -> Json {
         use serde_json::Value;
@@ -68,6 +68,29 @@ impl From<serde_json::Value> for Json {
             Value::String(s) => Json::Str(s),
             Value::Array(items) => Json::Arr(items.into_iter().map(Json::from).collect()),
             Value::Object(map) => Json::Obj(map.into_iter().map(|(k, v)| (k, Json::from(v))).collect()),
+        }
+    }
+}
+
+/// The Rust API's side: a value back in `serde_json`'s form (a non-finite number, which JSON
+/// cannot hold, as null).
+#[cfg(rust_api)]
+impl From<&Json> for serde_json::Value {
+    fn from(v: &Json) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Num(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, |n| {
+                // Whole numbers stay integers, as JSON.parse gives them back.
+                match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => Value::from(f as i64),
+                    _ => Value::Number(n),
+                }
+            }),
+            Json::Str(s) => Value::String(s.clone()),
+            Json::Arr(items) => Value::Array(items.iter().map(Value::from).collect()),
+            Json::Obj(entries) => Value::Object(entries.iter().map(|(k, v)| (k.clone(), Value::from(v))).collect()),
         }
     }
 }

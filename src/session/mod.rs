@@ -8,7 +8,7 @@
 pub(crate) mod driver;
 internal_mod!(throttle);
 mod typed;
-mod values;
+pub(crate) mod values;
 
 pub use driver::SessionValue;
 pub use typed::{SessionData, SessionStates};
