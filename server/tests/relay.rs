@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_quiet, next_text, send, start, until_connected, Socket, KEY, WAIT};
+use common::{assert_quiet, next_text, relays, send, until_connected, with_clients, KEY, WAIT};
 use daily_sync::local::protocol::{app_message, leave_message, Json, MAX_WIRE_LEN};
 use daily_sync::Recipient;
 use daily_sync_dev_server::SERVER_FROM_ID;
@@ -18,21 +18,12 @@ fn hello(room: &str, from: &str) -> String {
 
 #[tokio::test]
 async fn a_frame_goes_to_every_other_client_of_the_room_only() {
-    let server = start().await;
-    let mut a = server.connect("r").await;
-    let mut b = server.connect("r").await;
-    let mut c = server.connect("r").await;
-    let mut elsewhere = server.connect("other").await;
-    until_connected(&server, "r", 3).await;
-    until_connected(&server, "other", 1).await;
+    let (server, [mut a, mut b, mut c]) = with_clients("r").await;
+    let [mut elsewhere] = server.clients("other").await;
 
     // Anything is carried as it is, protocol or not.
-    send(&mut a, "from a").await;
-    assert_eq!(next_text(&mut b).await, "from a");
-    assert_eq!(next_text(&mut c).await, "from a");
-    send(&mut b, hello("r", "s-b")).await;
-    assert_eq!(next_text(&mut a).await, hello("r", "s-b"));
-    assert_eq!(next_text(&mut c).await, hello("r", "s-b"));
+    relays(&mut a, "from a", &mut [&mut b, &mut c]).await;
+    relays(&mut b, &hello("r", "s-b"), &mut [&mut a, &mut c]).await;
     assert_quiet(&mut a).await;
     assert_quiet(&mut b).await;
     assert_quiet(&mut elsewhere).await;
@@ -45,10 +36,7 @@ async fn a_frame_goes_to_every_other_client_of_the_room_only() {
 
 #[tokio::test]
 async fn a_frame_over_512_kib_is_dropped_and_the_connection_goes_on() {
-    let server = start().await;
-    let mut a = server.connect("big").await;
-    let mut b = server.connect("big").await;
-    until_connected(&server, "big", 2).await;
+    let (server, [mut a, mut b]) = with_clients("big").await;
     let largest = "x".repeat(MAX_WIRE_LEN);
     send(&mut a, largest.clone()).await;
     assert_eq!(next_text(&mut b).await.len(), MAX_WIRE_LEN);
@@ -60,10 +48,7 @@ async fn a_frame_over_512_kib_is_dropped_and_the_connection_goes_on() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_seen_to_leave_with_the_session_id_of_its_first_valid_message() {
-    let server = start().await;
-    let mut a = server.connect("r").await;
-    let mut b = server.connect("r").await;
-    until_connected(&server, "r", 2).await;
+    let (server, [mut a, mut b]) = with_clients("r").await;
     // Not valid (not JSON, another room, another version), then valid, then another id.
     for text in [
         "garbage".to_owned(),
@@ -72,8 +57,7 @@ async fn a_dropped_connection_is_seen_to_leave_with_the_session_id_of_its_first_
         hello("r", "s-a"),
         hello("r", "s-later"),
     ] {
-        send(&mut a, text.clone()).await;
-        assert_eq!(next_text(&mut b).await, text);
+        relays(&mut a, &text, &mut [&mut b]).await;
     }
     drop(a); // no close frame: the TCP connection just goes
     assert_eq!(next_text(&mut b).await, leave_message("r", "s-a"));
@@ -84,14 +68,8 @@ async fn a_dropped_connection_is_seen_to_leave_with_the_session_id_of_its_first_
 
 #[tokio::test]
 async fn a_closed_connection_is_seen_to_leave_too_and_one_that_said_nothing_is_not() {
-    let server = start().await;
-    let mut a = server.connect("r").await;
-    let mut b = server.connect("r").await;
-    let mut silent = server.connect("r").await;
-    until_connected(&server, "r", 3).await;
-    send(&mut a, hello("r", "s-a")).await;
-    assert_eq!(next_text(&mut b).await, hello("r", "s-a"));
-    assert_eq!(next_text(&mut silent).await, hello("r", "s-a"));
+    let (server, [mut a, mut b, mut silent]) = with_clients("r").await;
+    relays(&mut a, &hello("r", "s-a"), &mut [&mut b, &mut silent]).await;
     a.close(None).await.unwrap();
     assert_eq!(next_text(&mut b).await, leave_message("r", "s-a"));
     assert_eq!(next_text(&mut silent).await, leave_message("r", "s-a"));
@@ -104,10 +82,7 @@ async fn a_closed_connection_is_seen_to_leave_too_and_one_that_said_nothing_is_n
 
 #[tokio::test]
 async fn a_rest_message_reaches_every_client_as_an_app_message_with_the_right_to() {
-    let server = start().await;
-    let mut a = server.connect("room-1").await;
-    let mut b = server.connect("room-1").await;
-    until_connected(&server, "room-1", 2).await;
+    let (server, [mut a, mut b]) = with_clients("room-1").await;
     let data = Json::parse(r#"{"kind":"notice","n":1}"#).unwrap();
 
     let to_all = server.send_app_message("room-1", Some(KEY), r#"{"data":{"kind":"notice","n":1}}"#).await;
@@ -137,12 +112,8 @@ async fn a_rest_message_reaches_every_client_as_an_app_message_with_the_right_to
 
 #[tokio::test]
 async fn a_client_that_does_not_read_is_cut_off_and_the_others_see_it_leave() {
-    let server = start().await;
-    let mut a = server.connect("slow").await;
-    let mut sleeper = server.connect("slow").await;
-    until_connected(&server, "slow", 2).await;
-    send(&mut sleeper, hello("slow", "s-sleeper")).await;
-    assert_eq!(next_text(&mut a).await, hello("slow", "s-sleeper"));
+    let (server, [mut a, mut sleeper]) = with_clients("slow").await;
+    relays(&mut sleeper, &hello("slow", "s-sleeper"), &mut [&mut a]).await;
     // The sleeper never reads: its socket buffers fill, then its queue, then it is cut off.
     let chunk = "z".repeat(64 * 1024);
     let deadline = tokio::time::Instant::now() + WAIT * 4;
@@ -157,9 +128,7 @@ async fn a_client_that_does_not_read_is_cut_off_and_the_others_see_it_leave() {
 
 #[tokio::test]
 async fn shutdown_closes_the_sockets_and_refuses_new_ones() {
-    let server = start().await;
-    let mut a: Socket = server.connect("r").await;
-    until_connected(&server, "r", 1).await;
+    let (server, [mut a]) = with_clients("r").await;
     let addr = server.addr;
     server.stop().await;
     // The client sees a close frame or the end of the stream, not a hang.

@@ -148,11 +148,39 @@ impl TestServer {
         let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         socket
     }
+
+    /// `N` clients of `room`, which had none, once the relay holds them all.
+    pub async fn clients<const N: usize>(&self, room: &str) -> [Socket; N] {
+        let mut sockets = Vec::with_capacity(N);
+        for _ in 0..N {
+            sockets.push(self.connect(room).await);
+        }
+        until_connected(self, room, N).await;
+        match sockets.try_into() {
+            Ok(sockets) => sockets,
+            Err(_) => unreachable!("N sockets were made"),
+        }
+    }
 }
 
 /// Sends one text frame.
 pub async fn send(socket: &mut Socket, text: impl Into<String>) {
     socket.send(Message::text(text.into())).await.unwrap();
+}
+
+/// A server with `N` clients in `room`.
+pub async fn with_clients<const N: usize>(room: &str) -> (TestServer, [Socket; N]) {
+    let server = start().await;
+    let clients = server.clients(room).await;
+    (server, clients)
+}
+
+/// Sends `text` from `from` and checks that each of `to` receives it as it was sent.
+pub async fn relays(from: &mut Socket, text: &str, to: &mut [&mut Socket]) {
+    send(from, text).await;
+    for socket in to {
+        assert_eq!(next_text(socket).await, text);
+    }
 }
 
 /// The next text frame, failing after [`WAIT`].
