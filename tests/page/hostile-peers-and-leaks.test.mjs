@@ -265,7 +265,7 @@ describe('leaks', () => {
         s.sessionStates();
         s.dispose();
       };
-      for (let i = 0; i < 100; i++) syncCycle(); // warm-up
+      for (let i = 0; i < 1000; i++) syncCycle(); // warm-up: V8 settles the code and its shapes
       const syncsBefore = { memory: memory(), listeners: listenerCounts(call), heap: await window.heapAfterGc() };
       for (let i = 0; i < 1000; i++) syncCycle();
       const syncsAfter = { memory: memory(), listeners: listenerCounts(call), heap: await window.heapAfterGc() };
