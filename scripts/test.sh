@@ -40,8 +40,14 @@ export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} WASM_BINDGEN_TEST_TIM
 step "cargo fmt --check" cargo fmt --all --check
 step "cargo clippy (native)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo clippy (wasm32)" cargo_wasm clippy --lib --test browser --quiet -- -D warnings
+# Every feature set the package builds: each npm entry's (scripts/build.sh) and the benchmarks'.
+for entry in core local rest channels ordered; do
+  step "cargo clippy (wasm32, npm-$entry)" cargo_wasm clippy --lib --no-default-features --features "npm-$entry" --quiet -- -D warnings
+done
+step "cargo clippy (wasm32, bench)" cargo_wasm clippy --lib --features bench --quiet -- -D warnings
 counted "cargo test (native)" cargo cargo test --workspace --quiet
 step "cargo package --list: only what a Rust app compiles" bash scripts/check-crate-files.sh
+step "public API snapshots (api/): bash scripts/api-snapshot.sh --update if meant" bash scripts/api-snapshot.sh
 counted "wasm-bindgen-test (headless Chromium)" cargo cargo_wasm test --test browser
 step "npm run build" bash scripts/build.sh
 step "the Leptos example: format and wasm32 build" bash -c 'cd examples/leptos-qa && cargo fmt --check && cd ../.. && bash scripts/build-example.sh'
