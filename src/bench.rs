@@ -84,19 +84,33 @@ pub fn bench_rust_send(call: JsValue, n: u32) -> Result<u32, JsValue> {
 #[wasm_bindgen(js_name = benchRustStream)]
 pub fn bench_rust_stream(call: JsValue, n: u32) -> Result<js_sys::Promise, JsValue> {
     let sync = DailySync::new(call)?;
-    let mut stream = sync.app_messages::<serde_json::Value>()?;
-    Ok(wasm_bindgen_futures::future_to_promise(async move {
+    let stream = sync.app_messages::<serde_json::Value>()?;
+    Ok(sum_of(stream, n, move |message| {
+        let _alive = &sync; // the DailySync lives while its stream is read, as an app's does
+        Ok(message.map_err(rejected)?.data.get("n").and_then(serde_json::Value::as_f64).unwrap_or(0.0))
+    }))
+}
+
+/// Resolves with the sum of `value` of the first `n` items of `stream` (fewer if it ends), or
+/// rejects with the first error of `value`.
+fn sum_of<S: Stream + Unpin + 'static>(
+    mut stream: S,
+    n: u32,
+    mut value: impl FnMut(S::Item) -> Result<f64, JsValue> + 'static,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
         let mut sum = 0.0;
         for _ in 0..n {
-            match poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
-                Some(Ok(message)) => sum += message.data.get("n").and_then(serde_json::Value::as_f64).unwrap_or(0.0),
-                Some(Err(error)) => return Err(JsValue::from_str(&error.to_string())),
-                None => break,
-            }
+            let Some(item) = poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await else { break };
+            sum += value(item)?;
         }
-        drop(sync);
         Ok(JsValue::from_f64(sum))
-    }))
+    })
+}
+
+/// A message that did not decode, as the page sees it.
+fn rejected(error: crate::messages::DecodeError) -> JsValue {
+    JsValue::from_str(&error.to_string())
 }
 
 /// Where the Rust Stream's time goes (bench/bench-page.js, "breakdown"): the same `n` app messages
@@ -115,60 +129,24 @@ pub fn bench_rust_stream_breakdown(call: JsValue, n: u32, how: String) -> Result
     // Keys made once (a JsValue::from_str per lookup costs a UTF-8 decode each time).
     let (data_key, n_key, from_key) = (JsValue::from_str("data"), JsValue::from_str("n"), JsValue::from_str("fromId"));
     let get = |object: &JsValue, key: &JsValue| js_sys::Reflect::get(object, key).unwrap_or(JsValue::UNDEFINED);
+    let events = || crate::events::EventStream::new(sync.call(), "app-message");
     match how.as_str() {
         "events" => {
-            let mut events = crate::events::EventStream::new(sync.call(), "app-message")?;
-            Ok(wasm_bindgen_futures::future_to_promise(async move {
-                let mut sum = 0.0;
-                for _ in 0..n {
-                    let Some(payload) = poll_fn(|cx| Pin::new(&mut events).poll_next(cx)).await else { break };
-                    sum += get(&get(&payload, &data_key), &n_key).as_f64().unwrap_or(0.0);
-                }
-                Ok(JsValue::from_f64(sum))
-            }))
+            Ok(sum_of(events()?, n, move |payload| Ok(get(&get(&payload, &data_key), &n_key).as_f64().unwrap_or(0.0))))
         }
-        "typed" => {
-            let mut stream = sync.app_messages::<Reaction>()?;
-            Ok(wasm_bindgen_futures::future_to_promise(async move {
-                let mut sum = 0.0;
-                for _ in 0..n {
-                    match poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
-                        Some(Ok(message)) => sum += message.data.n,
-                        Some(Err(error)) => return Err(JsValue::from_str(&error.to_string())),
-                        None => break,
-                    }
-                }
-                Ok(JsValue::from_f64(sum))
-            }))
-        }
-        "json" => {
-            let mut events = crate::events::EventStream::new(sync.call(), "app-message")?;
-            Ok(wasm_bindgen_futures::future_to_promise(async move {
-                let mut sum = 0.0;
-                for _ in 0..n {
-                    let Some(payload) = poll_fn(|cx| Pin::new(&mut events).poll_next(cx)).await else { break };
-                    let text = js_sys::JSON::stringify(&get(&payload, &data_key))?;
-                    let value: serde_json::Value = serde_json::from_str(&String::from(text))
-                        .map_err(|error| JsValue::from_str(&error.to_string()))?;
-                    sum += value.get("n").and_then(serde_json::Value::as_f64).unwrap_or(0.0);
-                }
-                Ok(JsValue::from_f64(sum))
-            }))
-        }
-        "cached" => {
-            let mut events = crate::events::EventStream::new(sync.call(), "app-message")?;
-            Ok(wasm_bindgen_futures::future_to_promise(async move {
-                let mut sum = 0.0;
-                for _ in 0..n {
-                    let Some(payload) = poll_fn(|cx| Pin::new(&mut events).poll_next(cx)).await else { break };
-                    let from_id = get(&payload, &from_key).as_string().ok_or("no fromId")?;
-                    let data: serde_json::Value = serde_wasm_bindgen::from_value(get(&payload, &data_key))?;
-                    drop(from_id);
-                    sum += data.get("n").and_then(serde_json::Value::as_f64).unwrap_or(0.0);
-                }
-                Ok(JsValue::from_f64(sum))
-            }))
-        }
+        "typed" => Ok(sum_of(sync.app_messages::<Reaction>()?, n, |message| Ok(message.map_err(rejected)?.data.n))),
+        "json" => Ok(sum_of(events()?, n, move |payload| {
+            let text = js_sys::JSON::stringify(&get(&payload, &data_key))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&String::from(text)).map_err(|error| JsValue::from_str(&error.to_string()))?;
+            Ok(value.get("n").and_then(serde_json::Value::as_f64).unwrap_or(0.0))
+        })),
+        "cached" => Ok(sum_of(events()?, n, move |payload| {
+            let from_id = get(&payload, &from_key).as_string().ok_or("no fromId")?;
+            let data: serde_json::Value = serde_wasm_bindgen::from_value(get(&payload, &data_key))?;
+            drop(from_id);
+            Ok(data.get("n").and_then(serde_json::Value::as_f64).unwrap_or(0.0))
+        })),
         "closure" => {
             // What a Rust developer writes by hand: a Closure on the call object's `app-message`,
             // and serde_wasm_bindgen::from_value of `data` into the struct.
