@@ -1,7 +1,8 @@
 // The checks of what an app hands the default entry, before daily-js sees it: daily-js's own
 // checks are missing (an empty recipient list), late (session data over the limit is refused
 // seconds later, by an event) or confusing (a TypeError for a BigInt). Each refusal is an error
-// with a kind (errors.js), worded as the Rust API words it (src/payload/error.rs).
+// with a kind (errors.js), worded as the Rust API words it (src/payload/error.rs); both are tested
+// on the cases of conformance/bad-inputs.json.
 import { dailySyncError, invalidArgument, notPlainObject, notSerializable } from './errors.js';
 import { CALL_OBJECT_METHODS, DEFAULT_SESSION_DATA_INTERVAL_MS, MIN_SESSION_DATA_INTERVAL_MS } from './constants.js';
 
@@ -19,7 +20,8 @@ const notCallObject = (why) =>
 
 /** Checks that `call` has the call-object methods this library uses; names the first missing. */
 export function checkCallObject(call) {
-  if (call === null || (typeof call !== 'object' && typeof call !== 'function')) {
+  // A function with the methods is no call object either, as in Rust (conformance/bad-inputs.json).
+  if (call === null || typeof call !== 'object') {
     throw notCallObject('got a non-object');
   }
   for (const name of CALL_OBJECT_METHODS) {

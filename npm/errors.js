@@ -1,7 +1,8 @@
 // The library's errors: every error the JS API throws or rejects with is an `Error` with a string
 // `kind` (and the fields of its kind); and what daily-js's own throws mean. The Rust API reads
 // daily-js's messages the same way (src/daily_errors.rs): daily-js reports every problem as a
-// plain Error whose wording is stable across versions (and imitated by the local room).
+// plain Error whose wording is stable across versions (and imitated by the local room). What each
+// text means is conformance/errors.json, which both are tested against.
 
 /** The library's error: an `Error` with `kind`, and the fields of its kind (size, limit, cause...). */
 export function dailySyncError(kind, message, fields) {

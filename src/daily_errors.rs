@@ -1,6 +1,7 @@
 //! What daily-js's throws mean. daily-js reports every problem as a plain `Error` with a message
 //! (its wording is stable across versions and is imitated by the local room), so the kind is read
-//! from the message. Sizes are computed here, on the error path only.
+//! from the message. Sizes are computed here, on the error path only. What each text means is
+//! conformance/errors.json, which this and npm/errors.js are tested against.
 
 use wasm_bindgen::{JsCast, JsValue};
 

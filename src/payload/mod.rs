@@ -55,7 +55,8 @@ impl Recipient {
         Ok(recipient)
     }
 
-    /// Checks what daily-js does not: no empty id, no empty list, no `'*'` inside a list.
+    /// Checks what daily-js does not: no empty id, no empty list, no `'*'` inside a list (as
+    /// npm/checks.js's `recipient`, in the same words: conformance/bad-inputs.json).
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |why: &str| Err(Error::InvalidRecipient(why.to_owned()));
         match self {

@@ -143,3 +143,39 @@ fn sends_and_session_writes_share_the_join_queue() {
     assert_eq!(call.sent_count() as usize, daily_sync::MAX_HELD / 2, "the held messages went out on join");
     sync.send_app_message(&"after", Recipient::All).unwrap();
 }
+
+/// The value of a JavaScript expression.
+fn eval(expression: &str) -> JsValue {
+    js_sys::Function::new_no_args(&["return (", expression, ");"].concat())
+        .call0(&JsValue::NULL)
+        .expect("an expression")
+}
+
+#[wasm_bindgen_test]
+fn what_is_not_a_call_object_is_refused_as_the_js_api_refuses_it() {
+    let entries = table(BAD_INPUTS, "calls");
+    for entry in &entries {
+        check(entry, DailySync::new(eval(entry["js"].as_str().expect("js"))).map(drop));
+    }
+    // A call object missing any one method of the shared list.
+    let constants: Value = serde_json::from_str(include_str!("../../conformance/constants.json")).unwrap();
+    let methods = constants["callObjectMethods"].as_array().expect("the methods");
+    for missing in methods.iter().filter_map(Value::as_str) {
+        let call = js_sys::Object::new();
+        for method in methods.iter().filter_map(Value::as_str).filter(|method| *method != missing) {
+            js_sys::Reflect::set(&call, &method.into(), &js_sys::Function::new_no_args("")).unwrap();
+        }
+        let entry = json!({ "kind": "not-call-object", "message": format!(
+            "not a call object: it has no {missing}() method; pass a call object from Daily.createCallObject() or a local one"
+        ) });
+        check(&entry, DailySync::new(call.into()).map(drop));
+    }
+}
+
+#[wasm_bindgen_test]
+fn session_data_intervals_are_checked_as_the_js_api_checks_them() {
+    for entry in table(BAD_INPUTS, "intervals").iter().filter(|entry| entry.get("rust").is_none()) {
+        let options = SyncOptions { session_data_interval_ms: entry["ms"].as_u64().expect("ms"), ..Default::default() };
+        check(entry, DailySync::with_options(FakeCall::new().into(), &options).map(drop));
+    }
+}

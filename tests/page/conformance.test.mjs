@@ -132,6 +132,36 @@ describe('the conformance tables on the JS API and the real daily-js', () => {
     inputs.payloads.forEach((entry, i) => check(entry, results.payloads[i], entry.method));
   });
 
+  test('what is not a call object, and session-data intervals: the errors of the table', async () => {
+    const { callObjectMethods } = table('constants');
+    const results = await page.evaluate(
+      ({ calls, intervals, methods }) => {
+        const { DailySync, Daily, createStandInCallObject } = window.lib;
+        const attempt = (fn) =>
+          window.h.thrown(() => {
+            fn().dispose();
+          });
+        const missing = methods.map((left) =>
+          attempt(() => new DailySync(Object.fromEntries(methods.filter((m) => m !== left).map((m) => [m, () => {}])))),
+        );
+        const call = createStandInCallObject(Daily);
+        const out = {
+          calls: calls.map((entry) => attempt(() => new DailySync((0, eval)(`(${entry.js})`)))),
+          missing,
+          intervals: intervals.map((entry) => attempt(() => new DailySync(call, { sessionDataIntervalMs: entry.ms }))),
+        };
+        return call.destroy().then(() => out);
+      },
+      { calls: inputs.calls, intervals: inputs.intervals, methods: callObjectMethods },
+    );
+    inputs.calls.forEach((entry, i) => check(entry, results.calls[i], `new DailySync(${entry.js})`));
+    callObjectMethods.forEach((left, i) => {
+      const message = `not a call object: it has no ${left}() method; pass a call object from Daily.createCallObject() or a local one`;
+      check({ kind: 'not-call-object', message }, results.missing[i], `a call object with no ${left}()`);
+    });
+    inputs.intervals.forEach((entry, i) => check(entry, results.intervals[i], `sessionDataIntervalMs ${entry.ms}`));
+  });
+
   test("daily-js's error texts: the kinds of the table", async () => {
     const results = await page.evaluate((entries) => {
       const { DailySync } = window.lib;
