@@ -62,7 +62,7 @@ fn batch() -> Batch {
 /// same serializer the typed send uses, so both sides send the equivalent object.
 #[wasm_bindgen(js_name = benchRustPayload)]
 pub fn bench_rust_payload() -> Result<JsValue, JsValue> {
-    Ok(crate::messages::to_js(&batch())?)
+    Ok(crate::convert::to_js(&batch())?)
 }
 
 /// Sends the 1 KB struct `n` times to everyone with the typed `DailySync::send_app_message`

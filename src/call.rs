@@ -5,8 +5,8 @@ use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::convert::{get, to_js};
 use crate::daily_errors::classify;
-use crate::messages::{get, to_js};
 use crate::payload::Error;
 use crate::sys::{self, CallObject};
 

@@ -1,36 +1,21 @@
 //! Ephemeral app messages: `sendAppMessage` and the `app-message` event.
 
-use std::cell::RefCell;
-use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use serde::{de::DeserializeOwned, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
+pub use crate::convert::DecodeError;
+use crate::convert::{decode, recipient_to_js, to_js};
+// Re-exported: some event readers import it from here.
+pub(crate) use crate::convert::get;
 use crate::daily_errors::{classify, not_joined};
 use crate::events::{typed_stream_impls, EventStream};
 use crate::payload::{json_len, Error, Recipient};
 use crate::sys::CallObject;
-
-/// The serializer every outgoing value goes through: JSON-compatible, so Rust maps become plain
-/// objects (not JS `Map`s, which JSON.stringify writes as `{}`).
-pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| Error::NotSerializable(e.to_string()))
-}
-
-/// The recipient as daily-js takes it: `'*'`, a session id, or an array of them.
-pub(crate) fn recipient_to_js(to: &Recipient) -> JsValue {
-    match to {
-        Recipient::All => JsValue::from_str("*"),
-        Recipient::One(id) => JsValue::from_str(id),
-        Recipient::Many(ids) => ids.iter().map(|id| JsValue::from_str(id)).collect::<js_sys::Array>().into(),
-    }
-}
 
 /// Sends an already-converted payload. daily-js measures and checks the size itself (it knows the
 /// room's actual limit), so the size is computed only when it refuses.
@@ -62,52 +47,45 @@ pub struct AppMessage<T> {
     pub from_id: String,
 }
 
-/// An incoming payload that did not decode as the expected type. The stream goes on after it.
-#[derive(Debug, Clone)]
-pub struct DecodeError {
-    /// What did not fit.
-    pub message: String,
-    /// The payload as it arrived.
-    pub raw: JsValue,
+#[wasm_bindgen(inline_js = "export function app_message_kind(payload, sender) {
+  if (payload === null || typeof payload !== 'object') return 0;
+  let data, fromId;
+  try { data = payload.data; } catch {}
+  try { if (data !== null && typeof data === 'object' && data.$ds !== undefined) return 1; } catch {}
+  try { fromId = payload.fromId; } catch {}
+  if (typeof fromId !== 'string') return 2;
+  return fromId === sender ? 3 : 4;
+}
+export function same_sender_data(payload, sender) {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  try {
+    const data = payload.data;
+    if (data !== null && typeof data === 'object' && data.$ds !== undefined) return undefined;
+    return payload.fromId === sender ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}")]
+extern "C" {
+    /// What an `app-message` payload is, in one call: [`message_kind`] as a number. A getter or an
+    /// `in` trap that throws reads as absent.
+    pub(crate) fn app_message_kind(payload: &JsValue, sender: &JsValue) -> u32;
+
+    /// The `data` of a plain app message from `sender`, `undefined` for anything else: the Rust
+    /// streams' one call into JS for most messages (the same sender sends many in a row).
+    pub(crate) fn same_sender_data(payload: &JsValue, sender: &JsValue) -> JsValue;
 }
 
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an incoming payload did not decode: {}", self.message)
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
-thread_local! {
-    /// The JS strings of the keys read from events, each made on first use and kept for the page's
-    /// life (a handful of literals): one made per read costs a UTF-8 decode and a new JS string.
-    static KEYS: RefCell<Vec<(&'static str, &'static JsValue)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// `key`'s JS string. The table is not borrowed once this returns, so a getter that reads an event
-/// again while one is being read finds it free.
-fn interned(key: &'static str) -> &'static JsValue {
-    KEYS.with(|keys| {
-        let mut keys = keys.borrow_mut();
-        // The same literal is the same pointer: compared first, so a lookup rarely reads the text.
-        let same = |known: &&str| std::ptr::eq(*known, key) || *known == key;
-        if let Some((_, value)) = keys.iter().find(|(known, _)| same(known)) {
-            return *value;
-        }
-        let value: &'static JsValue = Box::leak(Box::new(JsValue::from_str(key)));
-        keys.push((key, value));
-        value
-    })
-}
-
-/// `object[key]`, `undefined` when reading it throws (a peer's payload must not stop a stream).
-pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
-    js_sys::Reflect::get(object, interned(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-pub(crate) fn decode<T: DeserializeOwned>(value: JsValue, raw: &JsValue) -> Result<T, DecodeError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| DecodeError { message: e.to_string(), raw: raw.clone() })
+/// What [`app_message_kind`] says of an `app-message` payload.
+pub(crate) mod message_kind {
+    /// Not an object.
+    pub(crate) const NOT_OBJECT: u32 = 0;
+    /// A channel's chunk (its `data` has the [`CHUNK_MARKER`](crate::payload::CHUNK_MARKER)).
+    pub(crate) const CHUNK: u32 = 1;
+    /// No string `fromId`.
+    pub(crate) const NO_SENDER: u32 = 2;
+    /// A message from `sender` (and 4: from someone else).
+    pub(crate) const SAME_SENDER: u32 = 3;
 }
 
 /// The senders' ids seen last, most recent first: a sender's `fromId` is read out of JS once, not
@@ -150,13 +128,13 @@ fn read_message<T: DeserializeOwned>(
     payload: JsValue,
     senders: &mut SenderIds,
 ) -> Option<Result<AppMessage<T>, DecodeError>> {
-    use crate::sys::message_kind::{CHUNK, NOT_OBJECT, NO_SENDER, SAME_SENDER};
+    use message_kind::{CHUNK, NOT_OBJECT, NO_SENDER, SAME_SENDER};
     let undefined = JsValue::UNDEFINED;
     let last = senders.last_js().unwrap_or(&undefined);
     // `undefined` is also the data of a message that has none: it takes the longer way.
-    let mut data = crate::sys::same_sender_data(&payload, last);
+    let mut data = same_sender_data(&payload, last);
     let from_id = if data.is_undefined() {
-        let from_id = match crate::sys::app_message_kind(&payload, last) {
+        let from_id = match app_message_kind(&payload, last) {
             CHUNK => return None,
             NOT_OBJECT | NO_SENDER => return None,
             SAME_SENDER => senders.last(),

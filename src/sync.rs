@@ -221,7 +221,7 @@ impl DailySync {
             Some(held) if !self.joined() => {
                 to.validate()?;
                 check_size(json_len(data)?, APP_MESSAGE_LIMIT)?;
-                let value = messages::to_js(data)?;
+                let value = crate::convert::to_js(data)?;
                 held_room(&held.count)?;
                 held.count.set(held.count.get() + 1);
                 held.messages.borrow_mut().push((value, to));
@@ -569,7 +569,7 @@ impl DailySync {
 /// (npm/channels.js's `byAge`).
 #[cfg(any(doc, rust_api))]
 fn by_age(call: &CallObject) -> Vec<String> {
-    use crate::messages::get;
+    use crate::convert::get;
     let Ok(all) = call.participants() else { return Vec::new() };
     let Some(all) = all.dyn_ref::<js_sys::Object>() else { return Vec::new() };
     let mut others: Vec<(f64, String)> = js_sys::Object::values(all)
@@ -592,5 +592,5 @@ fn history_entry(entry: &serde_json::Value) -> Option<crate::channel::history::E
     let [from, seq, data] = entry.as_array()?.as_slice() else { return None };
     let from = from.as_str().filter(|from| !from.is_empty())?.to_owned();
     let seq = seq.as_u64().filter(|seq| *seq < 9_000_000_000_000_000)?;
-    Some(crate::channel::history::Entry { from, seq, data: crate::messages::to_js(data).ok()? })
+    Some(crate::channel::history::Entry { from, seq, data: crate::convert::to_js(data).ok()? })
 }

@@ -65,47 +65,6 @@ extern "C" {
     pub(crate) fn queue_microtask(callback: &JsValue);
 }
 
-#[wasm_bindgen(inline_js = "export function app_message_kind(payload, sender) {
-  if (payload === null || typeof payload !== 'object') return 0;
-  let data, fromId;
-  try { data = payload.data; } catch {}
-  try { if (data !== null && typeof data === 'object' && data.$ds !== undefined) return 1; } catch {}
-  try { fromId = payload.fromId; } catch {}
-  if (typeof fromId !== 'string') return 2;
-  return fromId === sender ? 3 : 4;
-}
-export function same_sender_data(payload, sender) {
-  if (payload === null || typeof payload !== 'object') return undefined;
-  try {
-    const data = payload.data;
-    if (data !== null && typeof data === 'object' && data.$ds !== undefined) return undefined;
-    return payload.fromId === sender ? data : undefined;
-  } catch {
-    return undefined;
-  }
-}")]
-extern "C" {
-    /// What an `app-message` payload is, in one call: [`message_kind`] as a number. A getter or an
-    /// `in` trap that throws reads as absent.
-    pub(crate) fn app_message_kind(payload: &JsValue, sender: &JsValue) -> u32;
-
-    /// The `data` of a plain app message from `sender`, `undefined` for anything else: the Rust
-    /// streams' one call into JS for most messages (the same sender sends many in a row).
-    pub(crate) fn same_sender_data(payload: &JsValue, sender: &JsValue) -> JsValue;
-}
-
-/// What [`app_message_kind`] says of an `app-message` payload.
-pub(crate) mod message_kind {
-    /// Not an object.
-    pub(crate) const NOT_OBJECT: u32 = 0;
-    /// A channel's chunk (its `data` has the [`CHUNK_MARKER`](crate::payload::CHUNK_MARKER)).
-    pub(crate) const CHUNK: u32 = 1;
-    /// No string `fromId`.
-    pub(crate) const NO_SENDER: u32 = 2;
-    /// A message from `sender` (and 4: from someone else).
-    pub(crate) const SAME_SENDER: u32 = 3;
-}
-
 /// The time in ms (`Date.now()`), the clock every driver passes to its pure state machine.
 pub(crate) fn now() -> u64 {
     js_sys::Date::now() as u64

@@ -9,9 +9,9 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::convert::{decode, get, to_js, DecodeError};
 use crate::daily_errors::{classify, js_json_len};
 use crate::events::{typed_stream_impls, EventStream};
-use crate::messages::{decode, get, to_js, DecodeError};
 use crate::payload::Error;
 use crate::sys::CallObject;
 

@@ -12,9 +12,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::codec::{encode_on, Fields, Limits, MARKER};
 use super::history::{Delivered, Entry, History};
 use super::reassembly::{Body, Config, Delivery, Reassembler};
+use crate::convert::get;
 use crate::daily_errors::classify;
 use crate::events::Subscription;
-use crate::messages::get;
 use crate::payload::{Error, Recipient};
 use crate::sys::{now, CallObject, DeadlineTimer};
 

@@ -12,8 +12,8 @@ use futures_core::{FusedStream, Stream};
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::driver::{ChannelCore, Item, SinkGuard};
+use crate::convert::{decode, to_js, DecodeError};
 use crate::events::STREAM_BUFFER;
-use crate::messages::{decode, to_js, DecodeError};
 use crate::payload::{Error, Recipient};
 
 /// A named channel of `T` messages of any size up to its maximum, ordered per sender. Made by

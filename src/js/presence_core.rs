@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::messages::get;
+use crate::convert::get;
 use crate::presence::{Change, Outgoing, Presence};
 use crate::sys::{now, CallObject, DeadlineTimer};
 

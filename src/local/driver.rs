@@ -526,6 +526,6 @@ impl Default for LocalCallOptions {
 /// # Ok::<(), daily_sync::Error>(())
 /// ```
 pub fn local_call_object(options: &LocalCallOptions) -> Result<JsValue, Error> {
-    let options = crate::messages::to_js(options)?;
+    let options = crate::convert::to_js(options)?;
     create_local_call_object(options).map_err(|thrown| crate::daily_errors::classify(thrown, || None))
 }

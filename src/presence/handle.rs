@@ -15,8 +15,8 @@ use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{auto_interval, wire, Change, Presence};
+use crate::convert::{decode, get, to_js, DecodeError};
 use crate::events::Subscription;
-use crate::messages::{decode, get, to_js, DecodeError};
 use crate::payload::Error;
 use crate::sys::{now, CallObject, DeadlineTimer};
 

@@ -17,7 +17,7 @@ use wasm_bindgen::JsValue;
 
 use super::core::{Incoming, Outcome, RpcCode, RpcCore, Timeouts};
 use crate::channel::driver::{ChannelCore, Item, SinkGuard};
-use crate::messages::get;
+use crate::convert::get;
 use crate::payload::{Error, Recipient};
 use crate::sys::{now, CallObject, DeadlineTimer};
 

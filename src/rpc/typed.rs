@@ -18,9 +18,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::core::{RpcCode, Timeouts};
 use super::driver::{Request, RpcDriver, Settled};
+use crate::convert::{decode, get, to_js};
 use crate::daily_errors::classify;
 use crate::events::Subscription;
-use crate::messages::{decode, get, to_js};
 use crate::payload::Error;
 use crate::sys::CallObject;
 

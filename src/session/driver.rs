@@ -9,9 +9,9 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 use super::throttle::{Entry, Outgoing, Throttle};
+use crate::convert::get;
 use crate::daily_errors::classify;
 use crate::events::Subscription;
-use crate::messages::get;
 use crate::payload::{Error, SESSION_DATA_LIMIT};
 use crate::sync::HeldCount;
 use crate::sys::{console_warn, now, CallObject, DeadlineTimer};

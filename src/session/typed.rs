@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use super::driver::Driver;
 use super::values::rust_entry;
+use crate::convert::{get, DecodeError};
 use crate::events::{typed_stream_impls, EventStream};
-use crate::messages::{get, DecodeError};
 use crate::payload::Error;
 use crate::sys::CallObject;
 

@@ -20,6 +20,6 @@ impl SessionValue for serde_json::Value {
     }
 
     fn to_js(&self) -> JsValue {
-        crate::messages::to_js(self).unwrap_or(JsValue::NULL)
+        crate::convert::to_js(self).unwrap_or(JsValue::NULL)
     }
 }
