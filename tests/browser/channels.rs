@@ -32,8 +32,7 @@ async fn channels_carry_typed_messages_past_the_app_message_limit() {
 /// `replay`, then the live ones once; the members that were there see no replay.
 #[wasm_bindgen_test]
 async fn a_late_joiner_gets_a_channels_history_first_then_live_messages() {
-    use daily_sync::local::LocalCallOptions;
-    use daily_sync::{Call, ChannelOptions, JoinOptions};
+    use daily_sync::{ChannelOptions, JoinOptions};
     let peers = joined_room("rust-history", &["Ann", "Bob"]).await;
     let options = ChannelOptions { history: Some(5), ..Default::default() };
     let at_ann = peers[0].sync.channel_with_options::<Note>("chat", &options).unwrap();
@@ -47,12 +46,7 @@ async fn a_late_joiner_gets_a_channels_history_first_then_live_messages() {
         assert_eq!((message.data.text, message.replay), (format!("note {n}"), false));
     }
 
-    let call = Call::local(&LocalCallOptions {
-        room: "rust-history".into(),
-        transport: Some("memory".into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let call = local_call("rust-history", None);
     call.join(&JoinOptions { user_name: Some("Carol".into()), ..Default::default() }).await.unwrap();
     let carol = DailySync::new(call.clone().into()).unwrap();
     let at_carol = carol.channel_with_options::<Note>("chat", &options).unwrap();
@@ -76,12 +70,7 @@ async fn a_late_joiner_gets_a_channels_history_first_then_live_messages() {
     assert!(futures::FutureExt::now_or_never(carol_sees.next()).is_none(), "nothing twice");
 
     // Opened before join: fetched on join.
-    let dave_call = Call::local(&LocalCallOptions {
-        room: "rust-history".into(),
-        transport: Some("memory".into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let dave_call = local_call("rust-history", None);
     let dave = DailySync::new(dave_call.clone().into()).unwrap();
     let at_dave = dave.channel_with_options::<Note>("chat", &options).unwrap();
     let mut dave_sees = at_dave.messages();

@@ -26,15 +26,8 @@ async fn the_rust_api_runs_on_the_local_room() {
 /// all three kinds both ways, and a leave seen.
 #[wasm_bindgen_test]
 async fn a_rust_app_makes_joins_and_leaves_calls_with_no_js_of_its_own() {
-    use daily_sync::local::LocalCallOptions;
-    use daily_sync::{Call, JoinOptions, ParticipantAction};
-    let options = LocalCallOptions {
-        room: "rust-call".into(),
-        transport: Some("memory".into()),
-        session_data_sync_ms: Some(50),
-        ..Default::default()
-    };
-    let (ann, bob) = (Call::local(&options).unwrap(), Call::local(&options).unwrap());
+    use daily_sync::{JoinOptions, ParticipantAction};
+    let (ann, bob) = (local_call("rust-call", Some(50)), local_call("rust-call", Some(50)));
     assert_eq!(ann.meeting_state(), "new");
     assert_eq!(ann.local_session_id(), None, "no session id before join");
     let (sync_ann, sync_bob) = (sync_every(&ann.clone().into(), 16), sync_every(&bob.clone().into(), 16));
@@ -93,15 +86,8 @@ async fn a_rust_app_makes_joins_and_leaves_calls_with_no_js_of_its_own() {
 /// the join; without it, a send before join fails as daily-js's does.
 #[wasm_bindgen_test]
 async fn sends_before_join_are_held_and_sent_on_join() {
-    use daily_sync::local::LocalCallOptions;
-    use daily_sync::{Call, JoinOptions, SyncOptions};
-    let options = LocalCallOptions {
-        room: "rust-queue".into(),
-        transport: Some("memory".into()),
-        session_data_sync_ms: Some(50),
-        ..Default::default()
-    };
-    let (ann, bob) = (Call::local(&options).unwrap(), Call::local(&options).unwrap());
+    use daily_sync::{JoinOptions, SyncOptions};
+    let (ann, bob) = (local_call("rust-queue", Some(50)), local_call("rust-queue", Some(50)));
     let sync_bob = sync_every(&bob.clone().into(), 16);
     let mut at_bob = sync_bob.app_messages::<Reaction>().unwrap();
     let stage_at_bob = sync_bob.session_data::<Stage>().unwrap();

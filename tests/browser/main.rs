@@ -57,6 +57,16 @@ fn sync_over(call: &FakeCall) -> DailySync {
     DailySync::new(call.clone().into()).expect("a call object")
 }
 
+/// A fake call (joined first if `joined`) and a DailySync over it.
+fn fake_sync(joined: bool) -> (FakeCall, DailySync) {
+    let call = FakeCall::new();
+    if joined {
+        call.join();
+    }
+    let sync = sync_over(&call);
+    (call, sync)
+}
+
 /// A DailySync over `call` whose session-data throttle writes at most once per `interval_ms`.
 fn sync_every(call: &JsValue, interval_ms: u64) -> DailySync {
     let options = daily_sync::SyncOptions { session_data_interval_ms: interval_ms, ..Default::default() };
@@ -114,6 +124,18 @@ struct Stage {
     speaker: Option<String>,
 }
 
+/// A call of the in-page local room `room` (memory transport), its session data synced every
+/// `sync_ms` (the room's default with `None`).
+fn local_call(room: &str, sync_ms: Option<u32>) -> daily_sync::Call {
+    let options = daily_sync::local::LocalCallOptions {
+        room: room.into(),
+        transport: Some("memory".into()),
+        session_data_sync_ms: sync_ms,
+        ..Default::default()
+    };
+    daily_sync::Call::local(&options).unwrap()
+}
+
 /// A participant of an in-page local room: its call, its DailySync and its session id.
 struct Peer {
     call: daily_sync::Call,
@@ -123,12 +145,10 @@ struct Peer {
 
 /// Everyone in `names` joined to the in-page local room `room`, once each sees all the others.
 async fn joined_room(room: &str, names: &[&str]) -> Vec<Peer> {
-    use daily_sync::local::LocalCallOptions;
-    use daily_sync::{Call, JoinOptions};
-    let options = LocalCallOptions { room: room.into(), transport: Some("memory".into()), ..Default::default() };
+    use daily_sync::JoinOptions;
     let mut peers = Vec::new();
     for name in names {
-        let call = Call::local(&options).unwrap();
+        let call = local_call(room, None);
         call.join(&JoinOptions { user_name: Some((*name).into()), ..Default::default() }).await.unwrap();
         let id = call.local_session_id().unwrap();
         peers.push(Peer { sync: DailySync::new(call.clone().into()).unwrap(), call, id });

@@ -11,8 +11,7 @@ fn anything_but_a_call_object_is_refused() {
 
 #[wasm_bindgen_test]
 fn sending_maps_daily_errors_and_sends_maps_as_plain_objects() {
-    let call = FakeCall::new();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(false);
     let reaction = Reaction { emoji: "🎉".into() };
     assert!(matches!(sync.send_app_message(&reaction, Recipient::All), Err(Error::NotJoined(_))));
     call.join();
@@ -33,8 +32,7 @@ fn sending_maps_daily_errors_and_sends_maps_as_plain_objects() {
 
 #[wasm_bindgen_test]
 async fn app_messages_decode_report_garbage_and_go_on() {
-    let call = FakeCall::new();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(false);
     let mut reactions = sync.app_messages::<Reaction>().unwrap();
     call.emit("app-message", &JsValue::from(42));
     call.emit("app-message", &app_message(JsValue::from("not a reaction"), "p1"));
@@ -48,8 +46,7 @@ async fn app_messages_decode_report_garbage_and_go_on() {
 
 #[wasm_bindgen_test]
 async fn each_message_has_its_own_senders_id_however_senders_interleave() {
-    let call = FakeCall::new();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(false);
     let mut reactions = sync.app_messages::<Reaction>().unwrap();
     // More senders than the stream keeps decoded, in an order that reuses and evicts them.
     let order = [0, 1, 0, 2, 3, 4, 5, 1, 5, 0, 6, 6, 2];
@@ -68,8 +65,7 @@ async fn each_message_has_its_own_senders_id_however_senders_interleave() {
 
 #[wasm_bindgen_test]
 async fn the_last_senders_messages_are_checked_as_any_other() {
-    let call = FakeCall::new();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(false);
     let mut messages = sync.app_messages::<JsonValue>().unwrap();
     let parse = |text: &str| js_sys::JSON::parse(text).unwrap();
     // A message without a fromId is skipped, as the JS API skips it: with no sender seen yet, and
@@ -91,8 +87,7 @@ async fn the_last_senders_messages_are_checked_as_any_other() {
 
 #[wasm_bindgen_test]
 fn streams_share_one_listener_and_dropping_the_last_removes_it() {
-    let call = FakeCall::new();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(false);
     let before = call.listener_count("app-message");
     let first = sync.app_messages::<Reaction>().unwrap();
     let second = sync.app_messages::<JsonValue>().unwrap();

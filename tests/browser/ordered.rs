@@ -4,17 +4,10 @@ use super::*;
 /// `names` joined to a local room whose session data syncs every 20 ms, each with its ordered
 /// state opened before join (every participant may have to order).
 async fn ordered_room(room: &str, names: &[&str]) -> Vec<(Peer, daily_sync::Ordered)> {
-    use daily_sync::local::LocalCallOptions;
-    use daily_sync::{Call, JoinOptions};
-    let options = LocalCallOptions {
-        room: room.into(),
-        transport: Some("memory".into()),
-        session_data_sync_ms: Some(20),
-        ..Default::default()
-    };
+    use daily_sync::JoinOptions;
     let mut peers = Vec::new();
     for name in names {
-        let call = Call::local(&options).unwrap();
+        let call = local_call(room, Some(20));
         let sync = DailySync::new(call.clone().into()).unwrap();
         let ordered = sync.ordered().unwrap();
         call.join(&JoinOptions { user_name: Some((*name).into()), ..Default::default() }).await.unwrap();

@@ -53,19 +53,13 @@ async fn presence_set_at_a_high_rate_ends_on_the_last_value() {
 /// leaves is gone; a silent one past `stale_ms` is gone and comes back on its next `set`.
 #[wasm_bindgen_test]
 async fn presence_reaches_a_late_joiner_and_leave_or_silence_makes_it_gone() {
-    use daily_sync::local::LocalCallOptions;
-    use daily_sync::{Call, JoinOptions, PresenceOptions};
+    use daily_sync::{JoinOptions, PresenceOptions};
     let peers = joined_room("rust-presence-late", &["Ann", "Bob"]).await;
     let options = PresenceOptions { interval_ms: Some(20), stale_ms: None };
     let at_ann = peers[0].sync.presence::<String>("typing", &options).unwrap();
     at_ann.set(&"Ann types".to_owned()).unwrap();
 
-    let call = Call::local(&LocalCallOptions {
-        room: "rust-presence-late".into(),
-        transport: Some("memory".into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let call = local_call("rust-presence-late", None);
     let carol = DailySync::new(call.clone().into()).unwrap();
     let at_carol = carol.presence::<String>("typing", &options).unwrap();
     let mut at_carol_changes = at_carol.changes();
@@ -98,8 +92,7 @@ async fn presence_reaches_a_late_joiner_and_leave_or_silence_makes_it_gone() {
 #[wasm_bindgen_test]
 async fn dropping_a_presence_stops_it() {
     use daily_sync::PresenceOptions;
-    let call = FakeCall::new();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(false);
     let events = ["app-message", "participant-joined", "participant-left"];
     let presence = sync.presence::<u32>("cursor", &PresenceOptions::default()).unwrap();
     assert!(events.iter().all(|event| call.listener_count(event) == 1));

@@ -2,6 +2,14 @@
 //! cancelling, and listeners that go with their handles.
 use super::*;
 
+/// Ada and Bo, joined to the in-page local room `room`, each seeing the other.
+async fn ada_and_bo(room: &str) -> [Peer; 2] {
+    match <[Peer; 2]>::try_from(joined_room(room, &["Ada", "Bo"]).await) {
+        Ok(pair) => pair,
+        Err(_) => unreachable!("two names, two peers"),
+    }
+}
+
 /// The code of a request's error, or why there is none.
 fn rpc_code<T: std::fmt::Debug>(result: &Result<T, Error>) -> String {
     match result {
@@ -22,8 +30,7 @@ struct Echo {
 #[wasm_bindgen_test]
 async fn a_typed_request_is_answered_in_chunks_both_ways() {
     use daily_sync::RequestOptions;
-    let room = joined_room("rust-rpc-typed", &["Ada", "Bo"]).await;
-    let (ada, bo) = (&room[0], &room[1]);
+    let [ada, bo] = &ada_and_bo("rust-rpc-typed").await;
     let _echo = bo
         .sync
         .handle("echo", |text: String, from_id: String| async move { Ok(Echo { text: text.repeat(2), from_id }) })
@@ -52,8 +59,7 @@ async fn a_typed_request_is_answered_in_chunks_both_ways() {
 #[wasm_bindgen_test]
 async fn an_unsupported_method_and_an_unknown_recipient_fail_at_once() {
     use daily_sync::RequestOptions;
-    let room = joined_room("rust-rpc-unsupported", &["Ada", "Bo"]).await;
-    let (ada, bo) = (&room[0], &room[1]);
+    let [ada, bo] = &ada_and_bo("rust-rpc-unsupported").await;
     let _other = bo.sync.handle("other", |_: JsonValue, _| async { Ok(()) }).unwrap();
     let patient = RequestOptions { timeout_ms: 60_000, connection_timeout_ms: 30_000 };
     let started = js_sys::Date::now();
@@ -78,8 +84,7 @@ async fn an_unsupported_method_and_an_unknown_recipient_fail_at_once() {
 #[wasm_bindgen_test]
 async fn a_handlers_failure_is_an_application_error_with_its_message() {
     use daily_sync::{RequestOptions, RpcFailure};
-    let room = joined_room("rust-rpc-failure", &["Ada", "Bo"]).await;
-    let (ada, bo) = (&room[0], &room[1]);
+    let [ada, bo] = &ada_and_bo("rust-rpc-failure").await;
     let _invite = bo
         .sync
         .handle("stage.invite", |seats: u32, _| async move {
@@ -105,8 +110,7 @@ async fn a_handlers_failure_is_an_application_error_with_its_message() {
 #[wasm_bindgen_test]
 async fn a_dropped_handler_is_unregistered() {
     use daily_sync::RequestOptions;
-    let room = joined_room("rust-rpc-drop", &["Ada", "Bo"]).await;
-    let (ada, bo) = (&room[0], &room[1]);
+    let [ada, bo] = &ada_and_bo("rust-rpc-drop").await;
     let options = RequestOptions::default();
     let ping = bo.sync.handle("ping", |_: (), _| async { Ok("pong") }).unwrap();
     assert_eq!(ping.method(), "ping");
@@ -142,8 +146,7 @@ async fn request_all_reports_each_participants_outcome() {
 #[wasm_bindgen_test]
 async fn a_slow_callee_times_out_and_one_that_leaves_is_reported() {
     use daily_sync::RequestOptions;
-    let room = joined_room("rust-rpc-slow", &["Ada", "Bo"]).await;
-    let (ada, bo) = (&room[0], &room[1]);
+    let [ada, bo] = &ada_and_bo("rust-rpc-slow").await;
     let _slow = bo
         .sync
         .handle("slow", |_: (), _| async {
@@ -170,8 +173,7 @@ async fn a_slow_callee_times_out_and_one_that_leaves_is_reported() {
 #[wasm_bindgen_test]
 async fn dropping_a_request_cancels_it() {
     use daily_sync::RequestOptions;
-    let room = joined_room("rust-rpc-cancel", &["Ada", "Bo"]).await;
-    let (ada, bo) = (&room[0], &room[1]);
+    let [ada, bo] = &ada_and_bo("rust-rpc-cancel").await;
     let _slow = bo
         .sync
         .handle("slow", |n: u32, _| async move {
@@ -195,8 +197,7 @@ async fn dropping_a_request_cancels_it() {
 /// listening when the DailySync and its handlers are dropped.
 #[wasm_bindgen_test]
 fn request_and_response_stop_listening_when_dropped() {
-    let call = FakeCall::new();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(false);
     let events = ["app-message", "participant-joined", "participant-left"];
     assert!(events.iter().all(|event| call.listener_count(event) == 0), "nothing before first use");
     let handler = sync.handle("ping", |_: (), _| async { Ok(()) }).unwrap();

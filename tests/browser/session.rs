@@ -4,8 +4,7 @@ use super::*;
 
 #[wasm_bindgen_test]
 async fn user_data_is_typed_both_ways() {
-    let call = FakeCall::new();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(false);
     sync.set_user_data(&Hand { raised: true }).await.unwrap();
     assert_eq!(json(&call.user_data()), r#"{"raised":true}"#, "allowed before join");
     let me = sync.participants::<Hand>().unwrap();
@@ -62,9 +61,7 @@ async fn session_data_is_throttled_and_nothing_is_lost() {
 
 #[wasm_bindgen_test]
 async fn session_data_refuses_a_merged_state_over_the_limit_and_keeps_the_old_one() {
-    let call = FakeCall::new();
-    call.join();
-    let sync = sync_over(&call);
+    let (_call, sync) = fake_sync(true);
     let state = sync.session_data::<BTreeMap<String, String>>().unwrap();
     state.merge(&serde_json::json!({ "a": "x".repeat(60_000) })).unwrap();
     match state.merge(&serde_json::json!({ "b": "y".repeat(60_000) })) {
@@ -76,9 +73,7 @@ async fn session_data_refuses_a_merged_state_over_the_limit_and_keeps_the_old_on
 
 #[wasm_bindgen_test]
 async fn dropping_the_last_owner_flushes_and_a_left_call_keeps_nothing() {
-    let call = FakeCall::new();
-    call.join();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(true);
     let state = sync.session_data::<BTreeMap<String, u32>>().unwrap();
     state.merge(&serde_json::json!({ "a": 1 })).unwrap();
     state.merge(&serde_json::json!({ "b": 2 })).unwrap();
@@ -106,9 +101,7 @@ async fn dropping_the_last_owner_flushes_and_a_left_call_keeps_nothing() {
 
 #[wasm_bindgen_test]
 async fn incoming_states_combine_with_pending_changes() {
-    let call = FakeCall::new();
-    call.join();
-    let sync = sync_over(&call);
+    let (call, sync) = fake_sync(true);
     let state = sync.session_data::<BTreeMap<String, u32>>().unwrap();
     let mut states = state.states().unwrap();
     state.merge(&serde_json::json!({ "mine": 1 })).unwrap(); // sent at once
@@ -126,15 +119,8 @@ async fn incoming_states_combine_with_pending_changes() {
 /// pending change at once.
 #[wasm_bindgen_test]
 async fn the_session_data_handles_of_one_daily_sync_share_its_throttle() {
-    use daily_sync::local::LocalCallOptions;
-    use daily_sync::{Call, JoinOptions};
-    let options = LocalCallOptions {
-        room: "rust-shared-throttle".into(),
-        transport: Some("memory".into()),
-        session_data_sync_ms: Some(20),
-        ..Default::default()
-    };
-    let (ann, bob) = (Call::local(&options).unwrap(), Call::local(&options).unwrap());
+    use daily_sync::JoinOptions;
+    let (ann, bob) = (local_call("rust-shared-throttle", Some(20)), local_call("rust-shared-throttle", Some(20)));
     // A long interval: the second merge waits in the throttle while the first is on its way.
     let sync_ann = sync_every(&ann.clone().into(), 400);
     let sync_bob = sync_every(&bob.clone().into(), 16);
