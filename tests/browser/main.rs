@@ -20,6 +20,7 @@ mod local;
 mod messages;
 mod ordered;
 mod presence;
+mod real_daily;
 mod rpc;
 mod session;
 

@@ -13,7 +13,8 @@ export const STAND_IN_BUNDLE_PATH = new URL('.', import.meta.url).href;
 export const STAND_IN_ROOM_URL = 'https://example.daily.co/stand-in-room';
 
 /**
- * A fresh, unjoined call object wired to the stand-in.
+ * A fresh, unjoined call object wired to the stand-in (at `options.dailyConfig.bundlePathOverride`
+ * when given: the Rust tests, served no folder, load the bundle from a data: URL).
  * @param {typeof import('@daily-co/daily-js').default} Daily
  * @param {object} [options] extra createCallObject() properties
  */
@@ -21,7 +22,7 @@ export function createStandInCallObject(Daily, options = {}) {
   return Daily.createCallObject({
     allowMultipleCallInstances: true, // otherwise the 2nd call object throws
     ...options,
-    dailyConfig: { ...options.dailyConfig, bundlePathOverride: STAND_IN_BUNDLE_PATH },
+    dailyConfig: { bundlePathOverride: STAND_IN_BUNDLE_PATH, ...options.dailyConfig },
   });
 }
 
