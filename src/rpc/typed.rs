@@ -482,20 +482,43 @@ impl fmt::Debug for RpcHandler {
     }
 }
 
-/// The answer to a request to one participant, as a future: `Ok` with the answer decoded as
-/// `Res`, or an [`Error::Rpc`] with its code. The request is sent when it is made; dropping the
-/// future before it finishes cancels it. Made by [`DailySync::request`](crate::DailySync::request).
-#[must_use = "dropping a request cancels it"]
-pub struct RpcRequest<Res> {
-    asked: Asked,
-    _type: PhantomData<fn() -> Res>,
+/// A request as a future: made from what was asked (a failure to send settles it at once),
+/// finished when that is, and shown as it; its `Future` says what it resolves with.
+macro_rules! request_future {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[must_use = "dropping a request cancels it"]
+        pub struct $name<Res> {
+            asked: Asked,
+            _type: PhantomData<fn() -> Res>,
+        }
+
+        impl<Res> $name<Res> {
+            pub(crate) fn new(asked: Result<Asked, Error>) -> Self {
+                $name { asked: asked.unwrap_or_else(Asked::failed), _type: PhantomData }
+            }
+        }
+
+        impl<Res: DeserializeOwned> FusedFuture for $name<Res> {
+            fn is_terminated(&self) -> bool {
+                self.asked.finished
+            }
+        }
+
+        impl<Res> fmt::Debug for $name<Res> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.asked.fmt(f)
+            }
+        }
+    };
 }
 
-impl<Res> RpcRequest<Res> {
-    pub(crate) fn new(asked: Result<Asked, Error>) -> Self {
-        RpcRequest { asked: asked.unwrap_or_else(Asked::failed), _type: PhantomData }
-    }
-}
+request_future!(
+    /// The answer to a request to one participant, as a future: `Ok` with the answer decoded as
+    /// `Res`, or an [`Error::Rpc`] with its code. The request is sent when it is made; dropping the
+    /// future before it finishes cancels it. Made by [`DailySync::request`](crate::DailySync::request).
+    RpcRequest
+);
 
 impl<Res: DeserializeOwned> Future for RpcRequest<Res> {
     type Output = Result<Res, Error>;
@@ -509,33 +532,13 @@ impl<Res: DeserializeOwned> Future for RpcRequest<Res> {
     }
 }
 
-impl<Res: DeserializeOwned> FusedFuture for RpcRequest<Res> {
-    fn is_terminated(&self) -> bool {
-        self.asked.finished
-    }
-}
-
-impl<Res> fmt::Debug for RpcRequest<Res> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.asked.fmt(f)
-    }
-}
-
-/// The answers of everyone else in the call, as a future: each participant's session id with its
-/// answer decoded as `Res` or its [`Error::Rpc`]; `Err` only when the request could not be sent.
-/// Dropping it before it finishes cancels the request. Made by
-/// [`DailySync::request_all`](crate::DailySync::request_all).
-#[must_use = "dropping a request cancels it"]
-pub struct RpcRequestAll<Res> {
-    asked: Asked,
-    _type: PhantomData<fn() -> Res>,
-}
-
-impl<Res> RpcRequestAll<Res> {
-    pub(crate) fn new(asked: Result<Asked, Error>) -> Self {
-        RpcRequestAll { asked: asked.unwrap_or_else(Asked::failed), _type: PhantomData }
-    }
-}
+request_future!(
+    /// The answers of everyone else in the call, as a future: each participant's session id with its
+    /// answer decoded as `Res` or its [`Error::Rpc`]; `Err` only when the request could not be sent.
+    /// Dropping it before it finishes cancels the request. Made by
+    /// [`DailySync::request_all`](crate::DailySync::request_all).
+    RpcRequestAll
+);
 
 impl<Res: DeserializeOwned> Future for RpcRequestAll<Res> {
     type Output = Result<BTreeMap<String, Result<Res, Error>>, Error>;
@@ -543,17 +546,5 @@ impl<Res: DeserializeOwned> Future for RpcRequestAll<Res> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let results = ready!(self.get_mut().asked.poll(cx))?;
         Poll::Ready(Ok(results.into_iter().map(|(to, answer)| (to, answer.and_then(decode_answer))).collect()))
-    }
-}
-
-impl<Res: DeserializeOwned> FusedFuture for RpcRequestAll<Res> {
-    fn is_terminated(&self) -> bool {
-        self.asked.finished
-    }
-}
-
-impl<Res> fmt::Debug for RpcRequestAll<Res> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.asked.fmt(f)
     }
 }
