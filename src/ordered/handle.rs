@@ -35,7 +35,8 @@ const MAX_GROUP: usize = 64;
 /// How long a caller waits for a successor to see a state it has seen, before trusting it anyway.
 const BEHIND_MS: f64 = 3_000.0;
 
-/// One change of ordered room state: the JS API's ops, on a top-level key of the session data.
+/// One change of ordered room state, on a top-level key of the session data, in the JS API's form
+/// (`{ op, key, ... }`): made by its constructors, each named for its op.
 ///
 /// ```
 /// use daily_sync::OrderedOp;
@@ -44,71 +45,38 @@ const BEHIND_MS: f64 = 3_000.0;
 /// assert_eq!(serde_json::to_value(&ops[1]).unwrap()["max"], 50);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "op", rename_all = "lowercase")]
-pub enum OrderedOp {
-    /// Sets `key` to `value`.
-    Set {
-        /// The key.
-        key: String,
-        /// Its new value.
-        value: Value,
-    },
-    /// Deletes `key`.
-    Delete {
-        /// The key.
-        key: String,
-    },
-    /// Adds `by` to the number at `key` (a missing key counts from 0).
-    Increment {
-        /// The key.
-        key: String,
-        /// What to add.
-        by: f64,
-    },
-    /// Appends `value` to the array at `key` (a missing key starts empty); past `max` items the
-    /// oldest go.
-    Push {
-        /// The key.
-        key: String,
-        /// The item appended.
-        value: Value,
-        /// The most items the array keeps.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        max: Option<usize>,
-    },
-    /// Drops every item of the array at `key` deep-equal to `value`.
-    Remove {
-        /// The key.
-        key: String,
-        /// The item removed.
-        value: Value,
-    },
-}
+#[serde(transparent)]
+pub struct OrderedOp(Value);
 
 impl OrderedOp {
-    /// [`OrderedOp::Set`].
+    /// Sets `key` to `value`.
     pub fn set(key: impl Into<String>, value: Value) -> Self {
-        OrderedOp::Set { key: key.into(), value }
+        OrderedOp(json!({ "op": "set", "key": key.into(), "value": value }))
     }
 
-    /// [`OrderedOp::Delete`].
+    /// Deletes `key`.
     pub fn delete(key: impl Into<String>) -> Self {
-        OrderedOp::Delete { key: key.into() }
+        OrderedOp(json!({ "op": "delete", "key": key.into() }))
     }
 
-    /// [`OrderedOp::Increment`].
+    /// Adds `by` to the number at `key` (a missing key counts from 0).
     pub fn increment(key: impl Into<String>, by: f64) -> Self {
-        OrderedOp::Increment { key: key.into(), by }
+        OrderedOp(json!({ "op": "increment", "key": key.into(), "by": by }))
     }
 
-    /// [`OrderedOp::Push`].
+    /// Appends `value` to the array at `key` (a missing key starts empty); past `max` items the
+    /// oldest go.
     pub fn push(key: impl Into<String>, value: Value, max: Option<usize>) -> Self {
-        OrderedOp::Push { key: key.into(), value, max }
+        let mut op = json!({ "op": "push", "key": key.into(), "value": value });
+        if let (Some(max), Some(fields)) = (max, op.as_object_mut()) {
+            fields.insert("max".into(), max.into());
+        }
+        OrderedOp(op)
     }
 
-    /// [`OrderedOp::Remove`].
+    /// Drops every item of the array at `key` deep-equal to `value`.
     pub fn remove(key: impl Into<String>, value: Value) -> Self {
-        OrderedOp::Remove { key: key.into(), value }
+        OrderedOp(json!({ "op": "remove", "key": key.into(), "value": value }))
     }
 }
 
