@@ -174,6 +174,7 @@ async fn a_slow_callee_times_out_and_one_that_leaves_is_reported() {
 async fn dropping_a_request_cancels_it() {
     use daily_sync::RequestOptions;
     let [ada, bo] = &ada_and_bo("rust-rpc-cancel").await;
+    let options = RequestOptions::default();
     let _slow = bo
         .sync
         .handle("slow", |n: u32, _| async move {
@@ -181,7 +182,6 @@ async fn dropping_a_request_cancels_it() {
             Ok(n)
         })
         .unwrap();
-    let options = RequestOptions::default();
     let request = ada.sync.request::<_, u32>(&bo.id, "slow", &1, &options);
     assert!(format!("{:?}", ada.sync).contains("pending: 1"), "{:?}", ada.sync);
     let raced = futures::future::select(request, TimeoutFuture::new(50)).await;
