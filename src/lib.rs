@@ -65,6 +65,7 @@ struct ReadmeDoctests;
 mod call;
 pub(crate) mod convert;
 mod daily_errors;
+mod held;
 internal_mod!(events);
 #[cfg(not(rust_api))]
 mod js;
@@ -73,10 +74,11 @@ mod sync;
 internal_mod!(sys);
 pub mod user_data;
 pub use call::{Call, CallOptions, JoinOptions};
+pub use held::MAX_HELD;
 pub use messages::{AppMessage, DecodeError};
 #[cfg(any(doc, rust_api))]
 pub use sync::ChannelOptions;
-pub use sync::{DailySync, SyncOptions, MAX_HELD};
+pub use sync::{DailySync, SyncOptions};
 pub use user_data::{Participant, ParticipantAction, ParticipantEvent};
 
 /// The allocator of the default and local npm entries: talc, fast where the local room allocates

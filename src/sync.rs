@@ -9,15 +9,20 @@ use std::rc::Rc;
 
 use crate::channel::driver::ChannelCore;
 use crate::channel::Channel;
+#[cfg(any(doc, rust_api))]
 use crate::daily_errors::classify;
+#[cfg(any(doc, rust_api))]
 use crate::events::Subscription;
+use crate::held::HeldMessages;
+#[cfg(doc)]
+use crate::held::MAX_HELD;
 use crate::messages::{self, AppMessages, DecodeError};
 use crate::payload::{check_size, json_len, Error, Recipient, APP_MESSAGE_LIMIT};
 #[cfg(any(doc, rust_api))]
 use crate::rpc::{typed::Rpc, RequestOptions, RpcFailure, RpcHandler, RpcRequest, RpcRequestAll};
 use crate::session::driver::Driver;
 use crate::session::SessionData;
-use crate::sys::{console_warn, CallObject};
+use crate::sys::CallObject;
 use crate::user_data::{self, Participant, ParticipantEvents, ParticipantUpdates};
 
 /// Typed access to the three ways Daily moves app data, over one call object.
@@ -92,22 +97,6 @@ const DEFAULT_SESSION_DATA_INTERVAL_MS: u64 = 1000;
 /// The shortest session-data interval: one animation frame, as the JS API's.
 pub(crate) const MIN_SESSION_DATA_INTERVAL_MS: u64 = 16;
 
-/// The most sends [`SyncOptions::queue_until_joined`] holds before join: app messages and
-/// session-data writes together, as the JS API counts its queue (one more fails with `NotJoined`).
-pub const MAX_HELD: usize = 1000;
-
-/// How many sends wait for the join, shared by a DailySync's held messages and its session
-/// throttle; emptied on join and on leave.
-pub(crate) type HeldCount = Rc<std::cell::Cell<usize>>;
-
-/// Whether one more send may wait for the join (the JS API's words when not).
-pub(crate) fn held_room(count: &HeldCount) -> Result<(), Error> {
-    if count.get() < MAX_HELD {
-        return Ok(());
-    }
-    Err(Error::NotJoined("1000 sends already wait for the join; wait for it before sending more".into()))
-}
-
 /// The options of [`DailySync::channel_with_options`].
 #[cfg(any(doc, rust_api))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,50 +107,6 @@ pub struct ChannelOptions {
     /// get up to that many from a peer first, marked `replay`; `None` or 0: no history. The JS
     /// API's `history`, on the same wire, so JS and Rust members share a channel's history.
     pub history: Option<usize>,
-}
-
-/// App messages waiting for the join, and the subscriptions that send or drop them.
-#[derive(Debug)]
-struct HeldMessages {
-    messages: RefCell<Vec<(JsValue, Recipient)>>,
-    /// The messages and the session-data writes waiting, together.
-    count: HeldCount,
-    subscriptions: RefCell<Vec<Subscription>>,
-}
-
-impl HeldMessages {
-    fn new(call: &CallObject) -> Result<Rc<Self>, Error> {
-        let held = Rc::new(HeldMessages {
-            messages: RefCell::default(),
-            count: HeldCount::default(),
-            subscriptions: RefCell::default(),
-        });
-        let (on_join, on_leave, target) = (Rc::downgrade(&held), Rc::downgrade(&held), call.clone());
-        let subscriptions = vec![
-            Subscription::new(call, "joined-meeting", move |_| {
-                let Some(held) = on_join.upgrade() else { return };
-                held.count.set(0);
-                let messages = std::mem::take(&mut *held.messages.borrow_mut());
-                for (data, to) in messages {
-                    if let Err(error) = messages::send_js(&target, &data, &to, || None) {
-                        console_warn(
-                            &["daily-sync: a message held until join could not be sent: ", &error.message()].concat(),
-                        );
-                    }
-                }
-            }),
-            Subscription::new(call, "left-meeting", move |_| {
-                let Some(held) = on_leave.upgrade() else { return };
-                held.count.set(0);
-                if !std::mem::take(&mut *held.messages.borrow_mut()).is_empty() {
-                    console_warn("daily-sync: the call left before join; the messages held for it were dropped");
-                }
-            }),
-        ];
-        *held.subscriptions.borrow_mut() =
-            subscriptions.into_iter().collect::<Result<_, _>>().map_err(|thrown| classify(thrown, || None))?;
-        Ok(held)
-    }
 }
 
 impl DailySync {
@@ -222,10 +167,7 @@ impl DailySync {
                 to.validate()?;
                 check_size(json_len(data)?, APP_MESSAGE_LIMIT)?;
                 let value = crate::convert::to_js(data)?;
-                held_room(&held.count)?;
-                held.count.set(held.count.get() + 1);
-                held.messages.borrow_mut().push((value, to));
-                Ok(())
+                held.hold(value, to)
             }
             _ => messages::send(&self.call, data, &to),
         }
@@ -303,11 +245,8 @@ impl DailySync {
         if let Some(driver) = &*session {
             return Ok(driver.clone());
         }
-        let made = Driver::new(
-            self.call.clone(),
-            self.session_interval_ms,
-            self.held.as_ref().map(|held| held.count.clone()),
-        )?;
+        let made =
+            Driver::new(self.call.clone(), self.session_interval_ms, self.held.as_ref().map(|held| held.count()))?;
         *session = Some(made.clone());
         Ok(made)
     }

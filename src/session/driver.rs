@@ -12,8 +12,8 @@ use super::throttle::{Entry, Outgoing, Throttle};
 use crate::convert::get;
 use crate::daily_errors::classify;
 use crate::events::Subscription;
+use crate::held::HeldCount;
 use crate::payload::{Error, SESSION_DATA_LIMIT};
-use crate::sync::HeldCount;
 use crate::sys::{console_warn, now, CallObject, DeadlineTimer};
 
 /// A value the driver can hold: it knows its size and how to become a JS value when it is sent.
@@ -129,7 +129,7 @@ impl<V: SessionValue> Driver<V> {
     fn check_joined(&self) -> Result<(), Error> {
         match &self.held {
             _ if self.joined() => Ok(()),
-            Some(held) => crate::sync::held_room(held),
+            Some(held) => crate::held::held_room(held),
             None => Err(crate::daily_errors::not_joined("a session-data write", self.call.state() == "left-meeting")),
         }
     }
