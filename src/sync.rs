@@ -494,7 +494,7 @@ impl DailySync {
     /// (a pointer, "typing…"), latest wins, on the JS API's wire (`sync.presence(name)`). Set it
     /// at any rate; at most one app message per interval carries the latest. A participant that
     /// joins gets the current value at once. Fails with `InvalidArgument` for an empty name or
-    /// an interval under 16 ms. See [`PresenceHandle`](crate::PresenceHandle).
+    /// an interval under 16 ms. See [`PresenceHandle`](crate::presence::PresenceHandle).
     pub fn presence<T: Serialize + DeserializeOwned>(
         &self,
         name: &str,

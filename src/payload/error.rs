@@ -52,7 +52,7 @@ pub enum Error {
         /// What happened; for `application-error`, the handler's own message.
         message: String,
         /// For `application-error`: the data the handler failed with
-        /// ([`RpcFailure::with_data`](crate::RpcFailure::with_data), or a JS handler's thrown
+        /// (`RpcFailure::with_data`, or a JS handler's thrown
         /// `data`), as the JS API's `error.data`.
         #[cfg(any(doc, rust_api))]
         data: Option<serde_json::Value>,
