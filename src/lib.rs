@@ -63,6 +63,9 @@ pub mod bench;
 struct ReadmeDoctests;
 
 mod call;
+/// The constants both implementations share, against conformance/constants.json.
+#[cfg(test)]
+mod conformance;
 pub(crate) mod convert;
 mod daily_errors;
 mod held;

@@ -9,9 +9,8 @@ use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::prelude::*;
 
 pub use crate::convert::DecodeError;
-use crate::convert::{decode, recipient_to_js, to_js};
+use crate::convert::{decode, get, recipient_to_js, to_js};
 // Re-exported: some event readers import it from here.
-pub(crate) use crate::convert::get;
 use crate::daily_errors::{classify, not_joined};
 use crate::events::{typed_stream_impls, EventStream};
 use crate::payload::{json_len, Error, Recipient};

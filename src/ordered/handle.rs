@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use super::ops::parse_batch;
 use super::{orderer, Json, Orderer, Outcome, Step};
-use crate::messages::get;
+use crate::convert::get;
 use crate::payload::Error;
 use crate::rpc::typed::Rpc;
 use crate::rpc::{RequestOptions, RpcFailure, RpcHandler, RpcRequest};

@@ -1,8 +1,6 @@
 //! What a payload may be: Daily's limits, sizes measured as daily-js measures them, recipients, and
 //! the crate's one error type.
 
-#[cfg(test)]
-mod conformance;
 mod error;
 mod measure;
 

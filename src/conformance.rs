@@ -17,14 +17,17 @@ fn number(table: &Value, name: &str) -> u64 {
 #[test]
 fn the_rust_constants_are_the_shared_ones() {
     let table = constants();
-    assert_eq!(number(&table, "appMessageLimit"), super::APP_MESSAGE_LIMIT as u64);
-    assert_eq!(number(&table, "userDataLimit"), super::USER_DATA_LIMIT as u64);
-    assert_eq!(number(&table, "sessionDataLimit"), super::SESSION_DATA_LIMIT as u64);
+    assert_eq!(number(&table, "appMessageLimit"), crate::payload::APP_MESSAGE_LIMIT as u64);
+    assert_eq!(number(&table, "userDataLimit"), crate::payload::USER_DATA_LIMIT as u64);
+    assert_eq!(number(&table, "sessionDataLimit"), crate::payload::SESSION_DATA_LIMIT as u64);
     assert_eq!(number(&table, "streamBuffer"), crate::events::STREAM_BUFFER as u64);
     assert_eq!(number(&table, "minSessionDataIntervalMs"), crate::sync::MIN_SESSION_DATA_INTERVAL_MS);
-    assert_eq!(number(&table, "defaultSessionDataIntervalMs"), crate::SyncOptions::default().session_data_interval_ms);
-    assert_eq!(number(&table, "maxHeldBeforeJoin"), crate::MAX_HELD as u64);
-    assert_eq!(table["chunkMarker"], super::CHUNK_MARKER);
+    assert_eq!(
+        number(&table, "defaultSessionDataIntervalMs"),
+        crate::sync::SyncOptions::default().session_data_interval_ms
+    );
+    assert_eq!(number(&table, "maxHeldBeforeJoin"), crate::held::MAX_HELD as u64);
+    assert_eq!(table["chunkMarker"], crate::payload::CHUNK_MARKER);
     let methods: Vec<&str> =
         table["callObjectMethods"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     assert_eq!(methods, crate::sys::REQUIRED_METHODS);
