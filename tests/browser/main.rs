@@ -20,7 +20,6 @@ mod local;
 mod messages;
 mod ordered;
 mod presence;
-mod real_daily;
 mod rpc;
 mod session;
 
