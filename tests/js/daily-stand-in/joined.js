@@ -14,7 +14,7 @@ export const STAND_IN_ROOM_URL = 'https://example.daily.co/stand-in-room';
 
 /**
  * A fresh, unjoined call object wired to the stand-in (at `options.dailyConfig.bundlePathOverride`
- * when given: the Rust tests, served no folder, load the bundle from a data: URL).
+ * when given, such as a data: URL of the bundle for a page served no folder of ours).
  * @param {typeof import('@daily-co/daily-js').default} Daily
  * @param {object} [options] extra createCallObject() properties
  */
