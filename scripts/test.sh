@@ -69,6 +69,7 @@ browser_tests() {
 counted "wasm-bindgen-test (headless Chromium)" cargo browser_tests
 step "npm run build" bash scripts/build.sh
 step "the Leptos example: format and wasm32 build" bash -c 'cd examples/leptos-qa && cargo fmt --check && cd ../.. && bash scripts/build-example.sh'
+step "the Rust API's scenarios on the real daily-js: wasm32 build" bash scripts/build-rust-api-on-daily.sh
 step "TypeScript consumer check (tsc --strict)" npx --no-install tsc -p tests/types/tsconfig.json
 step "TypeScript consumer check (noUncheckedIndexedAccess, exactOptionalPropertyTypes)" npx --no-install tsc -p tests/types/tsconfig.strictest.json
 step "TypeScript Node-backend check (REST entry, no DOM lib)" npx --no-install tsc -p tests/types/node-backend/tsconfig.json
