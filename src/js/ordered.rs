@@ -6,8 +6,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::convert::invalid;
+use crate::ordered::core::{orderer, Orderer, Outcome, Step};
 use crate::ordered::ops::parse_batch;
-use crate::ordered::{orderer, Json, Orderer, Outcome, Step};
+use crate::ordered::value::Json;
 
 /// How deep a value may nest: a peer's deeper one is refused rather than risking the wasm stack.
 const MAX_DEPTH: usize = 64;

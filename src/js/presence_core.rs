@@ -1,7 +1,7 @@
 //! The `daily-sync/channels` entry's presence: `PresenceCore`, one per DailySync and name. It runs
-//! [`Presence`](crate::presence::Presence) with real time: it sends the latest value at most once
-//! per interval, drops late messages, expires silent participants, and hands each change to one JS
-//! function; npm/presence.js feeds it the call's events and fans the changes out.
+//! [`Presence`](crate::presence::core::Presence) with real time: it sends the latest value at most
+//! once per interval, drops late messages, expires silent participants, and hands each change to
+//! one JS function; npm/presence.js feeds it the call's events and fans the changes out.
 //!
 //! On the wire a presence message is an app message `{ $ds: 1, c: '$p', n: name, q: seq, v: value }`:
 //! the `$ds` marker keeps it off the plain app-message subscriptions.
@@ -13,7 +13,7 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::get;
-use crate::presence::{Change, Outgoing, Presence};
+use crate::presence::core::{Change, Outgoing, Presence};
 use crate::sys::{now, CallObject, DeadlineTimer};
 
 struct State {

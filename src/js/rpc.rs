@@ -9,8 +9,8 @@ use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::invalid;
+use crate::rpc::core::Timeouts;
 use crate::rpc::driver::{Request, RpcDriver, Settled};
-use crate::rpc::Timeouts;
 use crate::sys::CallObject;
 
 /// Request and response on one call object.

@@ -1,5 +1,5 @@
 //! The Rust API's ordered room state: [`Ordered`], from
-//! [`DailySync::ordered`](crate::DailySync::ordered). It runs the pure [`Orderer`] over the
+//! [`DailySync::ordered`](crate::DailySync::ordered). It runs the pure `Orderer` over the
 //! DailySync's session data and request and response, on the JS API's wire (`$ordered.apply`,
 //! `{ b: [[counter, ops], ...], s: seen }` answered with `{ r: [outcome, ...], v }`), so Rust and
 //! JS participants order for each other.
@@ -16,8 +16,9 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use wasm_bindgen::JsCast;
 
+use super::core::{orderer, Orderer, Outcome, Step};
 use super::ops::parse_batch;
-use super::{orderer, Json, Orderer, Outcome, Step};
+use super::value::Json;
 use crate::convert::get;
 use crate::payload::Error;
 use crate::rpc::typed::Rpc;

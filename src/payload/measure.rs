@@ -51,6 +51,15 @@ pub fn json_str_len(s: &str) -> usize {
         .sum::<usize>()
 }
 
+/// The size of a JSON object from the sizes of its entries: `{` `}`, the commas, and for each
+/// entry its quoted key, a colon and its value. Lets a merge know the new total without
+/// stringifying the whole state.
+pub fn object_len(entries: impl IntoIterator<Item = (usize, usize)>) -> usize {
+    let (count, sum) =
+        entries.into_iter().fold((0usize, 0usize), |(n, sum), (key, value)| (n + 1, sum + key + 1 + value));
+    2 + sum + count.saturating_sub(1)
+}
+
 /// The length of a finite or non-finite number as `JSON.stringify` writes it (ECMAScript's
 /// Number::toString: shortest round-trip digits, exponent form outside 1e-7 ..= 1e21).
 pub fn json_number_len(v: f64) -> usize {

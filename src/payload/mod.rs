@@ -3,6 +3,7 @@
 
 mod error;
 mod measure;
+mod strategy;
 
 #[cfg(feature = "local-room")]
 pub(crate) use error::decimal;
@@ -10,9 +11,15 @@ pub use error::Error;
 // How daily-js measures JSON: not API, public (hidden) only for the fuzz tests (`internals`).
 #[cfg(feature = "internals")]
 #[doc(hidden)]
-pub use measure::{json_len, json_number_len, json_str_len, Unserializable, MAX_SAFE_INTEGER};
+pub use measure::{json_len, json_number_len, json_str_len, object_len, Unserializable, MAX_SAFE_INTEGER};
 #[cfg(not(feature = "internals"))]
-pub(crate) use measure::{json_len, json_str_len, Unserializable, MAX_SAFE_INTEGER};
+pub(crate) use measure::{json_len, json_str_len, object_len, Unserializable, MAX_SAFE_INTEGER};
+// The second argument of `setMeetingSessionData`: public (hidden) only for the internals' tests.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub use strategy::Strategy;
+#[cfg(not(feature = "internals"))]
+pub(crate) use strategy::Strategy;
 
 /// Daily's default limit for one app message, in `JSON.stringify` characters. A room's server can
 /// raise it at join, so the call object's own check is the one that counts.
@@ -100,46 +107,17 @@ impl From<String> for Recipient {
     }
 }
 
-/// How a session-data update is applied by the call object: the second argument of
-/// `setMeetingSessionData`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
-    /// The update is the whole state (`'replace'`).
-    Replace,
-    /// The update is merged into the state, key by key (`'shallow-merge'`).
-    ShallowMerge,
-}
-
-impl Strategy {
-    /// The name daily-js takes, so the driver need not spell it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Strategy::Replace => "replace",
-            Strategy::ShallowMerge => "shallow-merge",
-        }
-    }
-}
-
 /// The key that marks a channel's chunk in an app message's `data` (see `channel::codec`): the
 /// plain app-message streams skip any `data` that has it.
 pub const CHUNK_MARKER: &str = "$ds";
 
 /// Refuses a measured size over a limit with the error apps see.
-pub fn check_size(size: usize, limit: usize) -> Result<usize, Error> {
+pub(crate) fn check_size(size: usize, limit: usize) -> Result<usize, Error> {
     if size > limit {
         Err(Error::PayloadTooLarge { size, limit })
     } else {
         Ok(size)
     }
-}
-
-/// The size of a JSON object from the sizes of its entries: `{` `}`, the commas, and for each
-/// entry its quoted key, a colon and its value. Lets a merge know the new total without
-/// stringifying the whole state.
-pub fn object_len(entries: impl IntoIterator<Item = (usize, usize)>) -> usize {
-    let (count, sum) =
-        entries.into_iter().fold((0usize, 0usize), |(n, sum), (key, value)| (n + 1, sum + key + 1 + value));
-    2 + sum + count.saturating_sub(1)
 }
 
 #[cfg(test)]

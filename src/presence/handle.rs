@@ -14,7 +14,8 @@ use futures_core::Stream;
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{auto_interval, wire, Change, Presence};
+use super::core::{Change, Presence};
+use super::{auto_interval, wire};
 use crate::convert::{decode, get, to_js, DecodeError};
 use crate::events::Subscription;
 use crate::payload::Error;

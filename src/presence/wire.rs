@@ -5,7 +5,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::Outgoing;
+use super::core::Outgoing;
 use crate::sys::CallObject;
 
 fn set(object: &Object, key: &str, value: &JsValue) {

@@ -34,7 +34,11 @@ pub struct Entry<V> {
     pub size: usize,
 }
 
+// Public (hidden) with the internals, as this module is.
+#[cfg(feature = "internals")]
 pub use crate::payload::Strategy;
+#[cfg(not(feature = "internals"))]
+pub(crate) use crate::payload::Strategy;
 
 /// One combined update to hand to the call object.
 #[derive(Debug, Clone, PartialEq)]
