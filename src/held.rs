@@ -13,8 +13,9 @@ use crate::messages;
 use crate::payload::{Error, Recipient};
 use crate::sys::{console_warn, CallObject};
 
-/// The most sends [`SyncOptions::queue_until_joined`] holds before join: app messages and
-/// session-data writes together, as the JS API counts its queue (one more fails with `NotJoined`).
+/// The most sends [`SyncOptions::queue_until_joined`](crate::SyncOptions::queue_until_joined) holds
+/// before join: app messages and session-data writes together, as the JS API counts its queue (one
+/// more fails with `NotJoined`).
 pub const MAX_HELD: usize = 1000;
 
 /// How many sends wait for the join, shared by a DailySync's held messages and its session
