@@ -14,9 +14,11 @@ const CHANNEL = '$rpc';
 
 const isObject = (value) => value !== null && typeof value === 'object';
 
+const NO_OPTIONS = Object.freeze({});
+
 /** A request's options: `timeoutMs`, `connectionTimeoutMs` (numbers of ms) and `signal`. */
 function optionsOf(options) {
-  if (options === undefined || options === null) return {};
+  if (options === undefined || options === null) return NO_OPTIONS;
   if (typeof options !== 'object') throw invalidArgument('options must be an object');
   const { timeoutMs, connectionTimeoutMs, signal } = options;
   for (const [name, ms] of [['timeoutMs', timeoutMs], ['connectionTimeoutMs', connectionTimeoutMs]]) {
@@ -147,52 +149,51 @@ class Rpc {
     return this.#present.has(to);
   }
 
-  /** Sends a request; `expect(id)` makes what settles each of its outcomes, or settles at once. */
-  #ask(options, send, expect) {
-    return new Promise((resolve, reject) => {
-      const { timeoutMs, connectionTimeoutMs, signal } = optionsOf(options);
-      if (signal?.aborted) throw cancelled();
-      const id = send(timeoutMs, connectionTimeoutMs);
-      const abort = () => this.#core.cancel(id);
-      signal?.addEventListener('abort', abort, { once: true });
-      const done = (fn, value) => {
-        this.#pending.delete(id);
-        signal?.removeEventListener('abort', abort);
-        fn(value);
-      };
-      const settle = expect(
-        (value) => done(resolve, value),
-        (error) => done(reject, error),
-      );
-      if (settle) this.#pending.set(id, settle);
+  /**
+   * Keeps what settles request `id`'s outcomes: `settle(to, value, error)`, which says when the
+   * request is done. An abort of `signal` cancels it.
+   */
+  #wait(id, signal, settle) {
+    const abort = () => this.#core.cancel(id);
+    signal?.addEventListener('abort', abort, { once: true });
+    this.#pending.set(id, (to, value, error) => {
+      if (!settle(to, value, error)) return;
+      this.#pending.delete(id);
+      signal?.removeEventListener('abort', abort);
     });
   }
 
   request(to, method, payload, options) {
-    if (typeof to !== 'string' || to === '' || to === '*') {
-      return Promise.reject(dailySyncError('invalid-recipient', 'invalid recipient: a request goes to one session id'));
-    }
-    return this.#ask(
-      options,
-      (timeoutMs, connectionMs) => this.#core.request(to, this.#isPresent(to), method, payload, timeoutMs, connectionMs),
-      (resolve, reject) => (_to, value, error) => (error === undefined ? resolve(value) : reject(error)),
-    );
+    return new Promise((resolve, reject) => {
+      if (typeof to !== 'string' || to === '' || to === '*') {
+        throw dailySyncError('invalid-recipient', 'invalid recipient: a request goes to one session id');
+      }
+      const { timeoutMs, connectionTimeoutMs, signal } = optionsOf(options);
+      if (signal?.aborted) throw cancelled();
+      const id = this.#core.request(to, this.#isPresent(to), method, payload, timeoutMs, connectionTimeoutMs);
+      this.#wait(id, signal, (_to, value, error) => {
+        if (error === undefined) resolve(value);
+        else reject(error);
+        return true;
+      });
+    });
   }
 
   requestAll(method, payload, options) {
-    const everyone = this.#others();
-    return this.#ask(
-      options,
-      (timeoutMs, connectionMs) => this.#core.requestAll(everyone, method, payload, timeoutMs, connectionMs),
-      (resolve) => {
-        const results = new Map();
-        if (everyone.length === 0) return resolve(results);
-        return (to, value, error) => {
-          results.set(to, error === undefined ? { ok: true, value } : { ok: false, error });
-          if (results.size === everyone.length) resolve(results);
-        };
-      },
-    );
+    return new Promise((resolve) => {
+      const { timeoutMs, connectionTimeoutMs, signal } = optionsOf(options);
+      if (signal?.aborted) throw cancelled();
+      const everyone = this.#others();
+      const id = this.#core.requestAll(everyone, method, payload, timeoutMs, connectionTimeoutMs);
+      const results = new Map();
+      if (everyone.length === 0) return resolve(results);
+      this.#wait(id, signal, (to, value, error) => {
+        results.set(to, error === undefined ? { ok: true, value } : { ok: false, error });
+        if (results.size < everyone.length) return false;
+        resolve(results);
+        return true;
+      });
+    });
   }
 
   close() {

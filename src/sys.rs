@@ -90,6 +90,11 @@ impl DeadlineTimer {
         }
     }
 
+    /// Whether the timer is armed to fire at or before `at`.
+    pub(crate) fn fires_by(&self, at: u64) -> bool {
+        self.0.as_ref().is_some_and(|(set_for, _)| *set_for <= at)
+    }
+
     /// Cancels the timer; from its own callback, forgets the timer that fired.
     pub(crate) fn clear(&mut self) {
         self.0 = None;

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::invalid;
@@ -48,14 +48,14 @@ impl JsRpcCore {
         let driver = RpcDriver::detached(
             &call,
             move |request: Request| {
-                let args = Array::of4(
-                    &JsValue::from_str(&request.from),
+                // A throwing JS function is the JS side's to report.
+                let _ = on_request.call4(
+                    &JsValue::NULL,
+                    &request.from_value,
                     &(request.id as f64).into(),
-                    &JsValue::from_str(&request.method),
+                    &request.method_value,
                     &request.payload,
                 );
-                // A throwing JS function is the JS side's to report.
-                let _ = on_request.apply(&JsValue::NULL, &args);
             },
             move |settled: Settled| {
                 let (value, error) = match settled.result {
@@ -74,8 +74,7 @@ impl JsRpcCore {
                         (JsValue::UNDEFINED, error)
                     }
                 };
-                let args = Array::of4(&(settled.id as f64).into(), &JsValue::from_str(&settled.to), &value, &error);
-                let _ = on_settled.apply(&JsValue::NULL, &args);
+                let _ = on_settled.call4(&JsValue::NULL, &(settled.id as f64).into(), &settled.to_value, &value, &error);
             },
         );
         Ok(JsRpcCore { driver })

@@ -7,8 +7,6 @@
 //! the connection deadline reports `connection-timeout` (nobody took it), one acknowledged but not
 //! answered by the response deadline `response-timeout` (taken, but slow).
 
-use std::collections::VecDeque;
-
 /// Why a request failed: the codes of the JS API's errors of kind `'rpc'`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RpcCode {
@@ -139,16 +137,48 @@ pub enum Incoming {
     Duplicate,
 }
 
-/// How many requests a callee remembers, to tell a duplicate.
-pub const REMEMBERED: usize = 4096;
+/// How many of a caller's latest request ids a callee tells apart: an id this far below the
+/// highest one taken from that caller counts as taken (never run twice, even when forgotten).
+pub const WINDOW: u64 = 1024;
+
+/// The requests taken from one caller: the highest id, and a bit for each of the [`WINDOW`] ids
+/// up to it, so telling a duplicate costs the same however many requests came before.
+#[derive(Debug)]
+struct Taken {
+    caller: String,
+    high: u64,
+    bits: [u64; (WINDOW / 64) as usize],
+}
+
+impl Taken {
+    /// Marks `id` taken; false when it already was, or is too old to tell.
+    fn take(&mut self, id: u64) -> bool {
+        if id.saturating_add(WINDOW) <= self.high {
+            return false;
+        }
+        let bit = |id: u64| ((id % WINDOW / 64) as usize, 1u64 << (id % 64));
+        if id > self.high {
+            // The ids after the highest so far are new: their bits, left from `WINDOW` ids ago, go.
+            for newer in id.saturating_sub(WINDOW - 1).max(self.high + 1)..=id {
+                let (word, mask) = bit(newer);
+                self.bits[word] &= !mask;
+            }
+            self.high = id;
+        }
+        let (word, mask) = bit(id);
+        let new = self.bits[word] & mask == 0;
+        self.bits[word] |= mask;
+        new
+    }
+}
 
 /// One participant's requests and their deadlines; see the [module](self) documentation.
 #[derive(Debug, Default)]
 pub struct RpcCore {
     next_id: u64,
     pending: Vec<Pending>,
-    /// Requests taken, as (caller, id), oldest first.
-    seen: VecDeque<(String, u64)>,
+    /// The requests taken, per caller.
+    taken: Vec<Taken>,
 }
 
 impl RpcCore {
@@ -217,8 +247,10 @@ impl RpcCore {
         self.settle(|p| p.id == id, RpcCode::Cancelled)
     }
 
-    /// `who` left the call: the requests waiting for it fail with [`RpcCode::RecipientLeft`].
+    /// `who` left the call: the requests waiting for it fail with [`RpcCode::RecipientLeft`], and
+    /// what it asked is forgotten (a session id never comes back).
     pub fn left(&mut self, who: &str) -> Vec<Outcome> {
+        self.taken.retain(|taken| taken.caller != who);
         self.settle(|p| p.to == who, RpcCode::RecipientLeft)
     }
 
@@ -268,13 +300,16 @@ impl RpcCore {
 
     /// A request `id` from `from` came in, for a method with a handler (`handled`) or not.
     pub fn incoming(&mut self, from: &str, id: u64, handled: bool) -> Incoming {
-        if self.seen.iter().any(|(caller, seen)| *seen == id && caller == from) {
+        let at = match self.taken.iter().position(|taken| taken.caller == from) {
+            Some(at) => at,
+            None => {
+                self.taken.push(Taken { caller: from.to_owned(), high: 0, bits: [0; (WINDOW / 64) as usize] });
+                self.taken.len() - 1
+            }
+        };
+        if !self.taken[at].take(id) {
             return Incoming::Duplicate;
         }
-        if self.seen.len() == REMEMBERED {
-            self.seen.pop_front();
-        }
-        self.seen.push_back((from.to_owned(), id));
         if handled {
             Incoming::Run
         } else {
@@ -378,10 +413,35 @@ mod tests {
         assert_eq!(core.incoming("b", 1, true), Incoming::Run, "ids are per caller");
         assert_eq!(core.incoming("a", 2, false), Incoming::Unsupported);
         assert_eq!(core.incoming("a", 2, false), Incoming::Duplicate);
-        for id in 3..(3 + REMEMBERED as u64) {
-            core.incoming("c", id, true);
+    }
+
+    #[test]
+    fn duplicates_are_told_in_any_order_within_the_window_and_older_ids_count_as_taken() {
+        let mut core = RpcCore::new();
+        // A caller's ids arrive out of order, with gaps (its requests to others).
+        for id in [5, 3, 9, 4, 1000, 7] {
+            assert_eq!(core.incoming("a", id, true), Incoming::Run, "{id} is new");
         }
-        assert_eq!(core.incoming("a", 1, true), Incoming::Run, "the oldest is forgotten past the bound");
+        for id in [5, 3, 9, 4, 1000, 7] {
+            assert_eq!(core.incoming("a", id, true), Incoming::Duplicate, "{id} was taken");
+        }
+        assert_eq!(core.incoming("a", 8, true), Incoming::Run, "a gap inside the window is still new");
+        // Far ahead: the window moves, and its reused bits do not make new ids look taken.
+        let far = 1000 + WINDOW + 3;
+        assert_eq!(core.incoming("a", far, true), Incoming::Run);
+        assert_eq!(core.incoming("a", 9 + WINDOW, true), Incoming::Run, "taken 9's bit is reused for {}", 9 + WINDOW);
+        assert_eq!(core.incoming("a", 1000, true), Incoming::Duplicate, "too old to tell: never run twice");
+        assert_eq!(core.incoming("a", far - WINDOW + 1, true), Incoming::Run, "the oldest id still told apart");
+        // Leaving forgets the caller.
+        core.left("a");
+        assert_eq!(core.incoming("a", 5, true), Incoming::Run);
+    }
+
+    #[test]
+    fn ten_thousand_requests_in_order_each_run_once() {
+        let mut core = RpcCore::new();
+        assert!((1..=10_000).all(|id| core.incoming("a", id, true) == Incoming::Run));
+        assert!((10_000 - WINDOW + 1..=10_000).all(|id| core.incoming("a", id, true) == Incoming::Duplicate));
     }
 
     #[test]

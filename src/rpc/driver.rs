@@ -5,24 +5,77 @@
 //! JS API (which feeds a [`detached`](RpcDriver::detached) driver the call's events), the Rust
 //! API's [`typed`](super::typed) module (whose driver follows them itself, [`RpcDriver::new`]).
 //!
-//! On the wire, each channel message is one envelope: a request `{ r: id, m: method, p: payload }`,
-//! an acknowledgement `{ a: id }`, an answer `{ s: id, v: value }` or a failure
-//! `{ s: id, e: code, msg: message, d: data }`.
+//! On the wire, each message is one envelope: a request `{ r: id, m: method, p: payload }`, an
+//! acknowledgement `{ a: id }`, an answer `{ s: id, v: value }` or a failure
+//! `{ s: id, e: code, msg: message, d: data }`. An envelope that fits in one app message travels
+//! whole, unsequenced, as `{ "$ds": 1, c: "$rpc", w: envelope }`: requests and answers are matched
+//! by id, never by order, so the small ones that most are skip the channel's sequence and chunks.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use super::core::{Incoming, Outcome, RpcCode, RpcCore, Timeouts};
 use crate::channel::driver::{ChannelCore, Item, SinkGuard};
 use crate::convert::get;
-use crate::payload::{Error, Recipient};
+use crate::daily_errors::classify;
+use crate::payload::{Error, Recipient, APP_MESSAGE_LIMIT, CHUNK_MARKER};
 use crate::sys::{now, CallObject, DeadlineTimer};
 
 /// The channel the requests and answers travel on; user channels cannot take a `$` name.
 pub(crate) const RPC_CHANNEL: &str = "$rpc";
+
+/// How long a callee waits before acknowledging a request: one whose answer leaves first needs no
+/// acknowledgement (the answer says it arrived), which saves an app message for every quick
+/// handler. Far below any connection timeout worth setting (a network round trip).
+const ACK_DELAY_MS: u32 = 5;
+
+// The envelopes, built in one call each rather than key by key from Rust, and the app message
+// that carries one whole: its marker and channel given once, so no message carries them across.
+#[wasm_bindgen(inline_js = "
+export function requestOf(r, m, p) { return { r, m, p }; }
+export function answerOf(s, v) { return { s, v }; }
+export function failureOf(s, e, msg, d) { return { s, e, msg, d }; }
+export function ackOf(a) { return { a }; }
+export function wire(marker, c, limit) {
+  return {
+    whole(w) {
+      try {
+        const text = JSON.stringify({ [marker]: 1, c, w });
+        if (text.length <= limit) return JSON.parse(text);
+      } catch {}
+    },
+    wholeIn(event) {
+      try {
+        const d = event.data;
+        if (d[marker] !== undefined && d.c === c && typeof d.w === 'object' && d.w !== null) return d.w;
+      } catch {}
+    },
+  };
+}")]
+extern "C" {
+    #[wasm_bindgen(js_name = requestOf)]
+    fn request_of(id: f64, method: &str, payload: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = answerOf)]
+    fn answer_of(id: f64, value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = failureOf)]
+    fn failure_of(id: f64, code: &str, message: &str, data: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = ackOf)]
+    fn ack_of(id: f64) -> JsValue;
+
+    /// The whole-envelope app messages of one channel, each at most `limit` characters.
+    #[derive(Debug)]
+    type Wire;
+    fn wire(marker: &str, channel: &str, limit: f64) -> Wire;
+    /// The app message carrying `envelope` whole, as its receiver reads it (parsed back from its
+    /// JSON text), or undefined when that is too long or has no JSON form.
+    #[wasm_bindgen(method)]
+    fn whole(this: &Wire, envelope: &JsValue) -> JsValue;
+    /// The whole envelope an `app-message` event carries, or undefined.
+    #[wasm_bindgen(method, js_name = wholeIn)]
+    fn whole_in(this: &Wire, event: &JsValue) -> JsValue;
+}
 
 /// How a request to one participant ended, as the owner settles it.
 #[derive(Debug)]
@@ -30,7 +83,10 @@ pub(crate) struct Settled {
     /// The request.
     pub id: u64,
     /// The participant asked.
+    #[cfg(any(doc, rust_api))]
     pub to: String,
+    /// The same, as a JS string.
+    pub to_value: JsValue,
     /// The answer, or the failure: its code, message and data.
     pub result: Result<JsValue, (RpcCode, String, JsValue)>,
 }
@@ -38,11 +94,17 @@ pub(crate) struct Settled {
 /// A request that came in, for the owner's handler.
 pub(crate) struct Request {
     /// Who asked.
+    #[cfg(any(doc, rust_api))]
     pub from: String,
+    /// The same, as a JS string.
+    pub from_value: JsValue,
     /// Its id, to answer with.
     pub id: u64,
     /// The method.
+    #[cfg(any(doc, rust_api))]
     pub method: String,
+    /// The same, as a JS string.
+    pub method_value: JsValue,
     /// The payload (undefined when none was sent).
     pub payload: JsValue,
 }
@@ -52,17 +114,21 @@ type OnSettled = Box<dyn Fn(Settled)>;
 
 /// Request and response for one DailySync.
 pub(crate) struct RpcDriver {
+    call: CallObject,
+    wire: Wire,
     channel: Rc<ChannelCore>,
     core: RefCell<RpcCore>,
     handled: RefCell<Vec<String>>,
     on_request: OnRequest,
     on_settled: OnSettled,
     timer: RefCell<DeadlineTimer>,
-    /// Requests taken but not yet acknowledged: the acknowledgements go out a task later, and one
-    /// whose answer left first needs none (the answer says it arrived), saving a message.
+    /// Requests taken but not yet acknowledged: the acknowledgements go out [`ACK_DELAY_MS`] later.
     unacked: RefCell<Vec<(String, u64)>>,
     ack_timer: RefCell<Option<gloo_timers::callback::Timeout>>,
     sink: RefCell<Option<SinkGuard>>,
+    /// The session ids met, with their JS strings: an id crosses into JS once, not with every
+    /// message (dropped when its participant leaves).
+    ids: RefCell<Vec<(String, JsValue)>>,
     me: Weak<RpcDriver>,
 }
 
@@ -70,11 +136,6 @@ impl std::fmt::Debug for RpcDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RpcDriver").field("handled", &self.handled).finish_non_exhaustive()
     }
-}
-
-fn set(object: &Object, key: &str, value: &JsValue) {
-    // Setting a plain object's own data property does not throw.
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
 impl RpcDriver {
@@ -88,6 +149,8 @@ impl RpcDriver {
     ) -> Rc<Self> {
         let channel = ChannelCore::reserved(call, RPC_CHANNEL);
         let driver = Rc::new_cyclic(|me| RpcDriver {
+            call: call.clone(),
+            wire: wire(CHUNK_MARKER, RPC_CHANNEL, APP_MESSAGE_LIMIT as f64),
             channel: channel.clone(),
             core: RefCell::new(RpcCore::new()),
             handled: RefCell::new(Vec::new()),
@@ -97,6 +160,7 @@ impl RpcDriver {
             unacked: RefCell::default(),
             ack_timer: RefCell::default(),
             sink: RefCell::new(None),
+            ids: RefCell::default(),
             me: me.clone(),
         });
         let weak = Rc::downgrade(&driver);
@@ -166,12 +230,13 @@ impl RpcDriver {
         payload: &JsValue,
         timeouts: Timeouts,
     ) -> Result<u64, Error> {
-        let id = self.core.borrow_mut().request(now(), to, present, timeouts).map_err(RpcCode::error)?;
+        let sent = now();
+        let id = self.core.borrow_mut().request(sent, to, present, timeouts).map_err(RpcCode::error)?;
         if let Err(error) = self.send_request(id, method, payload, &Recipient::One(to.to_owned())) {
             self.core.borrow_mut().cancel(id);
             return Err(error);
         }
-        self.schedule();
+        self.arm(sent, timeouts);
         Ok(id)
     }
 
@@ -183,7 +248,8 @@ impl RpcDriver {
         payload: &JsValue,
         timeouts: Timeouts,
     ) -> Result<u64, Error> {
-        let id = self.core.borrow_mut().request_all(now(), everyone, timeouts);
+        let sent = now();
+        let id = self.core.borrow_mut().request_all(sent, everyone, timeouts);
         if everyone.is_empty() {
             return Ok(id);
         }
@@ -191,55 +257,68 @@ impl RpcDriver {
             self.core.borrow_mut().cancel(id);
             return Err(error);
         }
-        self.schedule();
+        self.arm(sent, timeouts);
         Ok(id)
     }
 
     fn send_request(&self, id: u64, method: &str, payload: &JsValue, to: &Recipient) -> Result<(), Error> {
-        let envelope = Object::new();
-        set(&envelope, "r", &(id as f64).into());
-        set(&envelope, "m", &JsValue::from_str(method));
-        if !payload.is_undefined() {
-            set(&envelope, "p", payload);
+        self.send(&request_of(id as f64, method, payload), to)
+    }
+
+    /// Sends an envelope: whole in one app message when it fits, else cut into chunks over the
+    /// channel (which also reports what has no JSON form).
+    fn send(&self, envelope: &JsValue, to: &Recipient) -> Result<(), Error> {
+        let message = self.wire.whole(envelope);
+        if message.is_undefined() {
+            return self.channel.send(envelope, to).map(|_| ());
         }
-        self.channel.send(&envelope, to).map(|_| ())
+        let to = match to {
+            Recipient::One(id) => self.js_id(id),
+            _ => JsValue::from_str("*"),
+        };
+        self.call.send_app_message(&message, &to).map(|_| ()).map_err(|thrown| classify(thrown, || None))
     }
 
     /// Answers request `id` of `to`: `Ok(value)`, or the handler's failure (message and data).
     pub(crate) fn respond(&self, to: &str, id: u64, result: Result<&JsValue, (&str, &JsValue)>) -> Result<(), Error> {
-        self.unacked.borrow_mut().retain(|(from, unacked)| !(*unacked == id && from == to));
-        let envelope = Object::new();
-        set(&envelope, "s", &(id as f64).into());
-        match result {
-            Ok(value) if !value.is_undefined() => set(&envelope, "v", value),
-            Ok(_) => {}
-            Err((message, data)) => {
-                set(&envelope, "e", &JsValue::from_str(RpcCode::ApplicationError.as_str()));
-                set(&envelope, "msg", &JsValue::from_str(message));
-                if !data.is_undefined() {
-                    set(&envelope, "d", data);
-                }
-            }
+        let mut unacked = self.unacked.borrow_mut();
+        if let Some(at) = unacked.iter().position(|(from, unacked)| *unacked == id && from == to) {
+            unacked.swap_remove(at);
         }
-        self.channel.send(&envelope, &Recipient::One(to.to_owned())).map(|_| ())
+        drop(unacked);
+        let envelope = match result {
+            Ok(value) => answer_of(id as f64, value),
+            Err((message, data)) => failure_of(id as f64, RpcCode::ApplicationError.as_str(), message, data),
+        };
+        self.send(&envelope, &Recipient::One(to.to_owned()))
     }
 
-    /// Acknowledges request `id` of `from` a task from now, unless its answer goes out first.
+    /// Session id `id` as a JS string.
+    fn js_id(&self, id: &str) -> JsValue {
+        let mut ids = self.ids.borrow_mut();
+        if let Some((_, value)) = ids.iter().find(|(known, _)| known == id) {
+            return value.clone();
+        }
+        let value = JsValue::from_str(id);
+        ids.push((id.to_owned(), value.clone()));
+        value
+    }
+
+    /// Acknowledges request `id` of `from` [`ACK_DELAY_MS`] from now, unless its answer goes out
+    /// first.
     fn acknowledge_soon(&self, from: &str, id: u64) {
         self.unacked.borrow_mut().push((from.to_owned(), id));
         if self.ack_timer.borrow().is_some() {
             return;
         }
         let weak = self.me.clone();
-        let timer = gloo_timers::callback::Timeout::new(0, move || {
+        let timer = gloo_timers::callback::Timeout::new(ACK_DELAY_MS, move || {
             let Some(driver) = weak.upgrade() else { return };
             driver.ack_timer.borrow_mut().take();
             let unacked = std::mem::take(&mut *driver.unacked.borrow_mut());
             for (from, id) in unacked {
-                let ack = Object::new();
-                set(&ack, "a", &(id as f64).into());
                 // A send that fails (the call left) leaves the caller to its timeout.
-                let _ = driver.channel.send(&ack, &Recipient::One(from));
+                let _ = driver.send(&ack_of(id as f64), &Recipient::One(from));
             }
         });
         *self.ack_timer.borrow_mut() = Some(timer);
@@ -253,7 +332,12 @@ impl RpcDriver {
 
     /// An `app-message` event (the owner passes those of the `$rpc` channel).
     pub(crate) fn receive(&self, event: &JsValue) {
-        self.channel.receive(event);
+        let envelope = self.wire.whole_in(event);
+        if envelope.is_undefined() {
+            self.channel.receive(event);
+        } else if let Some(from) = get(event, "fromId").as_string() {
+            self.envelope(&from, &envelope);
+        }
     }
 
     /// A participant joined (a `participant-joined` event's participant).
@@ -266,6 +350,7 @@ impl RpcDriver {
     /// A participant left: the requests waiting for it fail with `recipient-left`.
     pub(crate) fn left(&self, id: &str) {
         self.channel.left(id);
+        self.ids.borrow_mut().retain(|(known, _)| known != id);
         let outcomes = self.core.borrow_mut().left(id);
         self.settle_all(outcomes);
     }
@@ -287,25 +372,33 @@ impl RpcDriver {
             get(data, key).as_f64().filter(|id| *id >= 1.0 && id.fract() == 0.0).map(|id| id as u64)
         };
         if let Some(id) = id("r") {
-            let Some(method) = get(data, "m").as_string() else { return };
+            let method_value = get(data, "m");
+            let Some(method) = method_value.as_string() else { return };
             let handled = self.handled.borrow().contains(&method);
             match self.core.borrow_mut().incoming(from, id, handled) {
                 Incoming::Duplicate => return,
                 Incoming::Unsupported => {
-                    let envelope = Object::new();
-                    set(&envelope, "s", &(id as f64).into());
-                    set(&envelope, "e", &JsValue::from_str(RpcCode::UnsupportedMethod.as_str()));
+                    let envelope = failure_of(id as f64, RpcCode::UnsupportedMethod.as_str(), "", &JsValue::UNDEFINED);
                     // A send that fails (the call left) leaves the caller to its timeout.
-                    let _ = self.channel.send(&envelope, &Recipient::One(from.to_owned()));
+                    let _ = self.send(&envelope, &Recipient::One(from.to_owned()));
                     return;
                 }
                 Incoming::Run => {}
             }
             self.acknowledge_soon(from, id);
-            (self.on_request)(Request { from: from.to_owned(), id, method, payload: get(data, "p") });
+            let from_value = self.js_id(from);
+            (self.on_request)(Request {
+                #[cfg(any(doc, rust_api))]
+                from: from.to_owned(),
+                from_value,
+                id,
+                #[cfg(any(doc, rust_api))]
+                method,
+                method_value,
+                payload: get(data, "p"),
+            });
         } else if let Some(id) = id("a") {
             self.core.borrow_mut().acknowledged(id, from);
-            self.schedule();
         } else if let Some(id) = id("s") {
             let error = get(data, "e").as_string();
             let result = if error.is_some() { Err(RpcCode::ApplicationError) } else { Ok(()) };
@@ -321,8 +414,14 @@ impl RpcDriver {
                     Err((code, message, get(data, "d")))
                 }
             };
-            (self.on_settled)(Settled { id: outcome.id, to: outcome.to, result });
-            self.schedule();
+            let to_value = self.js_id(&outcome.to);
+            (self.on_settled)(Settled {
+                id: outcome.id,
+                #[cfg(any(doc, rust_api))]
+                to: outcome.to,
+                to_value,
+                result,
+            });
         }
     }
 
@@ -332,13 +431,29 @@ impl RpcDriver {
                 Err(code) => code,
                 Ok(()) => continue, // only answers settle Ok, and they come through `envelope`
             };
-            (self.on_settled)(failure(outcome.id, &outcome.to, code));
+            let to_value = self.js_id(&outcome.to);
+            (self.on_settled)(Settled {
+                id: outcome.id,
+                #[cfg(any(doc, rust_api))]
+                to: outcome.to,
+                to_value,
+                result: Err((code, code.message().to_owned(), JsValue::UNDEFINED)),
+            });
         }
-        self.schedule();
     }
 
-    fn schedule(&self) {
-        let deadline = self.core.borrow().next_deadline();
+    /// Arms the timer for the first deadline of a request sent at `sent`, unless it fires no later
+    /// already. Deadlines only move later (an acknowledgement) or go (an answer), so the timer is
+    /// never disarmed: when it fires it settles what is due and arms itself for the next deadline.
+    /// A request answered in time so costs no timer of its own.
+    fn arm(&self, sent: u64, timeouts: Timeouts) {
+        self.arm_at(Some(sent.saturating_add(timeouts.connection.min(timeouts.response))));
+    }
+
+    fn arm_at(&self, deadline: Option<u64>) {
+        if deadline.is_none_or(|at| self.timer.borrow().fires_by(at)) {
+            return;
+        }
         self.timer.borrow_mut().set(deadline, now(), || {
             let weak = self.me.clone();
             move || {
@@ -346,12 +461,10 @@ impl RpcDriver {
                     driver.timer.borrow_mut().clear();
                     let outcomes = driver.core.borrow_mut().tick(now());
                     driver.settle_all(outcomes);
+                    let next = driver.core.borrow().next_deadline();
+                    driver.arm_at(next);
                 }
             }
         });
     }
-}
-
-fn failure(id: u64, to: &str, code: RpcCode) -> Settled {
-    Settled { id, to: to.to_owned(), result: Err((code, code.message().to_owned(), JsValue::UNDEFINED)) }
 }

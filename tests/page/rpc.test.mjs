@@ -121,6 +121,38 @@ test('100 concurrent requests are all answered; a duplicate request never runs a
   assert.deepEqual(r, { right: true, count: 100, rerun: 1 });
 });
 
+test('a small request and a quick answer are one app message each; a slow handler acknowledges; a large one goes in chunks', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { calls, syncs: [a, b], ids } = await window.room(2);
+    const sent = [[], []];
+    calls.forEach((call, i) => {
+      const send = call.sendAppMessage.bind(call);
+      call.sendAppMessage = (data, to) => {
+        sent[i].push(data);
+        return send(data, to);
+      };
+    });
+    const shapes = (i) => sent[i].splice(0).map((d) => (d.w ? Object.keys(d.w).join('') : `chunk ${d.i ?? 'whole'}`));
+    b.handle('quick', (x) => x + 1);
+    b.handle('slow', (x) => new Promise((resolve) => setTimeout(() => resolve(x * 2), 50)));
+    b.handle('echo', (text) => text.length);
+    const quick = await a.request(ids[1], 'quick', 1);
+    const quickShapes = [shapes(0), shapes(1)];
+    const slow = await a.request(ids[1], 'slow', 4);
+    const slowShapes = [shapes(0), shapes(1)];
+    const long = await a.request(ids[1], 'echo', 'x'.repeat(10_000));
+    const longShapes = [shapes(0), shapes(1)];
+    return { quick, quickShapes, slow, slowShapes, long, longShapes };
+  });
+  assert.equal(r.quick, 2);
+  assert.deepEqual(r.quickShapes, [['rmp'], ['sv']], 'one request, one answer, no acknowledgement');
+  assert.equal(r.slow, 8);
+  assert.deepEqual(r.slowShapes, [['rmp'], ['a', 'sv']], 'the slow handler acknowledged first');
+  assert.equal(r.long, 10_000);
+  assert.deepEqual(r.longShapes[0], ['chunk 0', 'chunk 1', 'chunk 2'], 'the 10,000-character request in chunks');
+  assert.deepEqual(r.longShapes[1], ['sv'], 'its short answer whole');
+});
+
 test('handle() returns what unregisters it; a second handler for one method is refused', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {
     const { syncs: [a, b], ids } = await window.room(2);
