@@ -84,10 +84,13 @@ pub use sync::ChannelOptions;
 pub use sync::{DailySync, SyncOptions};
 pub use user_data::{Participant, ParticipantAction, ParticipantEvent};
 
-/// The allocator of the default and local npm entries: talc, fast where the local room allocates
+/// The allocator of the npm entries: talc, fast where the local room allocates
 /// and frees a lot (a message, a participant list, a session state at a time) and smaller than
 /// Rust's default, dlmalloc. A plain free list was smaller still, but slowed a room of 128
 /// participants in one page to a halt.
-#[cfg(all(any(feature = "npm-core", feature = "npm-local"), target_arch = "wasm32"))]
+#[cfg(all(
+    any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels", feature = "npm-ordered"),
+    target_arch = "wasm32"
+))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

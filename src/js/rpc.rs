@@ -30,9 +30,10 @@ fn timeouts(timeout_ms: Option<f64>, connection_ms: Option<f64>) -> Timeouts {
     timeouts
 }
 
-fn method_of(method: &JsValue) -> Result<String, JsValue> {
+/// Checks that `method` is a non-empty string.
+fn method_of(method: &JsValue) -> Result<(), JsValue> {
     match method.as_string() {
-        Some(method) if !method.is_empty() => Ok(method),
+        Some(method) if !method.is_empty() => Ok(()),
         _ => Err(invalid("the method must be a non-empty string").into()),
     }
 }
@@ -101,7 +102,7 @@ impl JsRpcCore {
             _ => return Err(crate::payload::Error::InvalidRecipient("a request goes to one session id".into()).into()),
         };
         // The channel layer refuses a payload with no JSON form (not-serializable) as it sends.
-        let method = method_of(&method)?;
+        method_of(&method)?;
         let id = self.driver.request(&to, present, &method, &payload, timeouts(timeout_ms, connection_ms))?;
         Ok(id as f64)
     }
@@ -116,7 +117,7 @@ impl JsRpcCore {
         timeout_ms: Option<f64>,
         connection_ms: Option<f64>,
     ) -> Result<f64, JsValue> {
-        let method = method_of(&method)?;
+        method_of(&method)?;
         let id = self.driver.request_all(&everyone, &method, &payload, timeouts(timeout_ms, connection_ms))?;
         Ok(id as f64)
     }

@@ -14,11 +14,12 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use super::core::{Incoming, Outcome, RpcCode, RpcCore, Timeouts};
 use crate::channel::driver::{ChannelCore, Item, SinkGuard};
-use crate::convert::get;
+use crate::convert::{get, set};
 use crate::daily_errors::classify;
 use crate::payload::{Error, Recipient, APP_MESSAGE_LIMIT, CHUNK_MARKER};
 use crate::sys::{now, CallObject, DeadlineTimer};
@@ -31,14 +32,9 @@ pub(crate) const RPC_CHANNEL: &str = "$rpc";
 /// handler. Far below any connection timeout worth setting (a network round trip).
 const ACK_DELAY_MS: u32 = 5;
 
-// The envelopes, built in one call each rather than key by key from Rust, and the app message
-// that carries one whole: its marker and channel given once, so no message carries them across.
-#[wasm_bindgen(inline_js = "
-export function requestOf(r, m, p) { return { r, m, p }; }
-export function answerOf(s, v) { return { s, v }; }
-export function failureOf(s, e, msg, d) { return { s, e, msg, d }; }
-export function ackOf(a) { return { a }; }
-export function wire(marker, c, limit) {
+// The app message that carries an envelope whole: its marker and channel given once, so no
+// message carries them across.
+#[wasm_bindgen(inline_js = "export function wire(marker, c, limit) {
   return {
     whole(w) {
       try {
@@ -55,15 +51,6 @@ export function wire(marker, c, limit) {
   };
 }")]
 extern "C" {
-    #[wasm_bindgen(js_name = requestOf)]
-    fn request_of(id: f64, method: &str, payload: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = answerOf)]
-    fn answer_of(id: f64, value: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = failureOf)]
-    fn failure_of(id: f64, code: &str, message: &str, data: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = ackOf)]
-    fn ack_of(id: f64) -> JsValue;
-
     /// The whole-envelope app messages of one channel, each at most `limit` characters.
     #[derive(Debug)]
     type Wire;
@@ -75,6 +62,22 @@ extern "C" {
     /// The whole envelope an `app-message` event carries, or undefined.
     #[wasm_bindgen(method, js_name = wholeIn)]
     fn whole_in(this: &Wire, event: &JsValue) -> JsValue;
+}
+
+/// An envelope of `fields` (those undefined left out).
+fn envelope(fields: &[(&'static str, JsValue)]) -> JsValue {
+    let object = Object::new().into();
+    for (key, value) in fields {
+        if !value.is_undefined() {
+            set(&object, key, value.clone());
+        }
+    }
+    object
+}
+
+/// A request id as a JS number.
+fn id_value(id: u64) -> JsValue {
+    (id as f64).into()
 }
 
 /// How a request to one participant ended, as the owner settles it.
@@ -226,7 +229,7 @@ impl RpcDriver {
         &self,
         to: &str,
         present: bool,
-        method: &str,
+        method: &JsValue,
         payload: &JsValue,
         timeouts: Timeouts,
     ) -> Result<u64, Error> {
@@ -244,7 +247,7 @@ impl RpcDriver {
     pub(crate) fn request_all(
         &self,
         everyone: &[String],
-        method: &str,
+        method: &JsValue,
         payload: &JsValue,
         timeouts: Timeouts,
     ) -> Result<u64, Error> {
@@ -261,8 +264,8 @@ impl RpcDriver {
         Ok(id)
     }
 
-    fn send_request(&self, id: u64, method: &str, payload: &JsValue, to: &Recipient) -> Result<(), Error> {
-        self.send(&request_of(id as f64, method, payload), to)
+    fn send_request(&self, id: u64, method: &JsValue, payload: &JsValue, to: &Recipient) -> Result<(), Error> {
+        self.send(&envelope(&[("r", id_value(id)), ("m", method.clone()), ("p", payload.clone())]), to)
     }
 
     /// Sends an envelope: whole in one app message when it fits, else cut into chunks over the
@@ -287,8 +290,13 @@ impl RpcDriver {
         }
         drop(unacked);
         let envelope = match result {
-            Ok(value) => answer_of(id as f64, value),
-            Err((message, data)) => failure_of(id as f64, RpcCode::ApplicationError.as_str(), message, data),
+            Ok(value) => envelope(&[("s", id_value(id)), ("v", value.clone())]),
+            Err((message, data)) => envelope(&[
+                ("s", id_value(id)),
+                ("e", RpcCode::ApplicationError.as_str().into()),
+                ("msg", message.into()),
+                ("d", data.clone()),
+            ]),
         };
         self.send(&envelope, &Recipient::One(to.to_owned()))
     }
@@ -318,7 +326,7 @@ impl RpcDriver {
             let unacked = std::mem::take(&mut *driver.unacked.borrow_mut());
             for (from, id) in unacked {
                 // A send that fails (the call left) leaves the caller to its timeout.
-                let _ = driver.send(&ack_of(id as f64), &Recipient::One(from));
+                let _ = driver.send(&envelope(&[("a", id_value(id))]), &Recipient::One(from));
             }
         });
         *self.ack_timer.borrow_mut() = Some(timer);
@@ -378,9 +386,9 @@ impl RpcDriver {
             match self.core.borrow_mut().incoming(from, id, handled) {
                 Incoming::Duplicate => return,
                 Incoming::Unsupported => {
-                    let envelope = failure_of(id as f64, RpcCode::UnsupportedMethod.as_str(), "", &JsValue::UNDEFINED);
+                    let failure = envelope(&[("s", id_value(id)), ("e", RpcCode::UnsupportedMethod.as_str().into())]);
                     // A send that fails (the call left) leaves the caller to its timeout.
-                    let _ = self.send(&envelope, &Recipient::One(from.to_owned()));
+                    let _ = self.send(&failure, &Recipient::One(from.to_owned()));
                     return;
                 }
                 Incoming::Run => {}

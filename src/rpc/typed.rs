@@ -326,7 +326,7 @@ impl Rpc {
             Ok(others) => others.iter().any(|id| id == to),
             Err(error) => return Asked::failed(error),
         };
-        self.ask(1, |driver| driver.request(to, present, method, &payload, timeouts))
+        self.ask(1, |driver| driver.request(to, present, &method.into(), &payload, timeouts))
     }
 
     /// Sends one request for `method` to everyone else in the call: its future's inside.
@@ -350,7 +350,7 @@ impl Rpc {
             Ok(everyone) => everyone,
             Err(error) => return Asked::failed(error),
         };
-        self.ask(everyone.len(), |driver| driver.request_all(&everyone, method, &payload, timeouts))
+        self.ask(everyone.len(), |driver| driver.request_all(&everyone, &method.into(), &payload, timeouts))
     }
 
     /// One outcome of one of this side's requests.
