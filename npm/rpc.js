@@ -61,7 +61,7 @@ class Rpc {
   /** Method -> schema (`options.schemas.rpc`), or what is wrong with that option. */
   #schemas;
   #handlers = new Map();
-  /** id -> what settles one outcome `(to, value, error)` of that request. */
+  /** id -> what settles one outcome `(to, value, error)` of that request, true once it is done. */
   #pending = new Map();
   #offs;
   /** The other participants' session ids, or null when membership may have changed since read. */
@@ -75,7 +75,7 @@ class Rpc {
     this.#core = new RpcCore(
       call,
       (from, id, method, payload) => this.#run(from, id, method, payload),
-      (id, to, value, error) => this.#pending.get(id)?.(to, value, error),
+      (id, to, value, error) => this.#pending.get(id)?.(to, value, error) && this.#pending.delete(id),
     );
     this.#offs = followPeers(call, (data) => data.c === CHANNEL, {
       receive: (e) => this.#core.receive(e),
@@ -107,15 +107,6 @@ class Rpc {
   /** Runs the handler of a request (already acknowledged) and answers with what it gives. */
   #run(from, id, method, payload) {
     const fn = this.#handlers.get(method);
-    const answer = (failed, value, { message = '', data } = {}) => {
-      try {
-        this.#core.respond(from, id, failed, value, message, data);
-      } catch (error) {
-        // The answer cannot be sent (too large, no JSON form): the caller is told why, unless
-        // the call itself is gone.
-        if (!failed) answer(true, undefined, { message: `the answer could not be sent: ${error.message}` });
-      }
-    };
     const schema = this.#schemas.get?.(method);
     const run = schema === undefined ? Promise.resolve(payload) : Promise.resolve().then(() => validate(schema, payload));
     run
@@ -128,9 +119,21 @@ class Rpc {
         throw { message: `the request was invalid: ${issues.map((issue) => issue.message).join('; ')}` };
       })
       .then(
-        (value) => answer(false, value),
-        (thrown) => answer(true, undefined, failureOf(thrown)),
+        (value) => this.#answer(from, id, value),
+        (thrown) => this.#answer(from, id, undefined, failureOf(thrown)),
       );
+  }
+
+  /** Answers request `id` of `from` with `value`, or with the handler's `failure` ({ message, data }). */
+  #answer(from, id, value, failure) {
+    try {
+      if (failure === undefined) this.#core.respond(from, id, false, value, undefined, undefined);
+      else this.#core.respond(from, id, true, undefined, failure.message, failure.data);
+    } catch (error) {
+      // The answer cannot be sent (too large, no JSON form): the caller is told why, unless the
+      // call itself is gone.
+      if (failure === undefined) this.#answer(from, id, undefined, { message: `the answer could not be sent: ${error.message}` });
+    }
   }
 
   #others() {
@@ -154,12 +157,13 @@ class Rpc {
    * request is done. An abort of `signal` cancels it.
    */
   #wait(id, signal, settle) {
+    if (signal === undefined) return this.#pending.set(id, settle);
     const abort = () => this.#core.cancel(id);
-    signal?.addEventListener('abort', abort, { once: true });
+    signal.addEventListener('abort', abort, { once: true });
     this.#pending.set(id, (to, value, error) => {
-      if (!settle(to, value, error)) return;
-      this.#pending.delete(id);
-      signal?.removeEventListener('abort', abort);
+      const done = settle(to, value, error);
+      if (done) signal.removeEventListener('abort', abort);
+      return done;
     });
   }
 

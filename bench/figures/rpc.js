@@ -43,7 +43,7 @@ function plainRpc(caller, callee, handlers, { timeoutMs = 10_000 } = {}) {
     });
 }
 
-export async function rpc({ rounds = 15, batch = 300, concurrent = 1000, concurrentRounds = 5 } = {}) {
+export async function rpc({ rounds = 31, batch = 300, concurrent = 1000, concurrentRounds = 5 } = {}) {
   const room = `bench-rpc-${Math.random().toString(36).slice(2, 8)}`;
   const options = { room, transport: 'memory', heartbeatMs: 3_600_000, peerTimeoutMs: 7_200_000 };
   const a = lib.createLocalCallObject(options);

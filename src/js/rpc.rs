@@ -32,8 +32,8 @@ fn timeouts(timeout_ms: Option<f64>, connection_ms: Option<f64>) -> Timeouts {
 
 /// Checks that `method` is a non-empty string.
 fn method_of(method: &JsValue) -> Result<(), JsValue> {
-    match method.as_string() {
-        Some(method) if !method.is_empty() => Ok(()),
+    match method.dyn_ref::<js_sys::JsString>() {
+        Some(method) if method.length() > 0 => Ok(()),
         _ => Err(invalid("the method must be a non-empty string").into()),
     }
 }
@@ -126,15 +126,19 @@ impl JsRpcCore {
     /// its `message` and `data`.
     pub fn respond(
         &self,
-        to: &str,
+        to: JsValue,
         id: f64,
         failed: bool,
         value: JsValue,
-        message: &str,
+        message: JsValue,
         data: JsValue,
     ) -> Result<(), JsValue> {
-        let result = if failed { Err((message, &data)) } else { Ok(&value) };
-        Ok(self.driver.respond(to, id as u64, result)?)
+        let Some(to) = self.driver.id_of(&to) else {
+            return Err(crate::payload::Error::InvalidRecipient("a request goes to one session id".into()).into());
+        };
+        let message = message.as_string().unwrap_or_default();
+        let result = if failed { Err((message.as_str(), &data)) } else { Ok(&value) };
+        Ok(self.driver.respond(&to, id as u64, result)?)
     }
 
     /// Cancels request `id`.

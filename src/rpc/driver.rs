@@ -14,14 +14,13 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use super::core::{Incoming, Outcome, RpcCode, RpcCore, Timeouts};
 use crate::channel::driver::{ChannelCore, Item, SinkGuard};
-use crate::convert::{get, set};
+use crate::convert::get;
 use crate::daily_errors::classify;
-use crate::payload::{Error, Recipient, APP_MESSAGE_LIMIT, CHUNK_MARKER};
+use crate::payload::{Error, Recipient, CHUNK_MARKER};
 use crate::sys::{now, CallObject, DeadlineTimer};
 
 /// The channel the requests and answers travel on; user channels cannot take a `$` name.
@@ -32,16 +31,22 @@ pub(crate) const RPC_CHANNEL: &str = "$rpc";
 /// handler. Far below any connection timeout worth setting (a network round trip).
 const ACK_DELAY_MS: u32 = 5;
 
-// The app message that carries an envelope whole: its marker and channel given once, so no
-// message carries them across.
-#[wasm_bindgen(inline_js = "export function wire(marker, c, limit) {
+// Sending an envelope whole, in one app message: built and handed to the call object in one call,
+// its marker and channel given once, so no message carries them across. Each send gives undefined,
+// or `{ thrown, w }` when the call object refused envelope `w` (too large for one app message, say).
+#[wasm_bindgen(inline_js = "export function wire(call, marker, c) {
+  const send = (to, w) => {
+    try {
+      call.sendAppMessage({ [marker]: 1, c, w }, to);
+    } catch (thrown) {
+      return { thrown, w };
+    }
+  };
   return {
-    whole(w) {
-      try {
-        const text = JSON.stringify({ [marker]: 1, c, w });
-        if (text.length <= limit) return JSON.parse(text);
-      } catch {}
-    },
+    request: (to, r, m, p) => send(to, { r, m, p }),
+    ack: (to, a) => send(to, { a }),
+    answer: (to, s, v) => send(to, { s, v }),
+    failure: (to, s, e, msg, d) => send(to, { s, e, msg, d }),
     wholeIn(event) {
       try {
         const d = event.data;
@@ -51,33 +56,21 @@ const ACK_DELAY_MS: u32 = 5;
   };
 }")]
 extern "C" {
-    /// The whole-envelope app messages of one channel, each at most `limit` characters.
+    /// Whole envelopes on one call object's channel.
     #[derive(Debug)]
     type Wire;
-    fn wire(marker: &str, channel: &str, limit: f64) -> Wire;
-    /// The app message carrying `envelope` whole, as its receiver reads it (parsed back from its
-    /// JSON text), or undefined when that is too long or has no JSON form.
+    fn wire(call: &JsValue, marker: &str, channel: &str) -> Wire;
     #[wasm_bindgen(method)]
-    fn whole(this: &Wire, envelope: &JsValue) -> JsValue;
+    fn request(this: &Wire, to: &JsValue, id: f64, method: &JsValue, payload: &JsValue) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn ack(this: &Wire, to: &JsValue, id: f64) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn answer(this: &Wire, to: &JsValue, id: f64, value: &JsValue) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn failure(this: &Wire, to: &JsValue, id: f64, code: &str, message: &str, data: &JsValue) -> JsValue;
     /// The whole envelope an `app-message` event carries, or undefined.
     #[wasm_bindgen(method, js_name = wholeIn)]
     fn whole_in(this: &Wire, event: &JsValue) -> JsValue;
-}
-
-/// An envelope of `fields` (those undefined left out).
-fn envelope(fields: &[(&'static str, JsValue)]) -> JsValue {
-    let object = Object::new().into();
-    for (key, value) in fields {
-        if !value.is_undefined() {
-            set(&object, key, value.clone());
-        }
-    }
-    object
-}
-
-/// A request id as a JS number.
-fn id_value(id: u64) -> JsValue {
-    (id as f64).into()
 }
 
 /// How a request to one participant ended, as the owner settles it.
@@ -117,7 +110,6 @@ type OnSettled = Box<dyn Fn(Settled)>;
 
 /// Request and response for one DailySync.
 pub(crate) struct RpcDriver {
-    call: CallObject,
     wire: Wire,
     channel: Rc<ChannelCore>,
     core: RefCell<RpcCore>,
@@ -129,9 +121,9 @@ pub(crate) struct RpcDriver {
     unacked: RefCell<Vec<(String, u64)>>,
     ack_timer: RefCell<Option<gloo_timers::callback::Timeout>>,
     sink: RefCell<Option<SinkGuard>>,
-    /// The session ids met, with their JS strings: an id crosses into JS once, not with every
-    /// message (dropped when its participant leaves).
-    ids: RefCell<Vec<(String, JsValue)>>,
+    /// The session ids met, with their JS strings: an id crosses between JS and Rust once, not
+    /// with every message (dropped when its participant leaves).
+    ids: RefCell<Vec<(Rc<str>, JsValue)>>,
     me: Weak<RpcDriver>,
 }
 
@@ -152,8 +144,7 @@ impl RpcDriver {
     ) -> Rc<Self> {
         let channel = ChannelCore::reserved(call, RPC_CHANNEL);
         let driver = Rc::new_cyclic(|me| RpcDriver {
-            call: call.clone(),
-            wire: wire(CHUNK_MARKER, RPC_CHANNEL, APP_MESSAGE_LIMIT as f64),
+            wire: wire(call, CHUNK_MARKER, RPC_CHANNEL),
             channel: channel.clone(),
             core: RefCell::new(RpcCore::new()),
             handled: RefCell::new(Vec::new()),
@@ -265,21 +256,29 @@ impl RpcDriver {
     }
 
     fn send_request(&self, id: u64, method: &JsValue, payload: &JsValue, to: &Recipient) -> Result<(), Error> {
-        self.send(&envelope(&[("r", id_value(id)), ("m", method.clone()), ("p", payload.clone())]), to)
+        self.sent(self.wire.request(&self.to_value(to), id as f64, method, payload), to)
     }
 
-    /// Sends an envelope: whole in one app message when it fits, else cut into chunks over the
-    /// channel (which also reports what has no JSON form).
-    fn send(&self, envelope: &JsValue, to: &Recipient) -> Result<(), Error> {
-        let message = self.wire.whole(envelope);
-        if message.is_undefined() {
-            return self.channel.send(envelope, to).map(|_| ());
-        }
-        let to = match to {
+    /// `to` as the call object takes it.
+    fn to_value(&self, to: &Recipient) -> JsValue {
+        match to {
             Recipient::One(id) => self.js_id(id),
             _ => JsValue::from_str("*"),
-        };
-        self.call.send_app_message(&message, &to).map(|_| ()).map_err(|thrown| classify(thrown, || None))
+        }
+    }
+
+    /// What came of sending an envelope whole (`refused`: what [`Wire`]'s sends give): when it was
+    /// too large for one app message, it is cut into chunks over the channel. A message goes as the
+    /// app's own app messages go: daily-js measures it, clones it as it posts it, and its receivers
+    /// read its JSON form.
+    fn sent(&self, refused: JsValue, to: &Recipient) -> Result<(), Error> {
+        if refused.is_undefined() {
+            return Ok(());
+        }
+        match classify(get(&refused, "thrown"), || None) {
+            Error::PayloadTooLarge { .. } => self.channel.send(&get(&refused, "w"), to).map(|_| ()),
+            error => Err(error),
+        }
     }
 
     /// Answers request `id` of `to`: `Ok(value)`, or the handler's failure (message and data).
@@ -289,27 +288,43 @@ impl RpcDriver {
             unacked.swap_remove(at);
         }
         drop(unacked);
-        let envelope = match result {
-            Ok(value) => envelope(&[("s", id_value(id)), ("v", value.clone())]),
-            Err((message, data)) => envelope(&[
-                ("s", id_value(id)),
-                ("e", RpcCode::ApplicationError.as_str().into()),
-                ("msg", message.into()),
-                ("d", data.clone()),
-            ]),
+        let to_value = self.js_id(to);
+        let refused = match result {
+            Ok(value) => self.wire.answer(&to_value, id as f64, value),
+            Err((message, data)) => {
+                self.wire.failure(&to_value, id as f64, RpcCode::ApplicationError.as_str(), message, data)
+            }
         };
-        self.send(&envelope, &Recipient::One(to.to_owned()))
+        self.sent(refused, &Recipient::One(to.to_owned()))
     }
 
     /// Session id `id` as a JS string.
     fn js_id(&self, id: &str) -> JsValue {
-        let mut ids = self.ids.borrow_mut();
-        if let Some((_, value)) = ids.iter().find(|(known, _)| known == id) {
+        if let Some((_, value)) = self.ids.borrow().iter().find(|(known, _)| &**known == id) {
             return value.clone();
         }
         let value = JsValue::from_str(id);
-        ids.push((id.to_owned(), value.clone()));
+        self.remember(id.into(), value.clone());
         value
+    }
+
+    /// The session id a JS string names (none when `value` is not a string).
+    pub(crate) fn id_of(&self, value: &JsValue) -> Option<Rc<str>> {
+        if let Some((id, _)) = self.ids.borrow().iter().find(|(_, known)| known == value) {
+            return Some(id.clone());
+        }
+        let id: Rc<str> = value.as_string()?.into();
+        self.remember(id.clone(), value.clone());
+        Some(id)
+    }
+
+    fn remember(&self, id: Rc<str>, value: JsValue) {
+        let mut ids = self.ids.borrow_mut();
+        // Ids leave with their participants; the bound is for a call object that never says so.
+        if ids.len() >= 256 {
+            ids.clear();
+        }
+        ids.push((id, value));
     }
 
     /// Acknowledges request `id` of `from` [`ACK_DELAY_MS`] from now, unless its answer goes out
@@ -326,7 +341,8 @@ impl RpcDriver {
             let unacked = std::mem::take(&mut *driver.unacked.borrow_mut());
             for (from, id) in unacked {
                 // A send that fails (the call left) leaves the caller to its timeout.
-                let _ = driver.send(&envelope(&[("a", id_value(id))]), &Recipient::One(from));
+                let to = Recipient::One(from);
+                let _ = driver.sent(driver.wire.ack(&driver.to_value(&to), id as f64), &to);
             }
         });
         *self.ack_timer.borrow_mut() = Some(timer);
@@ -343,7 +359,7 @@ impl RpcDriver {
         let envelope = self.wire.whole_in(event);
         if envelope.is_undefined() {
             self.channel.receive(event);
-        } else if let Some(from) = get(event, "fromId").as_string() {
+        } else if let Some(from) = self.id_of(&get(event, "fromId")) {
             self.envelope(&from, &envelope);
         }
     }
@@ -358,7 +374,7 @@ impl RpcDriver {
     /// A participant left: the requests waiting for it fail with `recipient-left`.
     pub(crate) fn left(&self, id: &str) {
         self.channel.left(id);
-        self.ids.borrow_mut().retain(|(known, _)| known != id);
+        self.ids.borrow_mut().retain(|(known, _)| &**known != id);
         let outcomes = self.core.borrow_mut().left(id);
         self.settle_all(outcomes);
     }
@@ -386,9 +402,11 @@ impl RpcDriver {
             match self.core.borrow_mut().incoming(from, id, handled) {
                 Incoming::Duplicate => return,
                 Incoming::Unsupported => {
-                    let failure = envelope(&[("s", id_value(id)), ("e", RpcCode::UnsupportedMethod.as_str().into())]);
+                    let code = RpcCode::UnsupportedMethod.as_str();
+                    let to = Recipient::One(from.to_owned());
+                    let refused = self.wire.failure(&self.to_value(&to), id as f64, code, "", &JsValue::UNDEFINED);
                     // A send that fails (the call left) leaves the caller to its timeout.
-                    let _ = self.send(&failure, &Recipient::One(from.to_owned()));
+                    let _ = self.sent(refused, &to);
                     return;
                 }
                 Incoming::Run => {}

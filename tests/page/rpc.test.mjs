@@ -127,9 +127,11 @@ test('a small request and a quick answer are one app message each; a slow handle
     const sent = [[], []];
     calls.forEach((call, i) => {
       const send = call.sendAppMessage.bind(call);
+      // What the call object took (a message too large for it throws, and is not sent).
       call.sendAppMessage = (data, to) => {
+        const result = send(data, to);
         sent[i].push(data);
-        return send(data, to);
+        return result;
       };
     });
     const shapes = (i) => sent[i].splice(0).map((d) => (d.w ? Object.keys(d.w).join('') : `chunk ${d.i ?? 'whole'}`));
