@@ -87,9 +87,9 @@ pub(crate) fn decode<T: DeserializeOwned>(value: JsValue, raw: &JsValue) -> Resu
     serde_wasm_bindgen::from_value(value).map_err(|e| DecodeError { message: e.to_string(), raw: raw.clone() })
 }
 
-/// `object[key] = value`, on an object of our own making (where setting cannot fail).
-pub(crate) fn set(object: &JsValue, key: &'static str, value: JsValue) {
-    let _ = Reflect::set(object, interned(key), &value);
+fn set(target: &JsValue, key: &str, value: JsValue) {
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value);
 }
 
 impl From<Error> for JsValue {
