@@ -305,8 +305,8 @@ function breakdownFrom(raw) {
   const q = raw.rpc;
   if (q?.rounds?.[0]?.channel !== undefined) {
     const perTrip = (name) => `${(1000 * median(q.rounds.map((x) => x[name]))).toFixed(1)} µs per round trip`;
-    rows.push(['8 / channel', 'one sync.channel message there and one back (what a request travels on) / the plain-JS request/response', round3(ratio(q.rounds, 'channel', 'plain').value), perTrip('channel')]);
-    rows.push(['8 / request', 'sync.request (figure 8a) / the channel round trip alone: the acknowledgement, deadlines, handler and settling', round3(ratio(q.rounds, 'request', 'channel').value), `${perTrip('request')}; plain ${perTrip('plain')}`]);
+    rows.push(['8 / channel', 'one sync.channel message there and one back (what a request past one app message travels on) / the plain-JS request/response', round3(ratio(q.rounds, 'channel', 'plain').value), perTrip('channel')]);
+    rows.push(['8 / request', 'sync.request (figure 8a; a small request and its answer go whole, one app message each) / that channel round trip', round3(ratio(q.rounds, 'request', 'channel').value), `${perTrip('request')}; plain ${perTrip('plain')}`]);
   }
   const s = raw.sessionData;
   if (s?.replace) {

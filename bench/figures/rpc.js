@@ -56,7 +56,7 @@ export async function rpc({ rounds = 31, batch = 300, concurrent = 1000, concurr
   syncB.handle('bench.add', handler);
   const ask = plainRpc(a, b, { 'bench.add': handler });
   // For the breakdown: the channel layer alone, one message there and one back (what a request
-  // travels on, without the acknowledgement, the deadlines and the handler's promise).
+  // past one app message travels on; a small one goes whole, in one app message each way).
   const chatA = syncA.channel('bench-rpc');
   const chatB = syncB.channel('bench-rpc');
   let back = null;
