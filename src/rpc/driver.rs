@@ -440,15 +440,20 @@ impl RpcDriver {
                     Err((code, message, get(data, "d")))
                 }
             };
-            let to_value = self.js_id(&outcome.to);
-            (self.on_settled)(Settled {
-                id: outcome.id,
-                #[cfg(any(doc, rust_api))]
-                to: outcome.to,
-                to_value,
-                result,
-            });
+            self.settle(outcome, result);
         }
+    }
+
+    /// Hands the owner how request `outcome.id` to `outcome.to` ended: `result`.
+    fn settle(&self, outcome: Outcome, result: Result<JsValue, (RpcCode, String, JsValue)>) {
+        let to_value = self.js_id(&outcome.to);
+        (self.on_settled)(Settled {
+            id: outcome.id,
+            #[cfg(any(doc, rust_api))]
+            to: outcome.to,
+            to_value,
+            result,
+        });
     }
 
     fn settle_all(&self, outcomes: Vec<Outcome>) {
@@ -457,14 +462,7 @@ impl RpcDriver {
                 Err(code) => code,
                 Ok(()) => continue, // only answers settle Ok, and they come through `envelope`
             };
-            let to_value = self.js_id(&outcome.to);
-            (self.on_settled)(Settled {
-                id: outcome.id,
-                #[cfg(any(doc, rust_api))]
-                to: outcome.to,
-                to_value,
-                result: Err((code, code.message().to_owned(), JsValue::UNDEFINED)),
-            });
+            self.settle(outcome, Err((code, code.message().to_owned(), JsValue::UNDEFINED)));
         }
     }
 
