@@ -483,7 +483,8 @@ async function main() {
       console.log('wrote bench/results.json and bench/results-raw.json (BENCHMARKS.md has no results markers)');
     }
   } else if (MERGE) {
-    await mergeResults(figures.filter((f) => BENCH_OF_FIGURE[figureNumber(f.id)] in raw), machine);
+    // The sizes (figure 4) are the build's, always current: merged with whatever ran.
+    await mergeResults(figures.filter((f) => figureNumber(f.id) === '4' || BENCH_OF_FIGURE[figureNumber(f.id)] in raw), machine);
   } else {
     console.log(PROFILE ? '(profiling run: no results written)' : '(partial run: no results written)');
   }
@@ -492,8 +493,8 @@ async function main() {
 
 /**
  * `--merge`: the figures of the benchmarks run replace those of the same id in bench/results.json
- * and in BENCHMARKS.md's table (new ones go at the end), with a line saying when they were run;
- * every other figure stays as the last full run wrote it.
+ * and in BENCHMARKS.md's table (a new one goes after its figure's last, or at the end), with a line
+ * saying when they were run; every other figure stays as the last full run wrote it.
  */
 async function mergeResults(ran, machine) {
   if (ran.length === 0) return console.log('(nothing run: no results merged)');
@@ -502,8 +503,9 @@ async function mergeResults(ran, machine) {
   for (const { id, what, value, unit, target, met } of ran) {
     const row = { id, what, value, unit, target, met };
     const at = results.findIndex((r) => r.id === id);
+    const after = results.findLastIndex((r) => figureNumber(r.id) === figureNumber(id));
     if (at >= 0) results[at] = row;
-    else results.push(row);
+    else results.splice(after >= 0 ? after + 1 : results.length, 0, row);
   }
   await writeFile(path, JSON.stringify(results, null, 2) + '\n');
   const doc = `${ROOT}/BENCHMARKS.md`;
@@ -516,7 +518,10 @@ async function mergeResults(ran, machine) {
   const rows = table(ran, { markdown: true }).split('\n').slice(2);
   ran.forEach((f, i) => {
     const at = lines.findIndex((line, j) => j > head && j <= end && line.startsWith(`| ${f.id} |`));
+    const sameFigure = (line) => /^\| (\d+)/.exec(line)?.[1] === figureNumber(f.id);
+    const after = lines.findLastIndex((line, j) => j > head && j <= end && sameFigure(line));
     if (at >= 0) lines[at] = rows[i];
+    else if (after >= 0) (lines.splice(after + 1, 0, rows[i]), end++);
     else lines.splice(++end, 0, rows[i]);
   });
   const note = `Rows ${ran.map((f) => f.id).join(', ')}: run alone`;
