@@ -7,7 +7,7 @@
 import wasmInit, { ChannelCore } from './wasm/channels/daily_sync.js';
 import { checkCallback } from './checks.js';
 import { dailySyncError, invalidArgument } from './errors.js';
-import { Subscriptions, fanOut, followPeers, listen } from './hub.js';
+import { Subscriptions, fanOut, followPeers, listenGuarded } from './hub.js';
 import { initWith, registry, requireInit, sharedOf } from './registry.js';
 import { presenceOf } from './presence.js';
 import { rpcOf } from './rpc.js';
@@ -154,48 +154,60 @@ function optionsOf(options) {
 /** The most messages a channel's history keeps. */
 const MAX_HISTORY = 10000;
 
-/** The others in the call, the longest present first: whom a late member asks for the history. */
+/**
+ * Those in the call before this member, the longest present first: whom it asks for the history.
+ * (daily-js lists them only after `joined-meeting`, as their `participant-joined` events come.)
+ */
 function byAge(call) {
+  const all = call.participants() ?? {};
   const time = (p) => (p.joined_at instanceof Date ? p.joined_at.getTime() : Number(p.joined_at) || 0);
-  return Object.values(call.participants())
-    .filter((p) => isObject(p) && !p.local && typeof p.session_id === 'string')
+  const mine = (isObject(all.local) && time(all.local)) || Infinity;
+  return Object.values(all)
+    .filter((p) => isObject(p) && !p.local && typeof p.session_id === 'string' && time(p) < mine)
     .sort((a, b) => time(a) - time(b) || (a.session_id < b.session_id ? -1 : 1))
     .map((p) => p.session_id);
 }
 
 /**
  * Gives `core` a history of `size` messages: this member answers late members with it, and, once
- * in the call, fetches what was sent before it came from the longest-present peer that has it
- * (the next one when a peer has none, fails or leaves), replayed before the live messages.
- * Returns what stops it.
+ * in the call, fetches what was sent before it came, replayed before the live messages. Whom it
+ * asks follows the Rust core's rule (src/channel/history.rs, History::ask): the first of `byAge`
+ * not asked yet, one at a time, none once one gave it, looked for on join, at each
+ * `participant-joined` and after each answer; live messages are held while a peer is asked, and go
+ * out when nobody is left to ask. Returns what stops it.
  */
 function keepHistory(sync, call, name, core, size) {
   core.keepHistory(size);
   const rpc = rpcOf(sync);
   const method = `$history:${name}`;
   const offHandler = rpc.handle(method, () => core.history());
+  const asked = new Set();
   let open = true;
-  let fetched = false;
-  const fetch = async () => {
-    if (fetched || !open) return;
-    fetched = true;
-    core.startFetch();
-    for (const peer of byAge(call)) {
-      try {
-        const entries = await rpc.request(peer, method, undefined, { timeoutMs: 10000 });
-        if (open) core.replayed(entries);
-        return;
-      } catch {
-        // this peer has no history of the channel, or left: the next one
-      }
-    }
-    if (open) core.replayed(undefined);
+  let asking = false;
+  let got = false;
+  const answered = (entries) => {
+    asking = false;
+    if (!open) return;
+    // Not an array: this peer had none, failed or left; the next one.
+    if (!Array.isArray(entries)) return ask();
+    got = true;
+    core.replayed(entries);
   };
-  const offJoined = listen(call, 'joined-meeting', () => fetch());
-  if (call.meetingState() === 'joined-meeting') fetch();
+  const ask = () => {
+    if (!open || asking || got) return;
+    const peer = byAge(call).find((id) => !asked.has(id));
+    if (peer === undefined) return core.replayed(); // nobody to ask: what was held goes out
+    asked.add(peer);
+    asking = true;
+    core.startFetch();
+    // async: a request that throws at once is an answer of nothing, too.
+    (async () => rpc.request(peer, method, undefined, { timeoutMs: 10000 }))().then(answered, () => answered());
+  };
+  const offs = ['joined-meeting', 'participant-joined'].map((event) => listenGuarded(call, event, ask));
+  if (call.meetingState() === 'joined-meeting') ask();
   return () => {
     open = false;
-    offJoined();
+    for (const off of offs) off();
     offHandler();
   };
 }

@@ -54,14 +54,18 @@ pub struct DailySync {
     /// have the JS API's).
     #[cfg(any(doc, rust_api))]
     rpc: Rc<RefCell<Option<Rc<Rpc>>>>,
-    /// The channels that keep a history: each one's `$history:<name>` handler and the
-    /// subscription that fetches it on join, kept as long as the DailySync (as its channels are).
+    /// The channels that keep a history, kept as long as the DailySync (as its channels are).
     #[cfg(any(doc, rust_api))]
-    histories: Rc<RefCell<Vec<(String, RpcHandler, Subscription)>>>,
+    histories: Rc<RefCell<Vec<KeptHistory>>>,
     /// Ordered room state, from the first [`ordered`](Self::ordered) on.
     #[cfg(any(doc, rust_api))]
     ordered: Rc<RefCell<Option<crate::ordered::handle::Ordered>>>,
 }
+
+/// A channel's name, its `$history:<name>` handler, and the subscriptions that ask for its
+/// history (on join, and as participants are announced).
+#[cfg(any(doc, rust_api))]
+type KeptHistory = (String, RpcHandler, [Subscription; 2]);
 
 /// The options of [`DailySync::with_options`]: the JS API's `new DailySync(call, options)`. Build
 /// them with `..Default::default()`, so that options added later need no change.
@@ -410,10 +414,12 @@ impl DailySync {
     /// members. With `history: Some(n)`, every member keeps the channel's last `n` broadcasts, its
     /// own included, and answers late members with them (the `$history:<name>` request, as the
     /// JS API's `sync.channel(name, { history })` does). A member that opens the channel before
-    /// or after joining gets up to the last `n` from the longest-present peer that has them (the
-    /// next one when that one fails or leaves), each marked [`replay`](crate::channel::ChannelMessage::replay),
+    /// or after joining gets up to the last `n` from a participant that was in the call before
+    /// it, the longest present first, asked as soon as the call lists one (daily-js announces
+    /// those already there just after `joined-meeting`); the next one when that one has none,
+    /// fails or leaves. They come each marked [`replay`](crate::channel::ChannelMessage::replay),
     /// in order, before the live messages; none is delivered twice. When nobody who saw them is
-    /// left, there is no history to get.
+    /// left, there is no history to get, and nothing waits for it.
     ///
     /// ```no_run
     /// # async fn demo(sync: daily_sync::DailySync) -> Result<(), daily_sync::Error> {
@@ -457,33 +463,35 @@ impl DailySync {
                 .collect();
             async move { Ok(entries) }
         })?;
-        let fetched = Rc::new(std::cell::Cell::new(false));
         let fetch = {
-            let (call, rpc, core, method) = (self.call.clone(), Rc::downgrade(&rpc), Rc::downgrade(&core), method);
+            let (call, rpc, core) = (self.call.clone(), Rc::downgrade(&rpc), Rc::downgrade(&core));
             move || {
-                if fetched.replace(true) {
-                    return;
-                }
-                let (Some(rpc), Some(core)) = (rpc.upgrade(), core.upgrade()) else { return };
-                core.start_fetch();
-                let (call, method) = (call.clone(), method.clone());
+                let (call, weak_rpc, weak_core, method) = (call.clone(), rpc.clone(), core.clone(), method.clone());
+                // The core says whom to ask, one at a time (as for the JS API): this asks, and
+                // hands it the answer.
                 wasm_bindgen_futures::spawn_local(async move {
-                    for peer in by_age(&call) {
-                        let asked = rpc.request(&peer, &method, &(), &RequestOptions::default());
-                        if let Ok(entries) = RpcRequest::<Vec<serde_json::Value>>::new(Ok(asked)).await {
-                            core.replayed(Some(entries.iter().filter_map(history_entry).collect()));
+                    let mut answer = None;
+                    while let (Some(rpc), Some(core)) = (weak_rpc.upgrade(), weak_core.upgrade()) {
+                        let peers = by_age(&call);
+                        let Some(peer) = core.ask(answer.take(), peers.iter().cloned()).and_then(|at| peers.get(at))
+                        else {
                             return;
-                        }
+                        };
+                        let asked = rpc.request(peer, &method, &(), &RequestOptions::default());
+                        let entries = RpcRequest::<Vec<serde_json::Value>>::new(Ok(asked)).await.ok();
+                        answer = Some(entries.map(|entries| entries.iter().filter_map(history_entry).collect()));
                     }
-                    core.replayed(None);
                 })
             }
         };
         let fetch = Rc::new(fetch);
-        let on_join = fetch.clone();
-        let subscription = Subscription::new(&self.call, "joined-meeting", move |_| on_join())
-            .map_err(|thrown| classify(thrown, || None))?;
-        self.histories.borrow_mut().push((name.to_owned(), handler, subscription));
+        let on = |event: &'static str| {
+            let fetch = fetch.clone();
+            Subscription::new(&self.call, event, move |_| fetch()).map_err(|thrown| classify(thrown, || None))
+        };
+        // daily-js announces those already there after `joined-meeting`: each is asked as it comes.
+        let subscriptions = [on("joined-meeting")?, on("participant-joined")?];
+        self.histories.borrow_mut().push((name.to_owned(), handler, subscriptions));
         if self.joined() {
             fetch();
         }
@@ -504,22 +512,22 @@ impl DailySync {
     }
 }
 
-/// The others in the call, the longest present first: whom a late member asks for the history
-/// (npm/channels.js's `byAge`).
+/// Those in the call before this member, the longest present first: whom it asks for the history
+/// (npm/channels.js's `byAge`). daily-js lists them only after `joined-meeting`, as their
+/// `participant-joined` events come.
 #[cfg(any(doc, rust_api))]
 fn by_age(call: &CallObject) -> Vec<String> {
     use crate::convert::get;
     let Ok(all) = call.participants() else { return Vec::new() };
     let Some(all) = all.dyn_ref::<js_sys::Object>() else { return Vec::new() };
+    let time = |p: &JsValue| crate::channel::driver::joined_at(p).unwrap_or(0.0);
+    // Unknown (0): everyone counts as there before.
+    let mine = Some(time(&get(all, "local"))).filter(|at| *at != 0.0).unwrap_or(f64::INFINITY);
     let mut others: Vec<(f64, String)> = js_sys::Object::values(all)
         .iter()
         .filter(|p| p.is_object() && get(p, "local").as_bool() != Some(true))
-        .filter_map(|p| {
-            let id = get(&p, "session_id").as_string()?;
-            let at = get(&p, "joined_at");
-            let at = at.dyn_ref::<js_sys::Date>().map_or_else(|| at.as_f64().unwrap_or(0.0), |date| date.get_time());
-            Some((if at.is_nan() { 0.0 } else { at }, id))
-        })
+        .filter_map(|p| Some((time(&p), get(&p, "session_id").as_string()?)))
+        .filter(|(at, _)| *at < mine)
         .collect();
     others.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     others.into_iter().map(|(_, id)| id).collect()

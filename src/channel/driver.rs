@@ -302,7 +302,7 @@ impl ChannelCore {
         self.history.borrow().as_ref().map(|h| h.entries().cloned().collect()).unwrap_or_default()
     }
 
-    /// This member opened the channel late: live broadcasts wait for the history.
+    /// A peer is asked for the history: live broadcasts wait for it.
     #[cfg_attr(not(feature = "npm-channels"), allow(dead_code))]
     pub(crate) fn start_fetch(&self) {
         if let Some(history) = self.history.borrow_mut().as_mut() {
@@ -318,6 +318,34 @@ impl ChannelCore {
             Some(history) if history.fetching() => history.replayed(fetched),
             _ => return,
         };
+        self.hand_out_all(delivered);
+    }
+
+    /// Takes the answer of the peer asked for the history, if one came (`Some(None)`: it had
+    /// none, failed or left), then says whom to ask now, of `peers` (those that were in the call
+    /// before this member, the longest present first), by its place in them; see
+    /// [`History::answered`] and [`History::ask`]. Hands out what is due: the history as replays,
+    /// then the broadcasts held meanwhile. The Rust API's; npm/channels.js applies the same rule
+    /// over [`start_fetch`](Self::start_fetch) and [`replayed`](Self::replayed).
+    #[cfg(any(doc, rust_api))]
+    pub(crate) fn ask(
+        &self,
+        answer: Option<Option<Vec<Entry<JsValue>>>>,
+        peers: impl IntoIterator<Item = String>,
+    ) -> Option<usize> {
+        let (next, delivered) = {
+            let mut history = self.history.borrow_mut();
+            let history = history.as_mut()?;
+            let mut delivered = answer.map(|fetched| history.answered(fetched)).unwrap_or_default();
+            let (next, released) = history.ask(peers);
+            delivered.extend(released);
+            (next, delivered)
+        };
+        self.hand_out_all(delivered);
+        next
+    }
+
+    fn hand_out_all(&self, delivered: Vec<Delivered<JsValue>>) {
         for delivered in delivered {
             self.hand_out(&item_of(delivered));
         }
@@ -350,7 +378,7 @@ impl ChannelCore {
 }
 
 /// When a participant joined, in ms: daily-js has a `Date`, a number is taken as it is.
-fn joined_at(participant: &JsValue) -> Option<f64> {
+pub(crate) fn joined_at(participant: &JsValue) -> Option<f64> {
     let at = get(participant, "joined_at");
     match at.dyn_ref::<js_sys::Date>() {
         Some(date) => Some(date.get_time()),

@@ -1,7 +1,7 @@
-// Channel history on the local room, in Chromium: a late joiner gets exactly the last N
-// broadcasts of a channel first (replay: true, in order, with their senders), then the live
-// messages once; members that were present see no replay; a peer leaving mid-transfer is
-// replaced by the next.
+// Channel history in Chromium, on the local room and on the real daily-js (joined offline to the
+// stand-in call machine): a late joiner gets exactly the last N broadcasts of a channel first
+// (replay: true, in order, with their senders), then the live messages once; members that were
+// present see no replay; a peer leaving mid-transfer is replaced by the next.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inBlankPage, serveRepository } from './harness.mjs';
@@ -90,4 +90,64 @@ test('history options are checked', { timeout: 60_000 }, async () => {
   });
   assert.deepEqual(r.bad, ['invalid-argument', 'invalid-argument', 'invalid-argument', 'invalid-argument']);
   assert.equal(r.reserved, 'invalid-argument');
+});
+
+// daily-js gives `joined-meeting` with the local participant alone, and announces those already
+// there after it: a channel opened before join asks them as they are announced.
+test('on the real daily-js, a channel opened before join gets its history; a joiner alone waits for none', { timeout: 60_000 }, async () => {
+  const r = await inBlankPage(
+    async () => {
+      const { DailySync, Daily, createJoinedCallObjects, createStandInCallObject, joinStandIn, waitUntil } = window.lib;
+      const calls = await createJoinedCallObjects(Daily, 2, { userNames: ['ann', 'bo'] });
+      const [ann, bo] = calls.map((call) => new DailySync(call));
+      const [ids, seen] = [calls.map((call) => call.participants().local.session_id), { bo: [], cy: [] }];
+      const record = (list) => (m) => list.push([m.data.n, m.replay === true, ids.indexOf(m.fromId)]);
+      const atAnn = ann.channel('chat', { history: 10 });
+      bo.channel('chat', { history: 10 }).onMessage(record(seen.bo));
+      for (let n = 0; n < 3; n++) await atAnn.send({ n });
+      await waitUntil(() => seen.bo.length === 3, 'Bo hears Ann');
+
+      const cyCall = createStandInCallObject(Daily);
+      const cy = new DailySync(cyCall);
+      cy.channel('chat', { history: 10 }).onMessage(record(seen.cy));
+      await joinStandIn(cyCall, { userName: 'cy' });
+      // Sent as Cy learns who is there, maybe before the history comes: it must wait for it.
+      await bo.channel('chat').send({ n: 'bo live' });
+      await waitUntil(() => seen.cy.length === 4, 'Cy has the history and the live message');
+      await atAnn.send({ n: 'ann live' });
+      await waitUntil(() => seen.cy.length === 5 && seen.bo.length === 4, 'the next live message');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const result = { seen };
+      for (const sync of [ann, bo, cy]) sync.dispose();
+      await Promise.all([...calls, cyCall].map((call) => call.destroy()));
+
+      // Alone in the room: nobody to ask, nothing held. Eve, who comes next, asks Dee.
+      const [deeCall, eveCall] = [createStandInCallObject(Daily), createStandInCallObject(Daily)];
+      const [dee, eve] = [new DailySync(deeCall), new DailySync(eveCall)];
+      const [atDee, atEve] = [dee, eve].map((sync) => sync.channel('chat', { history: 10 }));
+      const alone = { dee: [], eve: [] };
+      atDee.onMessage((m) => alone.dee.push([m.data.n, m.replay === true]));
+      atEve.onMessage((m) => alone.eve.push([m.data.n, m.replay === true]));
+      await joinStandIn(deeCall, { userName: 'dee' });
+      await joinStandIn(eveCall, { userName: 'eve' });
+      await waitUntil(() => Object.keys(deeCall.participants()).length === 2, 'Dee knows Eve');
+      await atEve.send({ n: 'from eve' });
+      await waitUntil(() => alone.dee.length === 1, 'Dee hears Eve');
+      await atDee.send({ n: 'from dee' });
+      await waitUntil(() => alone.eve.length === 1, 'Eve hears Dee');
+      result.alone = alone;
+      for (const sync of [dee, eve]) sync.dispose();
+      await Promise.all([deeCall, eveCall].map((call) => call.destroy()));
+      return result;
+    },
+    undefined,
+    {
+      setup: async () => {
+        window.lib = await (await import('/tests/page/fixtures/daily-sync-page.js')).setup();
+      },
+    },
+  );
+  assert.deepEqual(r.seen.cy, [[0, true, 0], [1, true, 0], [2, true, 0], ['bo live', false, 1], ['ann live', false, 0]]);
+  assert.deepEqual(r.seen.bo, [[0, false, 0], [1, false, 0], [2, false, 0], ['ann live', false, 0]], 'Bo sees no replay');
+  assert.deepEqual(r.alone, { dee: [['from eve', false]], eve: [['from dee', false]] });
 });

@@ -516,8 +516,8 @@ pub async fn channels(page: Page) -> Result<(), JsError> {
     report(channels_on(&page, false).await)
 }
 
-/// A channel opened before join, as apps open theirs: the history is asked for on join, from the
-/// peers the call knows then.
+/// A channel opened before join, as apps open theirs: daily-js knows nobody at `joined-meeting`,
+/// the history is asked of the first one already there as its `participant-joined` comes.
 #[wasm_bindgen(js_name = channelHistoryOpenedBeforeJoin)]
 pub async fn channel_history_opened_before_join(page: Page) -> Result<(), JsError> {
     report(channels_on(&page, true).await)
