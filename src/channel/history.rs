@@ -10,8 +10,8 @@
 //! (daily-js announces those already there only after `joined-meeting`), and after each answer.
 //! Live broadcasts are held only while a peer is asked, so a member alone in the call holds
 //! nothing. npm/channels.js applies the same rule in JS over [`start_fetch`](History::start_fetch)
-//! and [`replayed`](History::replayed): in the npm entry's wasm it would cost more than its size
-//! budget allows.
+//! and [`replayed`](History::replayed): in the channels entry's wasm it cost about 480 B gzipped,
+//! in JS 175 B, of a budget with little room left.
 //!
 //! Only broadcasts are history: a message sent to chosen participants is theirs alone.
 
