@@ -89,7 +89,13 @@ pub use user_data::{Participant, ParticipantAction, ParticipantEvent};
 /// Rust's default, dlmalloc. A plain free list was smaller still, but slowed a room of 128
 /// participants in one page to a halt.
 #[cfg(all(
-    any(feature = "npm-core", feature = "npm-local", feature = "npm-rest", feature = "npm-channels", feature = "npm-ordered"),
+    any(
+        feature = "npm-core",
+        feature = "npm-local",
+        feature = "npm-rest",
+        feature = "npm-channels",
+        feature = "npm-ordered"
+    ),
     target_arch = "wasm32"
 ))]
 #[global_allocator]

@@ -75,7 +75,8 @@ impl JsRpcCore {
                         (JsValue::UNDEFINED, error)
                     }
                 };
-                let _ = on_settled.call4(&JsValue::NULL, &(settled.id as f64).into(), &settled.to_value, &value, &error);
+                let _ =
+                    on_settled.call4(&JsValue::NULL, &(settled.id as f64).into(), &settled.to_value, &value, &error);
             },
         );
         Ok(JsRpcCore { driver })
