@@ -137,15 +137,25 @@ pub enum Incoming {
     Duplicate,
 }
 
-/// How many of a caller's latest request ids a callee tells apart: an id this far below the
-/// highest one taken from that caller counts as taken (never run twice, even when forgotten).
+/// How many of a stream's latest request ids a callee tells apart: an id this far below the
+/// highest one taken from that stream counts as taken (never run twice, even when forgotten).
 pub const WINDOW: u64 = 1024;
 
-/// The requests taken from one caller: the highest id, and a bit for each of the [`WINDOW`] ids
-/// up to it, so telling a duplicate costs the same however many requests came before.
+/// A request id is `stream << STREAM_SHIFT` plus its number in the stream. Each core numbers in a
+/// stream of its own (a random one, [`RpcCore::with_stream`]): two DailySyncs on one call object,
+/// one after the other (as React's StrictMode makes them) or side by side, never take each other's
+/// answers, and a callee tells their requests apart.
+pub const STREAM_SHIFT: u32 = 32;
+
+/// The most streams a callee remembers, all callers together; past it, the oldest is forgotten.
+pub const STREAMS: usize = 64;
+
+/// The requests taken from one caller's stream: the highest id, and a bit for each of the
+/// [`WINDOW`] ids up to it, so telling a duplicate costs the same however many came before.
 #[derive(Debug)]
 struct Taken {
     caller: String,
+    stream: u64,
     high: u64,
     bits: [u64; (WINDOW / 64) as usize],
 }
@@ -182,9 +192,14 @@ pub struct RpcCore {
 }
 
 impl RpcCore {
-    /// A core with nothing pending.
+    /// A core with nothing pending, numbering its requests in stream 0.
     pub fn new() -> Self {
         RpcCore::default()
+    }
+
+    /// A core numbering its requests in `stream` (ids stay safe integers for a stream below 2^20).
+    pub fn with_stream(stream: u32) -> Self {
+        RpcCore { next_id: u64::from(stream) << STREAM_SHIFT, ..RpcCore::default() }
     }
 
     /// A request to `to`, sent at `now`: its id. `present` says whether `to` is in the call; when it
@@ -300,10 +315,15 @@ impl RpcCore {
 
     /// A request `id` from `from` came in, for a method with a handler (`handled`) or not.
     pub fn incoming(&mut self, from: &str, id: u64, handled: bool) -> Incoming {
-        let at = match self.taken.iter().position(|taken| taken.caller == from) {
+        let stream = id >> STREAM_SHIFT;
+        let at = match self.taken.iter().position(|taken| taken.stream == stream && taken.caller == from) {
             Some(at) => at,
             None => {
-                self.taken.push(Taken { caller: from.to_owned(), high: 0, bits: [0; (WINDOW / 64) as usize] });
+                if self.taken.len() == STREAMS {
+                    self.taken.remove(0);
+                }
+                let bits = [0; (WINDOW / 64) as usize];
+                self.taken.push(Taken { caller: from.to_owned(), stream, high: 0, bits });
                 self.taken.len() - 1
             }
         };
@@ -435,6 +455,27 @@ mod tests {
         // Leaving forgets the caller.
         core.left("a");
         assert_eq!(core.incoming("a", 5, true), Incoming::Run);
+    }
+
+    #[test]
+    fn two_cores_of_one_caller_are_told_apart_by_their_streams() {
+        let (mut first, mut second) = (RpcCore::with_stream(7), RpcCore::with_stream(9));
+        let a = first.request(0, "b", true, T).unwrap();
+        let b = second.request(0, "b", true, T).unwrap();
+        assert_ne!(a, b, "the same number in two streams is two ids");
+        assert_eq!(second.answered(a, "b", Ok(())), None, "the other core's answer is not this one's");
+        let mut callee = RpcCore::new();
+        for id in [a, b, a + 1, b + 1] {
+            assert_eq!(callee.incoming("x", id, true), Incoming::Run, "{id}: streams interleave");
+        }
+        assert_eq!(callee.incoming("x", a, true), Incoming::Duplicate);
+        // The stream highest: its ids still safe integers.
+        assert!(RpcCore::with_stream((1 << 20) - 1).request(0, "b", true, T).unwrap() < 1 << 53);
+        // Past STREAMS streams the oldest is forgotten, so memory stays bounded.
+        for stream in 100..100 + STREAMS as u64 {
+            callee.incoming("y", (stream << STREAM_SHIFT) + 1, true);
+        }
+        assert_eq!(callee.incoming("x", a, true), Incoming::Run, "x's first stream was forgotten");
     }
 
     #[test]

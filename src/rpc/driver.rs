@@ -17,6 +17,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 use super::core::{Incoming, Outcome, RpcCode, RpcCore, Timeouts};
+use crate::channel::codec::VERSION;
 use crate::channel::driver::{ChannelCore, Item, SinkGuard};
 use crate::convert::get;
 use crate::daily_errors::classify;
@@ -34,10 +35,10 @@ const ACK_DELAY_MS: u32 = 5;
 // Sending an envelope whole, in one app message: built and handed to the call object in one call,
 // its marker and channel given once, so no message carries them across. Each send gives undefined,
 // or `{ thrown, w }` when the call object refused envelope `w` (too large for one app message, say).
-#[wasm_bindgen(inline_js = "export function wire(call, marker, c) {
+#[wasm_bindgen(inline_js = "export function wire(call, marker, version, c) {
   const send = (to, w) => {
     try {
-      call.sendAppMessage({ [marker]: 1, c, w }, to);
+      call.sendAppMessage({ [marker]: version, c, w }, to);
     } catch (thrown) {
       return { thrown, w };
     }
@@ -50,7 +51,7 @@ const ACK_DELAY_MS: u32 = 5;
     wholeIn(event) {
       try {
         const d = event.data;
-        if (d[marker] !== undefined && d.c === c && typeof d.w === 'object' && d.w !== null) return d.w;
+        if (d[marker] === version && d.c === c && typeof d.w === 'object' && d.w !== null) return d.w;
       } catch {}
     },
   };
@@ -59,7 +60,7 @@ extern "C" {
     /// Whole envelopes on one call object's channel.
     #[derive(Debug)]
     type Wire;
-    fn wire(call: &JsValue, marker: &str, channel: &str) -> Wire;
+    fn wire(call: &JsValue, marker: &str, version: u32, channel: &str) -> Wire;
     #[wasm_bindgen(method)]
     fn request(this: &Wire, to: &JsValue, id: f64, method: &JsValue, payload: &JsValue) -> JsValue;
     #[wasm_bindgen(method)]
@@ -68,7 +69,8 @@ extern "C" {
     fn answer(this: &Wire, to: &JsValue, id: f64, value: &JsValue) -> JsValue;
     #[wasm_bindgen(method)]
     fn failure(this: &Wire, to: &JsValue, id: f64, code: &str, message: &str, data: &JsValue) -> JsValue;
-    /// The whole envelope an `app-message` event carries, or undefined.
+    /// The whole envelope an `app-message` event carries, or undefined (also for a whole envelope
+    /// of another version, which the chunks' rule drops too).
     #[wasm_bindgen(method, js_name = wholeIn)]
     fn whole_in(this: &Wire, event: &JsValue) -> JsValue;
 }
@@ -144,9 +146,10 @@ impl RpcDriver {
     ) -> Rc<Self> {
         let channel = ChannelCore::reserved(call, RPC_CHANNEL);
         let driver = Rc::new_cyclic(|me| RpcDriver {
-            wire: wire(call, CHUNK_MARKER, RPC_CHANNEL),
+            wire: wire(call, CHUNK_MARKER, VERSION, RPC_CHANNEL),
             channel: channel.clone(),
-            core: RefCell::new(RpcCore::new()),
+            // A random stream, below 2^20 so that its ids stay safe integers.
+            core: RefCell::new(RpcCore::with_stream((js_sys::Math::random() * f64::from(1 << 20)) as u32)),
             handled: RefCell::new(Vec::new()),
             on_request: Box::new(on_request),
             on_settled: Box::new(on_settled),
@@ -393,7 +396,8 @@ impl RpcDriver {
     /// One envelope from `from`.
     fn envelope(&self, from: &str, data: &JsValue) {
         let id = |key: &'static str| {
-            get(data, key).as_f64().filter(|id| *id >= 1.0 && id.fract() == 0.0).map(|id| id as u64)
+            let id = get(data, key).as_f64()?;
+            (id >= 1.0 && id.fract() == 0.0 && id <= crate::payload::MAX_SAFE_INTEGER as f64).then_some(id as u64)
         };
         if let Some(id) = id("r") {
             let method_value = get(data, "m");

@@ -155,6 +155,34 @@ test('a small request and a quick answer are one app message each; a slow handle
   assert.deepEqual(r.longShapes[1], ['sv'], 'its short answer whole');
 });
 
+test("a peer's garbage on the request channel runs nothing and stops nothing", { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { calls, syncs: [a, b], ids } = await window.room(2);
+    const errors = [];
+    window.addEventListener('error', (e) => errors.push(String(e.message)));
+    window.addEventListener('unhandledrejection', (e) => errors.push(String(e.reason)));
+    let runs = 0;
+    b.handle('add', ({ x, y }) => {
+      runs += 1;
+      return x + y;
+    });
+    const garbage = [
+      null, 5, 'w', [], {}, { r: -1, m: 'add' }, { r: 1.5, m: 'add' }, { r: 2, m: 7 }, { r: 2e300, m: 'add' },
+      { a: 'x' }, { a: 99999 }, { s: 99999, v: 1 }, { s: 1, e: 'bogus', msg: 5 }, { r: 3, m: 'add', p: { x: 1, y: 2 } },
+    ];
+    for (const w of garbage) calls[0].sendAppMessage({ $ds: 1, c: '$rpc', w }, ids[1]);
+    calls[0].sendAppMessage({ $ds: 1, c: '$rpc' }, ids[1]);
+    calls[0].sendAppMessage({ $ds: 2, c: '$rpc', w: { r: 4, m: 'add', p: { x: 1, y: 1 } } }, ids[1]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const garbageRuns = runs;
+    const answer = await a.request(ids[1], 'add', { x: 2, y: 3 });
+    return { garbageRuns, answer, runs, errors };
+  });
+  // The one well-formed request among them ({ r: 3 }) runs; the answer to it, for an id the caller
+  // never sent, is dropped there. Everything else is nothing, and requests still work.
+  assert.deepEqual(r, { garbageRuns: 1, answer: 5, runs: 2, errors: [] });
+});
+
 test('handle() returns what unregisters it; a second handler for one method is refused', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {
     const { syncs: [a, b], ids } = await window.room(2);
