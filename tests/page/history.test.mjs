@@ -71,22 +71,17 @@ test('the history comes from the next peer when the first has none, and no peer 
 test('history options are checked', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {
     const a = await window.member('a', false);
-    const bad = [];
-    for (const history of [-1, 1.5, 'ten', 10001]) {
+    /** The kind of error opening a channel throws, or 'accepted'. */
+    const opening = (name, options) => {
       try {
-        a.sync.channel(`x${bad.length}`, { history });
-        bad.push('accepted');
+        a.sync.channel(name, options);
+        return 'accepted';
       } catch (e) {
-        bad.push(e.kind);
+        return e.kind;
       }
-    }
-    let reserved;
-    try {
-      a.sync.channel('$rpc');
-    } catch (e) {
-      reserved = e.kind;
-    }
-    return { bad, reserved };
+    };
+    const bad = [-1, 1.5, 'ten', 10001].map((history, i) => opening(`x${i}`, { history }));
+    return { bad, reserved: opening('$rpc') };
   });
   assert.deepEqual(r.bad, ['invalid-argument', 'invalid-argument', 'invalid-argument', 'invalid-argument']);
   assert.equal(r.reserved, 'invalid-argument');
