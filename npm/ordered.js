@@ -60,7 +60,12 @@ export class OrderedState {
   /** Batches not yet settled, in counter order: `{ n, ops, resolve, reject, until }`. */
   #queue = [];
   #sending = false;
-  #counter = 0;
+  /**
+   * The last batch's number. It starts at this DailySync's creation time (ms × 1000), so that one
+   * made again on the same call object (a remount) numbers above every batch of the one before:
+   * the orderer takes a number at or below the last it applied for a session id for a retry.
+   */
+  #counter = Math.floor(Date.now()) * 1000;
   /** The highest state version this caller was told of: an orderer behind it waits. */
   #seen = 0;
   #behindSince = 0;

@@ -455,7 +455,10 @@ impl Ordered {
             served_as: RefCell::default(),
             queue: RefCell::default(),
             sending: Cell::new(false),
-            counter: Cell::new(0),
+            // From the creation time (ms × 1000), as the JS API's: a handle made again on the same
+            // call object (a remount) numbers above every batch of the one before, which the
+            // orderer would take for retries (npm/ordered.js says so too).
+            counter: Cell::new(js_sys::Date::now() as u64 * 1000),
             seen: Cell::new(0),
             behind_since: Cell::new(0.0),
             tries: Cell::new(0),

@@ -73,6 +73,22 @@ test('5 participants x 40 concurrent increments through ordered() reach 200 ever
   assert.ok(r.same, 'one ordered state per DailySync');
 });
 
+test('a DailySync made again on the same call object (a remount) has its batches applied, not taken for retries of the first one\'s', { timeout: 60_000 }, async () => {
+  const r = await inPage(async () => {
+    const { calls, syncs } = await window.room(2);
+    const first = new window.lib.DailySync(calls[1]);
+    for (let i = 0; i < 3; i++) await first.ordered().apply([{ op: 'increment', key: 'n' }]);
+    first.dispose();
+    const again = new window.lib.DailySync(calls[1]);
+    const answers = [];
+    for (let i = 0; i < 2; i++) answers.push((await again.ordered().apply([{ op: 'increment', key: 'n' }])).n);
+    const everywhere = await window.until(syncs, (d) => d.n === 5);
+    return { answers, everywhere, finals: syncs.map((s) => s.sessionData().n) };
+  });
+  assert.deepEqual(r.answers, [4, 5], 'the second DailySync\'s increments applied');
+  assert.ok(r.everywhere, `everyone sees 5: ${r.finals}`);
+});
+
 test('push with max keeps the newest; remove drops every deep-equal item; delete and set', { timeout: 60_000 }, async () => {
   const r = await inPage(async () => {
     const { syncs } = await window.room(3);

@@ -105,5 +105,15 @@ async fn ordered_increments_on(page: &Page) -> Check {
     let twenty = |view: &daily_sync::session::SessionData<Room>| {
         view.get().is_ok_and(|state| state.get("n").and_then(Value::as_f64) == Some(20.0))
     };
-    until("n = 20 at everyone", || views.iter().all(twenty)).await
+    until("n = 20 at everyone", || views.iter().all(twenty)).await?;
+    // A DailySync made again on Bo's call object (a remount): its increment is applied, not taken
+    // for a retry of the first one's batches.
+    drop(ordered);
+    let [_, bo, _] = peers;
+    drop(bo.sync);
+    let again =
+        DailySync::with_options(bo.call.as_js().clone(), &options).or_fail("a second DailySync on Bo's call")?;
+    let applied = again.ordered().or_fail("its ordered()")?.apply(&[OrderedOp::increment("n", 1.0)]).await;
+    ensure_eq!(applied.or_fail("its increment")?.get("n").and_then(Value::as_f64), Some(21.0), "n after the remount");
+    Ok(())
 }
