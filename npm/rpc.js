@@ -157,7 +157,10 @@ class Rpc {
    * request is done. An abort of `signal` cancels it.
    */
   #wait(id, signal, settle) {
-    if (signal === undefined) return this.#pending.set(id, settle);
+    if (signal === undefined) {
+      this.#pending.set(id, settle);
+      return;
+    }
     const abort = () => this.#core.cancel(id);
     signal.addEventListener('abort', abort, { once: true });
     this.#pending.set(id, (to, value, error) => {

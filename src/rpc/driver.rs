@@ -229,7 +229,7 @@ impl RpcDriver {
     ) -> Result<u64, Error> {
         let sent = now();
         let id = self.core.borrow_mut().request(sent, to, present, timeouts).map_err(RpcCode::error)?;
-        if let Err(error) = self.send_request(id, method, payload, &Recipient::One(to.to_owned())) {
+        if let Err(error) = self.send_request(id, method, payload, Some(to)) {
             self.core.borrow_mut().cancel(id);
             return Err(error);
         }
@@ -250,7 +250,7 @@ impl RpcDriver {
         if everyone.is_empty() {
             return Ok(id);
         }
-        if let Err(error) = self.send_request(id, method, payload, &Recipient::All) {
+        if let Err(error) = self.send_request(id, method, payload, None) {
             self.core.borrow_mut().cancel(id);
             return Err(error);
         }
@@ -258,28 +258,25 @@ impl RpcDriver {
         Ok(id)
     }
 
-    fn send_request(&self, id: u64, method: &JsValue, payload: &JsValue, to: &Recipient) -> Result<(), Error> {
-        self.sent(self.wire.request(&self.to_value(to), id as f64, method, payload), to)
-    }
-
-    /// `to` as the call object takes it.
-    fn to_value(&self, to: &Recipient) -> JsValue {
-        match to {
-            Recipient::One(id) => self.js_id(id),
-            _ => JsValue::from_str("*"),
-        }
+    /// `to`: one participant, or (`None`) everyone.
+    fn send_request(&self, id: u64, method: &JsValue, payload: &JsValue, to: Option<&str>) -> Result<(), Error> {
+        let to_value = to.map_or_else(|| JsValue::from_str("*"), |id| self.js_id(id));
+        self.sent(self.wire.request(&to_value, id as f64, method, payload), to)
     }
 
     /// What came of sending an envelope whole (`refused`: what [`Wire`]'s sends give): when it was
     /// too large for one app message, it is cut into chunks over the channel. A message goes as the
     /// app's own app messages go: daily-js measures it, clones it as it posts it, and its receivers
     /// read its JSON form.
-    fn sent(&self, refused: JsValue, to: &Recipient) -> Result<(), Error> {
+    fn sent(&self, refused: JsValue, to: Option<&str>) -> Result<(), Error> {
         if refused.is_undefined() {
             return Ok(());
         }
         match classify(get(&refused, "thrown"), || None) {
-            Error::PayloadTooLarge { .. } => self.channel.send(&get(&refused, "w"), to).map(|_| ()),
+            Error::PayloadTooLarge { .. } => {
+                let to = to.map_or(Recipient::All, |id| Recipient::One(id.to_owned()));
+                self.channel.send(&get(&refused, "w"), &to).map(|_| ())
+            }
             error => Err(error),
         }
     }
@@ -298,7 +295,7 @@ impl RpcDriver {
                 self.wire.failure(&to_value, id as f64, RpcCode::ApplicationError.as_str(), message, data)
             }
         };
-        self.sent(refused, &Recipient::One(to.to_owned()))
+        self.sent(refused, Some(to))
     }
 
     /// Session id `id` as a JS string.
@@ -344,8 +341,7 @@ impl RpcDriver {
             let unacked = std::mem::take(&mut *driver.unacked.borrow_mut());
             for (from, id) in unacked {
                 // A send that fails (the call left) leaves the caller to its timeout.
-                let to = Recipient::One(from);
-                let _ = driver.sent(driver.wire.ack(&driver.to_value(&to), id as f64), &to);
+                let _ = driver.sent(driver.wire.ack(&driver.js_id(&from), id as f64), Some(&from));
             }
         });
         *self.ack_timer.borrow_mut() = Some(timer);
@@ -407,10 +403,9 @@ impl RpcDriver {
                 Incoming::Duplicate => return,
                 Incoming::Unsupported => {
                     let code = RpcCode::UnsupportedMethod.as_str();
-                    let to = Recipient::One(from.to_owned());
-                    let refused = self.wire.failure(&self.to_value(&to), id as f64, code, "", &JsValue::UNDEFINED);
+                    let refused = self.wire.failure(&self.js_id(from), id as f64, code, "", &JsValue::UNDEFINED);
                     // A send that fails (the call left) leaves the caller to its timeout.
-                    let _ = self.sent(refused, &to);
+                    let _ = self.sent(refused, Some(from));
                     return;
                 }
                 Incoming::Run => {}
